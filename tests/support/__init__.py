@@ -1,0 +1,1 @@
+"""Test support for fedops.rocketchat: real servers on loopback, an Ansible runner, the Rocket.Chat emulator."""
