@@ -1,0 +1,314 @@
+"""Version profiles of the Rocket.Chat emulator: what differs between the releases it stands in for.
+
+Everything here follows the project's contract (shared reference ``rocketchat.md``): the settings each
+release registers (id, type, default, flags), and the behaviour switches of the REST layer. The
+emulator is deliberately independent of the collection's own catalog in ``plugins/module_utils`` so the
+tests compare two separate readings of the contract, not one table with itself.
+"""
+import base64
+import hashlib
+import os
+from dataclasses import dataclass, field
+
+
+def parse_version(text):
+    parts = str(text).split(".")
+    return tuple(int(p) for p in (parts + ["0", "0"])[:3])
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str            # what --version accepts: "7.10"
+    full_version: str    # what an authorised /api/info reports: "7.10.4"
+
+    @property
+    def v(self):
+        return parse_version(self.full_version)
+
+    # --- REST layer -------------------------------------------------------------------------------
+    @property
+    def unauthorized_status(self):
+        """API.v1.unauthorized(): 403 in 6.x (api.ts), 401 from 7.x (ApiClass.ts)."""
+        return 403 if self.v < (7, 0, 0) else 401
+
+    @property
+    def settings_permission_in_handler(self):
+        """6.x settings routes check permissions in the handler and answer unauthorized();
+        7.x+ declare permissionsRequired (403 'User does not have the permissions…')."""
+        return self.v < (7, 0, 0)
+
+    @property
+    def breaking_8(self):
+        """The 8.0 breaking-change flag: 401 bodies lose status/message, forbidden() says 'forbidden'."""
+        return self.v >= (8, 0, 0)
+
+    @property
+    def per_id_post_validates(self):
+        """checkSettingValueBounds + validateSettingRules on POST settings/:_id (develop/8.x)."""
+        return self.v >= (8, 0, 0)
+
+    @property
+    def bulk_rest(self):
+        """POST /api/v1/settings exists from 8.6.0."""
+        return self.v >= (8, 6, 0)
+
+    @property
+    def public_ids_param(self):
+        """settings.public?_id=a,b (7.0+)."""
+        return self.v >= (7, 0, 0)
+
+    @property
+    def query_fields_mode(self):
+        """settings ?query/?fields: honoured (6.x, deprecated), ignored (7.x), refused (8.x)."""
+        if self.v < (7, 0, 0):
+            return "honour"
+        if self.v < (8, 0, 0):
+            return "ignore"
+        return "refuse"
+
+    @property
+    def list_masks_secrets(self):
+        """GET settings masks password/secret values only in the newest releases."""
+        return self.v >= (8, 6, 0)
+
+    @property
+    def info_permission(self):
+        return "get-server-info" if self.v < (7, 0, 0) else "view-statistics"
+
+    @property
+    def legacy_rest_gated(self):
+        """Legacy federation REST answers 400 unless ENABLE_INSECURE_LEGACY_FEDERATION (late 6.x / 7.x)."""
+        return (6, 9, 0) <= self.v < (8, 0, 0)
+
+    @property
+    def legacy_rest_exists(self):
+        return self.v < (8, 0, 0)
+
+
+PROFILES = {
+    "6.9": Profile("6.9", "6.9.7"),
+    "7.10": Profile("7.10", "7.10.4"),
+    "7.11": Profile("7.11", "7.11.1"),
+    "8.0": Profile("8.0", "8.0.2"),
+    "8.6": Profile("8.6", "8.6.0"),
+}
+
+
+def get_profile(name):
+    if name in PROFILES:
+        return PROFILES[name]
+    wanted = parse_version(name)[:2]
+    for profile in PROFILES.values():
+        if profile.v[:2] == wanted:
+            return profile
+    raise KeyError("unknown version profile %r; known: %s" % (name, ", ".join(PROFILES)))
+
+
+@dataclass
+class SettingDef:
+    _id: str
+    type: str
+    value: object
+    public: bool = False
+    hidden: bool = False
+    readonly: bool = False
+    secret: bool = False
+    blocked: bool = False
+    enterprise: bool = False
+    group: str = "General"
+    section: str = None
+    extra: dict = field(default_factory=dict)
+
+    def copy(self):
+        return SettingDef(**{k: (dict(v) if isinstance(v, dict) else v) for k, v in self.__dict__.items()})
+
+
+def sha256_hex(text):
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _probable_prime(bits):
+    import secrets
+
+    def is_prime(n):
+        if n < 2:
+            return False
+        for small in (2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37):
+            if n % small == 0:
+                return n == small
+        d, r = n - 1, 0
+        while d % 2 == 0:
+            d, r = d // 2, r + 1
+        for _ in range(40):
+            x = pow(secrets.randbelow(n - 3) + 2, d, n)
+            if x in (1, n - 1):
+                continue
+            for _ in range(r - 1):
+                x = pow(x, 2, n)
+                if x == n - 1:
+                    break
+            else:
+                return False
+        return True
+
+    while True:
+        candidate = secrets.randbits(bits) | (3 << (bits - 2)) | 1
+        if is_prime(candidate):
+            return candidate
+
+
+def _der(tag, payload):
+    size = len(payload)
+    if size < 0x80:
+        head = bytes([size])
+    else:
+        raw = size.to_bytes((size.bit_length() + 7) // 8, "big")
+        head = bytes([0x80 | len(raw)]) + raw
+    return bytes([tag]) + head + payload
+
+
+def _der_int(value):
+    raw = value.to_bytes(value.bit_length() // 8 + 1, "big")
+    return _der(0x02, raw)
+
+
+def legacy_public_key():
+    """A 512-bit RSA public key as node-rsa exports it (``new NodeRSA({b: 512})``, ``pkcs8-public-pem``)
+    with newlines removed: a single-line SPKI PEM of 178 characters. Built by hand because current
+    cryptography releases refuse RSA keys below 1024 bits."""
+    e = 65537
+    while True:
+        p, q = _probable_prime(256), _probable_prime(256)
+        n = p * q
+        if p != q and n.bit_length() == 512 and ((p - 1) * (q - 1)) % e:
+            break
+    rsa_key = _der(0x30, _der_int(n) + _der_int(e))
+    algorithm = _der(0x30, _der(0x06, bytes.fromhex("2a864886f70d010101")) + b"\x05\x00")
+    spki = _der(0x30, algorithm + _der(0x03, b"\x00" + rsa_key))
+    return "-----BEGIN PUBLIC KEY-----" + base64.b64encode(spki).decode("ascii") + "-----END PUBLIC KEY-----"
+
+
+def build_catalog(profile, unique_id, site_url, public_key):
+    """The settings a release registers at startup, keyed by id."""
+    v = profile.v
+    items = []
+
+    def add(_id, type_, value, **kw):
+        items.append(SettingDef(_id, type_, value, **kw))
+
+    # General and the settings the REST layer itself reads.
+    add("uniqueID", "string", unique_id, public=True, hidden=False)
+    add("Site_Url", "string", site_url, public=True)
+    add("Site_Name", "string", "Rocket.Chat", public=True)
+    add("Language", "language", "en", public=True)
+    add("Layout_Home_Title", "string", "Home", public=True, group="Layout")
+    add("Message_MaxAllowedSize", "int", 5000, public=True, group="Message")
+    add("Message_AllowEditing", "boolean", True, public=True, group="Message")
+    add("Accounts_AllowRealNameChange", "boolean", True, public=True, group="Accounts")
+    add("Accounts_TwoFactorAuthentication_Enabled", "boolean", True, public=True, group="Accounts")
+    add("Accounts_TwoFactorAuthentication_By_Email_Enabled", "boolean", True, public=True, group="Accounts")
+    add("Accounts_TwoFactorAuthentication_Enforce_Password_Fallback", "boolean", True, public=True, group="Accounts")
+    add("Accounts_TwoFactorAuthentication_RememberFor", "int", 1800, group="Accounts")
+    add("API_Enable_Rate_Limiter", "boolean", True, group="Rate Limiter")
+    add("API_Enable_Rate_Limiter_Dev", "boolean", True, group="Rate Limiter")
+    add("API_Enable_Rate_Limiter_Limit_Calls_Default", "int", 10, group="Rate Limiter")
+    add("API_Enable_Rate_Limiter_Limit_Time_Default", "int", 60000, group="Rate Limiter")
+    add("API_Default_Count", "int", 50, group="General")
+    add("API_Upper_Count_Limit", "int", 100, group="General")
+    add("API_Allow_Infinite_Count", "boolean", True, group="General")
+    add("DDP_Rate_Limit_User_By_Method_Enabled", "boolean", True, group="Rate Limiter")
+    add("DDP_Rate_Limit_User_By_Method_Requests_Allowed", "int", 20, group="Rate Limiter")
+    add("DDP_Rate_Limit_User_By_Method_Interval_Time", "int", 10000, group="Rate Limiter")
+    add("SMTP_Host", "string", "", group="Email")
+    add("SMTP_Password", "password", "", secret=True, group="Email")
+    add("Accounts_RegistrationForm", "select", "Public", public=True, group="Accounts",
+        extra={"values": ["Public", "Disabled", "Secret URL"]})
+    add("Theme_Custom_Css", "code", "", group="Layout", extra={"code": "text/css"})
+    add("Accounts_OAuth_Custom_Roles", "multiSelect", [], group="OAuth")
+    add("Accounts_Default_User_Preferences_sidebarViewMode", "select", "medium", group="Accounts",
+        extra={"values": ["extended", "medium", "condensed"]})
+
+    # Legacy federation (FEDERATION_*): normal up to 7.10, readonly/hidden from 7.11, deleted in 8.0.
+    if v < (8, 0, 0):
+        old = v >= (7, 11, 0)
+        grp = dict(group="Federation", section="Rocket.Chat Federation")
+        add("FEDERATION_Enabled", "boolean", False, public=True, readonly=old, **grp)
+        add("FEDERATION_Status", "string", "Disabled", readonly=True, hidden=old, **grp)
+        add("FEDERATION_Domain", "string", "", readonly=old, hidden=old, **grp)
+        add("FEDERATION_Public_Key", "string", public_key, readonly=True, hidden=old,
+            extra={"multiline": True}, **grp)
+        add("FEDERATION_Discovery_Method", "select", "dns", public=True, readonly=old, hidden=old,
+            extra={"values": ["dns", "hub"]}, **grp)
+        add("FEDERATION_Test_Setup", "action", "FEDERATION_Test_Setup", hidden=old, **grp)
+
+    # Matrix bridge (4.7 .. 7.10; every item readonly in 7.11, status/button hidden; deleted in 8.0).
+    if (4, 7, 0) <= v < (8, 0, 0):
+        old = v >= (7, 11, 0)
+        grp = dict(group="Federation", section="Matrix Bridge")
+        add("Federation_Matrix_enabled", "boolean", False, public=True, readonly=old, **grp)
+        if v >= (6, 8, 0):
+            add("Federation_Matrix_serve_well_known", "boolean", True, readonly=old, **grp)
+        add("Federation_Matrix_enable_ephemeral_events", "boolean", False, public=True, readonly=old, **grp)
+        add("Federation_Matrix_id", "string", "rocketchat_%s" % unique_id, readonly=True, **grp)
+        add("Federation_Matrix_hs_token", "string", sha256_hex("hs_" + unique_id), readonly=True, **grp)
+        add("Federation_Matrix_as_token", "string", sha256_hex("as_" + unique_id), readonly=True, **grp)
+        add("Federation_Matrix_homeserver_url", "string", "http://localhost:8008", readonly=old, **grp)
+        late = v >= (6, 0, 0)
+        add("Federation_Matrix_homeserver_domain", "string", site_url if late else "local.rocket.chat",
+            readonly=old, **grp)
+        add("Federation_Matrix_bridge_url", "string",
+            "http://localhost:3300" if late else "http://host.docker.internal:3300", readonly=old, **grp)
+        add("Federation_Matrix_bridge_localpart", "string", "rocket.cat", readonly=old, **grp)
+        add("Federation_Matrix_registration_file", "code", "", readonly=True, **grp)
+        add("Federation_Matrix_max_size_of_public_rooms_users", "int", 100, public=True, enterprise=True,
+            readonly=old, **grp)
+        add("Federation_Matrix_configuration_status", "string", "Invalid", readonly=True, hidden=old, **grp)
+        add("Federation_Matrix_check_configuration_button", "action", "checkFederationConfiguration",
+            hidden=old, **grp)
+
+    # Native federation (7.11+).
+    if v >= (7, 11, 0):
+        grp = dict(group="Federation", enterprise=True)
+        add("Federation_Service_Enabled", "boolean", False, public=True, **grp)
+        add("Federation_Service_Domain", "string", "", **grp)
+        add("Federation_Service_Matrix_Signing_Algorithm", "select", "ed25519", extra={"values": ["ed25519"]}, **grp)
+        add("Federation_Service_Matrix_Signing_Version", "string", "0", readonly=True, **grp)
+        add("Federation_Service_Matrix_Signing_Key", "password",
+            base64.b64encode(os.urandom(32)).decode("ascii"), secret=True, **grp)
+        add("Federation_Service_max_allowed_size_of_public_rooms_to_join", "int", 100, **grp)
+        add("Federation_Service_Allow_List", "string", "", group="Federation")
+        add("Federation_Service_EDU_Process_Typing", "boolean", True, **grp)
+        add("Federation_Service_EDU_Process_Presence", "boolean", False, **grp)
+        add("Federation_Service_Join_Encrypted_Rooms", "boolean", False, **grp)
+        add("Federation_Service_Join_Non_Private_Rooms", "boolean", False, **grp)
+        if v >= (8, 0, 0):
+            add("Federation_Service_EDU_Process_Receipt", "boolean", False, public=True, **grp)
+            add("Federation_Service_Validate_User_Domain", "boolean", False, **grp)
+
+    return {s._id: s for s in items}
+
+
+def registration_yaml(values, profile):
+    """The appservice registration Rocket.Chat renders into Federation_Matrix_registration_file (§3.4)."""
+    lines = [
+        "id: %s" % values["Federation_Matrix_id"],
+        "hs_token: %s" % values["Federation_Matrix_hs_token"],
+        "as_token: %s" % values["Federation_Matrix_as_token"],
+        "url: %s" % values["Federation_Matrix_bridge_url"],
+        "sender_localpart: %s" % values["Federation_Matrix_bridge_localpart"],
+        "namespaces:",
+    ]
+    for ns in ("users", "rooms", "aliases"):
+        lines += ["  %s:" % ns, "    - exclusive: false", "      regex: .*"]
+    if profile.v >= (6, 0, 0):
+        lines.append("de.sorunome.msc2409.push_ephemeral: %s"
+                     % ("true" if values["Federation_Matrix_enable_ephemeral_events"] else "false"))
+        lines.append("use_appservice_legacy_authorization: true")
+    return "\n".join(lines) + "\n"
+
+
+REGISTRATION_INPUTS = (
+    "Federation_Matrix_enabled", "Federation_Matrix_id", "Federation_Matrix_hs_token", "Federation_Matrix_as_token",
+    "Federation_Matrix_homeserver_url", "Federation_Matrix_homeserver_domain", "Federation_Matrix_bridge_url",
+    "Federation_Matrix_bridge_localpart", "Federation_Matrix_enable_ephemeral_events",
+)

@@ -1,0 +1,292 @@
+"""The emulator's server-side state: settings, users and tokens, two-factor, rate limits, request log."""
+import base64
+import copy
+import hashlib
+import threading
+import time
+import uuid
+
+from . import totp as totp_lib
+from .profiles import REGISTRATION_INPUTS, build_catalog, legacy_public_key, registration_yaml
+
+# Default role -> permission mapping for what the emulator serves (rocketchat.md §6.3).
+ROLE_PERMISSIONS = {
+    "admin": {"view-privileged-setting", "edit-privileged-setting", "manage-selected-settings",
+              "api-bypass-rate-limit", "get-server-info", "view-statistics", "create-personal-access-tokens"},
+    "bot": {"api-bypass-rate-limit"},
+    "app": {"api-bypass-rate-limit"},
+    "user": set(),
+    # A custom role as sites create them for automation: may edit settings, is not exempt from rate limits.
+    "settings-editor": {"view-privileged-setting", "edit-privileged-setting", "create-personal-access-tokens"},
+    # Selected settings only (manage-selected-settings + change-setting-<id>).
+    "federation-editor": {"manage-selected-settings", "change-setting-Federation_Matrix_enabled",
+                          "change-setting-FEDERATION_Enabled"},
+}
+
+LONG_AGO = 1577836800.0  # 2020-01-01: seeded users are older than any 2FA remember window
+
+# Seeded accounts. Tokens are fixed so tests, the benchmark and the README demo can use them.
+SEED_USERS = [
+    {"_id": "rcadmin0000000001", "username": "admin", "password": "admin-password", "roles": ["admin", "user"],
+     "email": "admin@example.org",
+     "pats": [("automation", "admin-pat-bypass-2fa-0000000000000000000000001", True),
+              ("no-bypass", "admin-pat-plain-00000000000000000000000000001", False)]},
+    {"_id": "rcsecadmin0000001", "username": "secadmin", "password": "secadmin-password",
+     "roles": ["admin", "user"], "email": "secadmin@example.org", "totp_secret": "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP",
+     "pats": [("no-bypass", "secadmin-pat-plain-000000000000000000000000001", False),
+              ("automation", "secadmin-pat-bypass-2fa-00000000000000000001", True)]},
+    {"_id": "rcalice0000000001", "username": "alice", "password": "alice-password", "roles": ["user"],
+     "email": "alice@example.org",
+     "pats": [("alice", "alice-pat-bypass-2fa-0000000000000000000000001", True)]},
+    {"_id": "rcops000000000001", "username": "ops", "password": "ops-password", "roles": ["settings-editor", "user"],
+     "email": "ops@example.org",
+     "pats": [("automation", "ops-pat-bypass-2fa-000000000000000000000000001", True)]},
+    {"_id": "rcbot000000000001", "username": "bot", "password": "bot-password", "roles": ["bot"],
+     "email": "bot@example.org", "pats": [("bot", "bot-pat-bypass-2fa-000000000000000000000000001", True)]},
+]
+
+
+def hash_login_token(token):
+    """Accounts._hashLoginToken: base64 of the SHA-256 of the token."""
+    return base64.b64encode(hashlib.sha256(token.encode("utf-8")).digest()).decode("ascii")
+
+
+def sha256_hex(text):
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+class Store:
+    def __init__(self, profile, site_url="http://127.0.0.1:3000", deployment_id=None, rate_limit_calls=None,
+                 rate_limit_window_ms=None, hidden=(), blocked=(), federation_tester_host=None,
+                 insecure_legacy_federation=False, overwrite=None, clock=time.time):
+        self.profile = profile
+        self.lock = threading.RLock()
+        self.clock = clock
+        self.site_url = site_url
+        self.unique_id = deployment_id or str(uuid.uuid4())
+        self.public_key = legacy_public_key()
+        self.options = dict(rate_limit_calls=rate_limit_calls, rate_limit_window_ms=rate_limit_window_ms,
+                            hidden=tuple(hidden), blocked=tuple(blocked), overwrite=dict(overwrite or {}))
+        self.federation_tester_host = federation_tester_host or "https://federationtester.matrix.org"
+        self.insecure_legacy_federation = insecure_legacy_federation
+        self.log = []
+        self.outbox = []
+        self.reset()
+
+    # --- lifecycle ----------------------------------------------------------------------------------
+    def reset(self):
+        """Back to the freshly started server: catalog defaults, seeded users, empty limits and log."""
+        with self.lock:
+            self.settings = build_catalog(self.profile, self.unique_id, self.site_url, self.public_key)
+            opts = self.options
+            if opts["rate_limit_calls"] is not None:
+                self.settings["API_Enable_Rate_Limiter_Limit_Calls_Default"].value = int(opts["rate_limit_calls"])
+            if opts["rate_limit_window_ms"] is not None:
+                self.settings["API_Enable_Rate_Limiter_Limit_Time_Default"].value = int(opts["rate_limit_window_ms"])
+            for _id in opts["hidden"]:          # SETTINGS_HIDDEN
+                if _id in self.settings:
+                    self.settings[_id].hidden = True
+            for _id in opts["blocked"]:         # SETTINGS_BLOCKED
+                if _id in self.settings:
+                    self.settings[_id].blocked = True
+            for _id, value in opts["overwrite"].items():   # OVERWRITE_SETTING_<id>
+                if _id in self.settings:
+                    self.settings[_id].value = value
+            self.refresh_registration_file()
+            self.users = {}
+            self.tokens = {}      # hashed token -> token document (incl. userId)
+            for seed in SEED_USERS:
+                self.add_user(seed)
+            self.remembered = {}  # (hashedToken, fingerprint) -> until
+            self.buckets = {}     # (ip, route, method) -> [window_start, count]
+            self.ddp_buckets = {}
+            self.log = []
+            self.outbox = []
+
+    def add_user(self, seed):
+        user = {
+            "_id": seed["_id"], "username": seed["username"], "roles": list(seed["roles"]),
+            "emails": [{"address": seed.get("email", seed["username"] + "@example.org"), "verified": True}],
+            "password": seed.get("password"), "totp_secret": seed.get("totp_secret"),
+            "email2fa": bool(seed.get("email2fa")), "createdAt": seed.get("createdAt", LONG_AGO), "active": True,
+        }
+        self.users[user["_id"]] = user
+        for name, token, bypass in seed.get("pats", ()):
+            self.add_token(user["_id"], token, pat_name=name, bypass=bypass)
+        return user
+
+    def add_token(self, user_id, token, pat_name=None, bypass=False):
+        doc = {"userId": user_id, "hashedToken": hash_login_token(token), "when": self.clock()}
+        if pat_name is not None:
+            doc.update(type="personalAccessToken", name=pat_name, bypassTwoFactor=bool(bypass),
+                       lastTokenPart=token[-6:], createdAt=self.clock())
+        self.tokens[doc["hashedToken"]] = doc
+        return doc
+
+    # --- users, permissions ---------------------------------------------------------------------------
+    def user_by_login(self, ident):
+        for user in self.users.values():
+            if user["username"] == ident or any(e["address"] == ident for e in user["emails"]):
+                return user
+        return None
+
+    def permissions(self, user):
+        perms = set()
+        for role in (user or {}).get("roles", ()):
+            perms |= ROLE_PERMISSIONS.get(role, set())
+        return perms
+
+    def has_permission(self, user, perm):
+        return perm in self.permissions(user)
+
+    def authenticate(self, user_id, token):
+        """X-User-Id + X-Auth-Token -> (user, token document) or (None, None)."""
+        if not user_id or not token:
+            return None, None
+        doc = self.tokens.get(hash_login_token(token))
+        if not doc or doc["userId"] != user_id:
+            return None, None
+        user = self.users.get(user_id)
+        if not user or not user["active"]:
+            return None, None
+        return user, doc
+
+    # --- settings --------------------------------------------------------------------------------------
+    def value(self, _id):
+        item = self.settings.get(_id)
+        return None if item is None else item.value
+
+    def set_value(self, _id, value):
+        """Store a value and run the change watchers the server has for it."""
+        item = self.settings[_id]
+        old = item.value
+        item.value = copy.deepcopy(value)
+        if old != value:
+            self.on_change(_id, old)
+
+    def on_change(self, _id, old):
+        if _id in REGISTRATION_INPUTS:
+            self.refresh_registration_file()
+        if _id == "FEDERATION_Enabled" and "FEDERATION_Status" in self.settings:
+            if self.value("FEDERATION_Enabled") is True:
+                if self.value("FEDERATION_Discovery_Method") == "hub":
+                    # registerWithHub cannot reach hub.rocket.chat from here: the watcher turns the switch off again.
+                    self.settings["FEDERATION_Enabled"].value = False
+                    self.settings["FEDERATION_Status"].value = "Could not register with Hub"
+                else:
+                    self.settings["FEDERATION_Status"].value = "Enabled"
+            else:
+                self.settings["FEDERATION_Status"].value = "Disabled"
+
+    def refresh_registration_file(self):
+        if "Federation_Matrix_registration_file" not in self.settings:
+            return
+        values = {k: self.value(k) for k in REGISTRATION_INPUTS}
+        self.settings["Federation_Matrix_registration_file"].value = registration_yaml(values, self.profile)
+
+    # --- two-factor (checkCodeForUser) -------------------------------------------------------------
+    def methods_for(self, user):
+        methods = []
+        if user.get("totp_secret"):
+            methods.append("totp")
+        if self.value("Accounts_TwoFactorAuthentication_By_Email_Enabled") and user.get("email2fa") and \
+                any(e["verified"] for e in user["emails"]):
+            methods.append("email")
+        if self.value("Accounts_TwoFactorAuthentication_Enforce_Password_Fallback") and user.get("password"):
+            methods.append("password")
+        return methods
+
+    def check_two_factor(self, user, token_doc, code, method_header, fingerprint, disable_remember=False,
+                         for_login=False):
+        """None when the call may proceed, else (errorType, details) for a totp-required / totp-invalid answer."""
+        if not self.value("Accounts_TwoFactorAuthentication_Enabled"):
+            return None
+        now = self.clock()
+        remember_for = self.value("Accounts_TwoFactorAuthentication_RememberFor") or 0
+        if token_doc is not None:
+            if token_doc.get("bypassTwoFactor") is True:
+                return None
+            if not disable_remember:
+                until = self.remembered.get((token_doc["hashedToken"], fingerprint))
+                if until and until > now:
+                    return None
+                if user["createdAt"] + remember_for > now:
+                    return None
+        available = self.methods_for(user)
+        if for_login:  # login already proves the password: no password fallback there
+            available = [m for m in available if m != "password"]
+        if not available:
+            return None
+        method = method_header if method_header in available else available[0]
+        if not code:
+            generated = False
+            if method == "email":
+                self.outbox.append({"to": user["emails"][0]["address"], "code": self._email_code(user)})
+                generated = True
+            return ("totp-required", {"method": method, "codeGenerated": generated, "availableMethods": available})
+        if not self._verify(user, method, code):
+            return ("totp-invalid", {"method": method})
+        if token_doc is not None and not disable_remember and remember_for:
+            self.remembered[(token_doc["hashedToken"], fingerprint)] = now + remember_for
+        return None
+
+    def _email_code(self, user):
+        code = str(int(hashlib.sha256((user["_id"] + str(len(self.outbox))).encode()).hexdigest(), 16) % 1000000)
+        user["email_code"] = code.zfill(6)
+        return user["email_code"]
+
+    def _verify(self, user, method, code):
+        if method == "totp":
+            return totp_lib.verify(user["totp_secret"], code, at=self.clock())
+        if method == "email":
+            return bool(user.get("email_code")) and code == user["email_code"]
+        if method == "password":
+            return str(code).lower() == sha256_hex(user["password"])
+        return False
+
+    # --- rate limiting -------------------------------------------------------------------------------
+    def rate_limit(self, ip, route, method):
+        """Meteor RateLimiter semantics: a fixed window from the first call. Returns (allowed, headers)."""
+        if not self.value("API_Enable_Rate_Limiter"):
+            return True, {}, 0
+        limit = int(self.value("API_Enable_Rate_Limiter_Limit_Calls_Default"))
+        interval = int(self.value("API_Enable_Rate_Limiter_Limit_Time_Default")) / 1000.0
+        now = self.clock()
+        key = (ip, route, method.lower())
+        bucket = self.buckets.get(key)
+        if bucket is None or now >= bucket[0] + interval:
+            bucket = self.buckets[key] = [now, 0]
+        bucket[1] += 1
+        time_to_reset = bucket[0] + interval - now
+        headers = {
+            "X-RateLimit-Limit": str(limit),
+            "X-RateLimit-Remaining": str(max(0, limit - bucket[1])),
+            "X-RateLimit-Reset": str(int((now + time_to_reset) * 1000)),
+        }
+        return bucket[1] <= limit, headers, time_to_reset
+
+    def ddp_rate_limit(self, user_id, method):
+        """DDP_Rate_Limit_User_By_Method (20 per 10 s) for methods called through method.call."""
+        if not self.value("DDP_Rate_Limit_User_By_Method_Enabled"):
+            return True, 0
+        limit = int(self.value("DDP_Rate_Limit_User_By_Method_Requests_Allowed"))
+        interval = int(self.value("DDP_Rate_Limit_User_By_Method_Interval_Time")) / 1000.0
+        now = self.clock()
+        key = (user_id, method)
+        bucket = self.ddp_buckets.get(key)
+        if bucket is None or now >= bucket[0] + interval:
+            bucket = self.ddp_buckets[key] = [now, 0]
+        bucket[1] += 1
+        return bucket[1] <= limit, bucket[0] + interval - now
+
+    # --- request log ----------------------------------------------------------------------------------
+    def record(self, entry):
+        with self.lock:
+            entry["seq"] = len(self.log) + 1
+            self.log.append(entry)
+
+    def requests(self, method=None, path_prefix=None):
+        with self.lock:
+            return [e for e in self.log
+                    if (method is None or e["method"] == method)
+                    and (path_prefix is None or e["path"].startswith(path_prefix))]
