@@ -8,7 +8,7 @@ import time
 
 def free_port(host="127.0.0.1", udp_too=False):
     """A port that is free on `host` for TCP (and UDP when asked), as the kernel hands it out."""
-    for _ in range(50):
+    for _attempt in range(50):
         tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         tcp.bind((host, 0))
         port = tcp.getsockname()[1]

@@ -34,10 +34,15 @@ class SynapseServer(ServerProcess):
         self.port = port
         self.signing_key_path = signing_key_path or os.path.join(workdir, "%s.signing.key" % server_name)
         self.extra_config = extra_config or {}
-        self.tls = (tls_certificate_path, tls_private_key_path) if tls_certificate_path else None
+        self.tls_certificate_path = tls_certificate_path
+        self.tls_private_key_path = tls_private_key_path
         self.resolv_conf = resolv_conf
         self.registration_shared_secret = secrets.token_urlsafe(24)
         self.config_path = os.path.join(workdir, "homeserver.yaml")
+
+    @property
+    def tls(self):
+        return bool(self.tls_certificate_path)
 
     @property
     def base_url(self):
@@ -65,7 +70,8 @@ class SynapseServer(ServerProcess):
             "ip_range_whitelist": ["127.0.0.0/8"],
         }
         if self.tls:
-            config["tls_certificate_path"], config["tls_private_key_path"] = self.tls
+            config["tls_certificate_path"] = self.tls_certificate_path
+            config["tls_private_key_path"] = self.tls_private_key_path
         return _deep_merge(config, self.extra_config)
 
     def _log_config(self):
