@@ -1,0 +1,178 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) fedops.rocketchat contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+# NOTE: THIS MODULE UTIL IS PRIVATE TO THE COLLECTION. IT MAY CHANGE AT ANY TIME.
+
+"""Plan, apply and diff a record set against one provider (pure planning, I/O through the provider)."""
+
+from __future__ import annotations
+
+import time
+
+from ansible_collections.fedops.rocketchat.plugins.module_utils._dns._errors import DNSInputError
+from ansible_collections.fedops.rocketchat.plugins.module_utils._dns._records import (
+    compute_record_set,
+    is_subdomain,
+    normalize_name,
+    srv_targets,
+)
+
+
+class Change(object):
+    """One RRset change: create (before None), delete (after None) or update."""
+
+    __slots__ = ("action", "before", "after")
+
+    def __init__(self, action, before, after):
+        self.action = action
+        self.before = before
+        self.after = after
+
+    @property
+    def name(self):
+        return (self.after or self.before).name
+
+    @property
+    def rtype(self):
+        return (self.after or self.before).rtype
+
+    @property
+    def key(self):
+        return (self.name, self.rtype)
+
+    def to_dict(self):
+        return {
+            "action": self.action,
+            "name": self.name,
+            "type": self.rtype,
+            "before": self.before.to_dict() if self.before is not None else None,
+            "after": self.after.to_dict() if self.after is not None else None,
+        }
+
+    def __repr__(self):
+        return "Change(%r, %r, %r)" % (self.action, self.before, self.after)
+
+
+def plan(desired, current, state="present", compare_layout=False):
+    """Changes that make `current` ({key: RRSet or None}) match `desired` (list of RRSet).
+
+    present: every desired RRset exists exactly (values and TTL; TXT compared on the joined value,
+    and on the chunk layout too with `compare_layout`).
+    absent: exactly the desired values are removed; other values of the same RRset stay.
+    """
+    changes = []
+    for rrset in desired:
+        existing = current.get(rrset.key)
+        if state == "present":
+            if existing is None:
+                changes.append(Change("create", None, rrset))
+            elif not rrset.same_as(existing, compare_layout=compare_layout):
+                changes.append(Change("update", existing, rrset))
+        else:
+            if existing is None:
+                continue
+            remaining = [v for v in existing.values if v not in rrset.values]
+            if len(remaining) == len(existing.values):
+                continue
+            if remaining:
+                changes.append(Change("update", existing, existing.with_values(remaining)))
+            else:
+                changes.append(Change("delete", existing, None))
+    return changes
+
+
+def final_state(current, changes):
+    after = dict(current)
+    for change in changes:
+        after[change.key] = change.after
+    return after
+
+
+def render(state_map):
+    lines = []
+    for key in sorted(state_map):
+        rrset = state_map[key]
+        if rrset is not None:
+            lines.extend(rrset.zone_lines())
+    return "\n".join(lines) + ("\n" if lines else "")
+
+
+def build_diff(current, changes, zone):
+    return {
+        "before": render(current),
+        "after": render(final_state(current, changes)),
+        "before_header": "zone %s (managed records)" % zone,
+        "after_header": "zone %s (managed records)" % zone,
+    }
+
+
+def run(provider, params, check_mode=False, want_diff=False, now=time.monotonic):
+    """Do the whole job for one task; returns the module result (without `msg`).
+
+    `params` holds the module options; the provider is already built.
+    """
+    started = now()
+    desired = compute_record_set(params)
+    state = params.get("state") or "present"
+    zone_opt = normalize_name(params["zone"], "zone") if params.get("zone") else None
+    names = [r.name for r in desired]
+    zone = provider.find_zone(names, zone_opt)
+    outside = [n for n in names if not is_subdomain(n, zone)]
+    if outside:
+        raise DNSInputError(
+            "zone: %s not inside zone %s; publish records of different zones in separate tasks"
+            % (", ".join(sorted(set(outside))), zone))
+    unsupported = sorted(set(r.rtype for r in desired) - set(provider.supported_types))
+    if unsupported:
+        raise DNSInputError("records: provider %s cannot manage %s records" % (provider.name, ", ".join(unsupported)))
+
+    current = provider.read(zone, [r.key for r in desired])
+    if state == "present":
+        conflicts = dict((r.name, provider.cname_conflicts[r.name]) for r in desired
+                         if r.rtype != "CNAME" and r.name in provider.cname_conflicts)
+        if conflicts:
+            raise DNSInputError(
+                "%s already hold a CNAME in zone %s; a name with a CNAME can hold no other data (RFC 1034); "
+                "remove the CNAME first" % (", ".join(sorted(conflicts)), zone))
+    changes = plan(desired, current, state, compare_layout=bool(params.get("txt_enforce_chunks")))
+
+    # SRV targets in the zone must not be CNAMEs; checked only for SRV RRsets we are about to write.
+    desired_cnames = set(r.name for r in desired if r.rtype == "CNAME")
+    written = [c.after for c in changes if c.after is not None and c.action != "delete" and state == "present"]
+    guard = [t for t in srv_targets(written) if is_subdomain(t, zone) and t not in desired_cnames]
+    if guard and (check_mode or not provider.atomic_cname_check):
+        found = provider.read(zone, [(t, "CNAME") for t in guard])
+        bad = [t for t in guard if found.get((t, "CNAME")) is not None]
+        if bad:
+            raise DNSInputError(
+                "the SRV target(s) %s are CNAMEs in zone %s; SRV targets must have A/AAAA records "
+                "(RFC 2782, Matrix federation refuses it); point the SRV at the canonical host name. Nothing was changed."
+                % (", ".join(bad), zone))
+
+    result = {
+        "changed": bool(changes),
+        "zone": zone,
+        "provider": provider.name,
+        "records": [r.to_dict() for r in desired],
+        "changes": [c.to_dict() for c in changes],
+        "provider_ids": {},
+    }
+    if want_diff:
+        result["diff"] = build_diff(current, changes, zone)
+    if changes and not check_mode:
+        result["provider_ids"] = provider.apply(zone, changes, current, cname_guard=guard) or {}
+    if params.get("wait_for_propagation") and not check_mode:
+        from ansible_collections.fedops.rocketchat.plugins.module_utils._dns._propagation import wait_for
+        servers = params.get("propagation_servers")
+        if servers:
+            from ansible_collections.fedops.rocketchat.plugins.module_utils._dns._propagation import parse_servers
+            targets = parse_servers(servers)
+        else:
+            targets = provider.default_propagation_servers(zone)
+        expected = final_state(current, changes)
+        result["propagation"] = wait_for(expected, targets, timeout=params.get("propagation_timeout") or 120,
+                                         query_timeout=min(provider.timeout, 5))
+    result["stats"] = dict(provider.stats, seconds=round(now() - started, 3))
+    return result
