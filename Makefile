@@ -1,0 +1,39 @@
+# fedops.rocketchat — developer entry points. Every target installs what it needs first (idempotently).
+SHELL := /bin/bash
+BOOT := scripts/bootstrap.sh
+RUN := .venv/bin/python scripts/run_tests.py
+
+.PHONY: help bootstrap demo test quick sanity units integration molecule lint docs build bench clean
+
+help:
+	@echo "make demo   - bring up a local lab and apply federation with the collection's playbooks"
+	@echo "make test   - run every test layer (sanity, units, integration, molecule, lint, docs, build)"
+	@echo "make quick  - sanity + unit tests"
+	@echo "make bench  - run the benchmarks in bench/ and write bench/results/"
+
+bootstrap:
+	@$(BOOT) apt dev
+
+demo: bootstrap
+	@scripts/demo.sh
+
+test:
+	@$(BOOT) apt dev peers image
+	@$(RUN)
+
+quick: bootstrap
+	@$(RUN) sanity units
+
+sanity units integration lint docs build: bootstrap
+	@$(RUN) $@
+
+molecule:
+	@$(BOOT) apt dev peers image
+	@$(RUN) molecule
+
+bench:
+	@$(BOOT) apt dev peers
+	@for b in bench/bench_*.py; do .venv/bin/python $$b || exit 1; done
+
+clean:
+	rm -rf .build tests/output
