@@ -26,6 +26,7 @@ def env():
     e["ANSIBLE_COLLECTIONS_PATH"] = COLLECTIONS
     e["ANSIBLE_PYTHON_INTERPRETER"] = os.path.join(VENV, "python")
     e.setdefault("ANSIBLE_NOCOLOR", "1")
+    e.setdefault("NO_COLOR", "1")
     e.pop("PYTHONPATH", None)
     return e
 
