@@ -1,0 +1,146 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) fedops.rocketchat contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""fedops.rocketchat.secret, run in-process with patch_module_args."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import os
+import stat
+
+import pytest
+
+from ansible.module_utils.testing import patch_module_args
+
+from ansible_collections.fedops.rocketchat.plugins.modules import secret
+
+MASTER = "correct horse battery staple master"
+
+
+def run(capsys, args, check=False, diff=False):
+    args = dict(args)
+    if check:
+        args["_ansible_check_mode"] = True
+    if diff:
+        args["_ansible_diff"] = True
+    with patch_module_args(args):
+        with pytest.raises(SystemExit):
+            secret.main()
+    captured = capsys.readouterr()
+    result = json.loads(captured.out)
+    result["_raw"] = captured.out
+    result["_err"] = captured.err
+    return result
+
+
+def snapshot(path):
+    if not os.path.exists(path):
+        return None
+    st = os.stat(path)
+    with open(path, "rb") as handle:
+        return handle.read(), st.st_mtime_ns, stat.S_IMODE(st.st_mode)
+
+
+def test_derived_without_file(capsys):
+    res = run(capsys, {"master_secret": MASTER, "label": "synapse.macaroon", "alphabet": "hex"})
+    assert res["changed"] is False and res["source"] == "derived"
+    assert res["value"] == hmac.new(MASTER.encode(), b"synapse.macaroon", hashlib.sha256).hexdigest()
+    assert MASTER not in res["_raw"]
+    assert res["invocation"]["module_args"]["master_secret"] == "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER"
+
+
+def test_derived_with_file(tmp_path, capsys):
+    path = str(tmp_path / "s")
+    args = {"master_secret": MASTER, "label": "a", "path": path}
+    first = run(capsys, args)
+    assert first["changed"] is True and open(path).read() == first["value"] + "\n"
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    before = snapshot(path)
+    second = run(capsys, args)
+    assert second["changed"] is False and second["value"] == first["value"] and snapshot(path) == before
+    # a file without trailing newline holding the right value is accepted as is
+    with open(path, "w") as handle:
+        handle.write(first["value"])
+    assert run(capsys, args)["changed"] is False
+    # another master secret replaces the value in the file
+    third = run(capsys, dict(args, master_secret="another master secret value", backup=True))
+    assert third["changed"] is True and third["value"] != first["value"]
+    assert open(third["backup_file"]).read() == first["value"]
+
+
+def test_random_created_once(tmp_path, capsys):
+    path = str(tmp_path / "s")
+    first = run(capsys, {"path": path, "length": 40, "alphabet": "base64url"})
+    assert first["changed"] is True and first["source"] == "generated" and len(first["value"]) == 40
+    before = snapshot(path)
+    second = run(capsys, {"path": path, "length": 40, "alphabet": "base64url"})
+    assert second["changed"] is False and second["source"] == "existing" and second["value"] == first["value"]
+    assert snapshot(path) == before
+    forced = run(capsys, {"path": path, "length": 40, "alphabet": "base64url", "force": True})
+    assert forced["changed"] is True and forced["value"] != first["value"]
+
+
+def test_existing_secret_kept_with_warning_when_it_does_not_conform(tmp_path, capsys):
+    path = str(tmp_path / "s")
+    with open(path, "w") as handle:
+        handle.write("short-existing-secret\n")
+    os.chmod(path, 0o600)
+    res = run(capsys, {"path": path})
+    assert res["changed"] is False and res["value"] == "short-existing-secret"
+    assert "force=true" in res["_err"]
+
+
+def test_check_mode_writes_nothing(tmp_path, capsys):
+    path = str(tmp_path / "s")
+    res = run(capsys, {"path": path}, check=True, diff=True)
+    assert res["changed"] is True and not os.path.exists(path)
+    assert res["diff"]["after"]["secret"] == "changed"
+    run(capsys, {"path": path})
+    os.chmod(path, 0o644)
+    before = snapshot(path)
+    res = run(capsys, {"path": path}, check=True)
+    assert res["changed"] is True and snapshot(path) == before
+    res = run(capsys, {"path": path, "force": True}, check=True)
+    assert res["changed"] is True and snapshot(path) == before
+
+
+def test_permissions_corrected_and_reported(tmp_path, capsys):
+    path = str(tmp_path / "s")
+    first = run(capsys, {"path": path})
+    os.chmod(path, 0o644)
+    res = run(capsys, {"path": path}, diff=True)
+    assert res["changed"] is True and res["value"] == first["value"]
+    assert res["diff"]["before"]["mode"] == "0644" and res["diff"]["after"]["mode"] == "0600"
+    assert first["value"] not in json.dumps(res["diff"])
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+
+
+@pytest.mark.parametrize("args, fragment", [
+    ({}, "one of the following is required"),
+    ({"master_secret": MASTER}, "label"),
+    ({"master_secret": MASTER, "label": "x", "length": 4}, "length"),
+    ({"master_secret": MASTER, "label": "x\x00y"}, "NUL"),
+])
+def test_bad_input(capsys, args, fragment):
+    res = run(capsys, args)
+    assert res["failed"] is True and fragment in res["msg"]
+
+
+def test_low_entropy_warns(capsys):
+    res = run(capsys, {"master_secret": MASTER, "label": "x", "length": 8, "alphabet": "digits"})
+    assert "bits of entropy" in res["_err"]
+
+
+def test_unreadable_secret_file_fails(tmp_path, capsys):
+    path = str(tmp_path / "s")
+    with open(path, "wb") as handle:
+        handle.write(b"one\ntwo\n")
+    res = run(capsys, {"path": path})
+    assert res["failed"] is True and "more than one line" in res["msg"]
+    assert open(path, "rb").read() == b"one\ntwo\n"
+    res = run(capsys, {"path": path, "force": True})
+    assert res["changed"] is True and open(path).read() == res["value"] + "\n"

@@ -1,0 +1,197 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) fedops.rocketchat contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""fedops.rocketchat.signing_key, run in-process with patch_module_args."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import re
+import stat
+
+import pytest
+
+from ansible.module_utils.testing import patch_module_args
+
+from ansible_collections.fedops.rocketchat.plugins.module_utils._matrix import _keys
+from ansible_collections.fedops.rocketchat.plugins.module_utils._matrix import _signedjson as sj
+from ansible_collections.fedops.rocketchat.plugins.modules import signing_key
+
+SEED = bytes(range(32))
+SEED_B64 = sj.unpadded_b64encode(SEED)
+
+
+def run(capsys, args, check=False, diff=False):
+    args = dict(args)
+    if check:
+        args["_ansible_check_mode"] = True
+    if diff:
+        args["_ansible_diff"] = True
+    with patch_module_args(args):
+        with pytest.raises(SystemExit) as info:
+            signing_key.main()
+    captured = capsys.readouterr()
+    result = json.loads(captured.out)
+    result["_rc"] = info.value.code
+    result["_raw"] = captured.out
+    result["_err"] = captured.err
+    return result
+
+
+def snapshot(path):
+    if not os.path.exists(path):
+        return None
+    st = os.stat(path)
+    with open(path, "rb") as handle:
+        return handle.read(), st.st_mtime_ns, stat.S_IMODE(st.st_mode)
+
+
+def test_create_then_idempotent(tmp_path, capsys):
+    path = str(tmp_path / "hs.signing.key")
+    first = run(capsys, {"path": path})
+    assert first["changed"] is True and first["action"] == "create"
+    assert re.match(r"^ed25519:a_[A-Za-z]{4}$", first["key_id"])
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    keys = _keys.parse_signing_keys(open(path).read())
+    assert keys[0].public_key_b64 == first["public_key"]
+    assert first["fingerprint"] == keys[0].fingerprint
+    assert first["verify_keys"] == {first["key_id"]: {"key": first["public_key"]}}
+    assert first["rocketchat_settings"] == {"Federation_Service_Matrix_Signing_Algorithm": "ed25519",
+                                            "Federation_Service_Matrix_Signing_Version": keys[0].version}
+    assert "private_key" not in first
+    assert sj.unpadded_b64encode(keys[0].seed) not in first["_raw"]
+    before = snapshot(path)
+    second = run(capsys, {"path": path})
+    assert second["changed"] is False and second["action"] == "keep"
+    assert second["key_id"] == first["key_id"]
+    assert snapshot(path) == before
+
+
+def test_check_mode_writes_nothing(tmp_path, capsys):
+    path = str(tmp_path / "k")
+    res = run(capsys, {"path": path}, check=True, diff=True)
+    assert res["changed"] is True and res["key_id"] is None and not os.path.exists(path)
+    assert res["diff"]["after"]["keys"] == ["(new key)"]
+    res = run(capsys, {"path": path, "version": "v1"}, check=True)
+    assert res["changed"] is True and res["key_id"] == "ed25519:v1" and not os.path.exists(path)
+    assert list(tmp_path.iterdir()) == []
+    run(capsys, {"path": path, "version": "v1"})
+    before = snapshot(path)
+    os.chmod(path, 0o644)
+    before = snapshot(path)
+    res = run(capsys, {"path": path, "rotate": True, "version": "v2"}, check=True, diff=True)
+    assert res["changed"] is True and res["key_id"] == "ed25519:v2"
+    assert snapshot(path) == before and not os.path.exists(path + ".old_keys")
+
+
+def test_wrong_mode_corrected_and_reported(tmp_path, capsys):
+    path = str(tmp_path / "k")
+    run(capsys, {"path": path})
+    os.chmod(path, 0o644)
+    content = open(path, "rb").read()
+    res = run(capsys, {"path": path}, diff=True)
+    assert res["changed"] is True and res["action"] == "keep"
+    assert res["diff"]["before"]["mode"] == "0644" and res["diff"]["after"]["mode"] == "0600"
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    assert open(path, "rb").read() == content
+    res = run(capsys, {"path": path, "mode": "0640"})
+    assert res["changed"] is True and stat.S_IMODE(os.stat(path).st_mode) == 0o640
+    assert run(capsys, {"path": path, "mode": "0640"})["changed"] is False
+
+
+def test_diff_has_no_secret(tmp_path, capsys):
+    path = str(tmp_path / "k")
+    res = run(capsys, {"path": path}, diff=True)
+    seed = _keys.parse_signing_keys(open(path).read())[0].seed
+    for form in (sj.unpadded_b64encode(seed), base64.b64encode(seed).decode(), seed.hex()):
+        assert form not in json.dumps(res["diff"])
+        assert form not in res["_raw"]
+    assert res["diff"]["after"]["keys"] == ["%s %s" % (res["key_id"], res["public_key"])]
+
+
+def test_malformed_file_fails_with_line_and_is_untouched(tmp_path, capsys):
+    path = str(tmp_path / "k")
+    with open(path, "w") as handle:
+        handle.write("ed25519 a_good %s\ned25519 a_bad notbase64!\n" % SEED_B64)
+    before = snapshot(path)
+    res = run(capsys, {"path": path})
+    assert res["failed"] is True and res["line"] == 2
+    assert "line 2" in res["msg"] and "not valid base64" in res["msg"] and "untouched" in res["msg"]
+    assert "regenerate=full_idempotence" in res["msg"]
+    assert snapshot(path) == before
+    res = run(capsys, {"path": path, "regenerate": "full_idempotence", "backup": True})
+    assert res["changed"] is True and res["action"] == "regenerate"
+    assert "ed25519:a_good" in res["old_signing_keys"]
+    assert open(res["backup_file"], "rb").read() == before[0]
+
+
+def test_rotation_keeps_old_public_keys(tmp_path, capsys):
+    path = str(tmp_path / "k")
+    first = run(capsys, {"path": path, "version": "a_one"})
+    second = run(capsys, {"path": path, "version": "a_two", "rotate": True, "expired_ts": 1234})
+    assert second["changed"] is True and second["action"] == "rotate" and second["key_id"] == "ed25519:a_two"
+    entry = {"ed25519:a_one": {"key": first["public_key"], "expired_ts": 1234}}
+    assert second["retired_keys"] == entry and second["old_signing_keys"] == entry
+    assert open(path + ".old_keys").read() == "ed25519 a_one 1234 %s\n" % first["public_key"]
+    assert stat.S_IMODE(os.stat(path + ".old_keys").st_mode) == 0o600
+    again = run(capsys, {"path": path, "version": "a_two", "rotate": True})
+    assert again["changed"] is False and again["retired_keys"] == {} and again["old_signing_keys"] == entry
+    third = run(capsys, {"path": path, "rotate": True})
+    assert third["changed"] is True and set(third["old_signing_keys"]) == {"ed25519:a_one", "ed25519:a_two"}
+    # an id that was used before is refused
+    res = run(capsys, {"path": path, "version": "a_one", "rotate": True})
+    assert res["failed"] is True and "never be reused" in res["msg"]
+
+
+def test_version_mismatch_fails_by_default(tmp_path, capsys):
+    path = str(tmp_path / "k")
+    run(capsys, {"path": path, "version": "a_one"})
+    before = snapshot(path)
+    res = run(capsys, {"path": path, "version": "a_two"})
+    assert res["failed"] is True and "rotate=true" in res["msg"]
+    assert snapshot(path) == before
+    res = run(capsys, {"path": path, "version": "a_two", "regenerate": "never"})
+    assert res["changed"] is False and res["key_id"] == "ed25519:a_one" and "regenerate=never" in res["_err"]
+
+
+def test_return_content_and_rocketchat_round_trip(tmp_path, capsys):
+    path = str(tmp_path / "k")
+    made = run(capsys, {"path": path, "version": "a_AbCd", "return_content": True})
+    assert made["private_key"] == open(path).read()
+    rc = made["rocketchat_settings"]
+    assert rc["Federation_Service_Matrix_Signing_Version"] == "a_AbCd"
+    assert len(rc["Federation_Service_Matrix_Signing_Key"]) == 44
+    # the Rocket.Chat value imported into a new file gives the very same key file
+    other = str(tmp_path / "k2")
+    imported = run(capsys, {"path": other, "rocketchat_key": rc["Federation_Service_Matrix_Signing_Key"],
+                            "version": "a_AbCd"})
+    assert imported["changed"] is True and imported["public_key"] == made["public_key"]
+    assert open(other).read() == open(path).read()
+    again = run(capsys, {"path": other, "rocketchat_key": rc["Federation_Service_Matrix_Signing_Key"],
+                         "version": "a_AbCd"})
+    assert again["changed"] is False
+    # the key never appears outside return_content
+    assert rc["Federation_Service_Matrix_Signing_Key"] not in imported["_raw"].replace(
+        '"rocketchat_key": "********"', "")
+
+
+def test_rocketchat_key_needs_version_and_valid_value(tmp_path, capsys):
+    path = str(tmp_path / "k")
+    res = run(capsys, {"path": path, "rocketchat_key": base64.b64encode(SEED).decode()})
+    assert res["failed"] is True and "version" in res["msg"]
+    res = run(capsys, {"path": path, "rocketchat_key": base64.b64encode(b"x" * 64).decode(), "version": "0"})
+    assert res["failed"] is True and "rocketchat_key" in res["msg"] and "64 bytes" in res["msg"]
+    assert not os.path.exists(path)
+
+
+def test_missing_directory_fails_cleanly(tmp_path, capsys):
+    res = run(capsys, {"path": str(tmp_path / "nope" / "k")})
+    assert res["failed"] is True and "does not exist" in res["msg"]
+
+
+def test_bad_version_option(tmp_path, capsys):
+    res = run(capsys, {"path": str(tmp_path / "k"), "version": "a-b"})
+    assert res["failed"] is True and res["msg"].startswith("version:")
