@@ -1,0 +1,522 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) fedops.rocketchat contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+# NOTE: THIS MODULE UTIL IS PRIVATE TO THE COLLECTION. IT MAY CHANGE AT ANY TIME.
+
+"""HTTP client for Rocket.Chat's REST API over one ``requests`` session.
+
+* Keep-alive connection pool sized for the read concurrency (``max_workers``), blocking instead of
+  opening throw-away connections.
+* Auth: personal access token (``X-User-Id`` + ``X-Auth-Token``) or username/password login (logged out
+  again on ``close()``); second factor by TOTP/e-mail code or the password method.
+* Bounded retries with exponential backoff for connection errors and 5xx answers (``_retry``).
+* Rate limits: the ``X-RateLimit-*`` headers are tracked per bucket (method + route pattern); calls wait
+  until ``X-RateLimit-Reset`` (epoch milliseconds) instead of running into 429, and a 429 that happens
+  anyway is waited out the same way, all bounded by ``rate_limit_max_wait``.
+* Every failure becomes a :mod:`errors` exception with a message that names the cause and the fix.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+import time
+import traceback
+from urllib.parse import quote
+from concurrent.futures import ThreadPoolExecutor
+
+from ansible_collections.fedops.rocketchat.plugins.module_utils._retry import RetryPolicy, retry_call
+from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat.errors import (
+    RocketChatAuthError,
+    RocketChatConnectionError,
+    RocketChatError,
+    RocketChatPermissionError,
+    RocketChatRateLimitError,
+    RocketChatServerError,
+    RocketChatSettingNotFound,
+    RocketChatTwoFactorError,
+)
+from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat.version import RocketChatVersion
+
+REQUESTS_IMPORT_ERROR = None
+try:
+    import requests
+    from requests.adapters import HTTPAdapter
+except ImportError:
+    HAS_REQUESTS = False
+    REQUESTS_IMPORT_ERROR = traceback.format_exc()
+else:
+    HAS_REQUESTS = True
+
+NOT_LOGGED_IN = "You must be logged in to do this."
+MAX_RATE_LIMIT_RETRIES = 5
+TWO_FACTOR_HINT = ("Use a personal access token created with 'Ignore Two Factor Authentication' (bypassTwoFactor), "
+                   "or give two_factor_code (a current TOTP code), or give password so the password method "
+                   "(X-2FA-Method: password) can answer the challenge.")
+
+SETTING_ROUTE = "/api/v1/settings/:_id"
+
+
+def sha256_hex(text):
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+class _Transient(Exception):
+    """A failure worth another attempt (connection error, timeout, 5xx)."""
+
+    def __init__(self, msg, cause=None, response=None):
+        super(_Transient, self).__init__(msg)
+        self.cause = cause
+        self.response = response
+
+
+class RateLimitBudget(object):
+    """Per-bucket knowledge from X-RateLimit-* headers, shared by the worker threads."""
+
+    def __init__(self, clock=time.time, sleep=time.sleep, max_wait=120.0):
+        self.clock = clock
+        self.sleep = sleep
+        self.max_wait = max_wait
+        self.waited = 0.0
+        self._lock = threading.Lock()
+        self._buckets = {}
+
+    def known(self, bucket):
+        with self._lock:
+            return bucket in self._buckets
+
+    def acquire(self, bucket):
+        """Reserve one call in ``bucket``; wait for the window's reset when it is used up."""
+        for _dummy in range(10000):
+            with self._lock:
+                state = self._buckets.get(bucket)
+                if state is None or state["limit"] is None:
+                    return
+                now = self.clock()
+                if state["reset"] is not None and now >= state["reset"]:
+                    state["remaining"] = state["limit"]
+                    state["reset"] = None
+                if state["remaining"] > 0:
+                    state["remaining"] -= 1
+                    return
+                reset = state["reset"]
+            if reset is None:  # window used up by calls still in flight: poll for their answers
+                self._wait(0.02, bucket)
+            else:
+                self._wait(max(0.0, reset - self.clock()) + 0.01, bucket)
+        raise RocketChatRateLimitError("rate limit bookkeeping for %s did not settle" % (bucket,))
+
+    def _wait(self, seconds, bucket):
+        if self.waited + seconds > self.max_wait:
+            raise RocketChatRateLimitError(
+                "Rocket.Chat rate-limits %s %s for this user (X-RateLimit headers) and the next window opens "
+                "in %.1fs, beyond rate_limit_max_wait=%ss. Use a token of a user holding the api-bypass-rate-limit "
+                "permission (admin, bot), raise rate_limit_max_wait, or manage fewer settings per run."
+                % (bucket[0], bucket[1], seconds, self.max_wait))
+        self.sleep(seconds)
+        with self._lock:
+            self.waited += seconds
+
+    def update(self, bucket, headers):
+        """Learn from an answer's headers. No headers: the user is exempt (api-bypass-rate-limit)."""
+        try:
+            limit = int(headers.get("X-RateLimit-Limit"))
+            remaining = int(headers.get("X-RateLimit-Remaining"))
+            reset = int(headers.get("X-RateLimit-Reset")) / 1000.0
+        except (TypeError, ValueError):
+            with self._lock:
+                if bucket not in self._buckets:
+                    self._buckets[bucket] = {"limit": None, "remaining": None, "reset": None}
+            return
+        with self._lock:
+            state = self._buckets.get(bucket)
+            if state is None or state["limit"] is None or state["reset"] is None or \
+                    abs(state["reset"] - reset) > 0.5:
+                self._buckets[bucket] = {"limit": limit, "remaining": remaining, "reset": reset}
+            else:
+                state["remaining"] = min(state["remaining"], remaining)
+
+    def exhausted(self, bucket, headers):
+        """A 429 arrived: nothing left until the reset it announces."""
+        try:
+            reset = int(headers.get("X-RateLimit-Reset")) / 1000.0
+            limit = int(headers.get("X-RateLimit-Limit"))
+        except (TypeError, ValueError):
+            reset, limit = self.clock() + 1.0, 1
+        with self._lock:
+            self._buckets[bucket] = {"limit": limit, "remaining": 0, "reset": reset}
+
+
+class RocketChatClient(object):
+    def __init__(self, url, user_id=None, auth_token=None, username=None, password=None, two_factor_code=None,
+                 two_factor_method=None, validate_certs=True, ca_path=None, timeout=30.0, retries=3,
+                 rate_limit_max_wait=120.0, max_workers=8, sleep=time.sleep, clock=time.time, rng=None,
+                 user_agent="fedops.rocketchat"):
+        if not HAS_REQUESTS:
+            raise RocketChatError("the Python library requests is required")
+        self.base_url = url.rstrip("/")
+        self.user_id = user_id
+        self.auth_token = auth_token
+        self.username = username
+        self.password = password
+        self.two_factor_code = two_factor_code
+        self.two_factor_method = two_factor_method
+        self.timeout = timeout
+        self.sleep = sleep
+        self.clock = clock
+        self.rng = rng
+        self.max_workers = max(1, int(max_workers))
+        self.policy = RetryPolicy(attempts=max(1, int(retries) + 1), base_delay=0.5, max_delay=8.0)
+        self.budget = RateLimitBudget(clock=clock, sleep=sleep, max_wait=rate_limit_max_wait)
+        self.logged_in = False
+        self.request_count = 0
+        self.retried = 0
+        self.rate_limited = 0
+        self._count_lock = threading.Lock()
+        self._version = None
+        self.session = requests.Session()
+        adapter = HTTPAdapter(pool_connections=1, pool_maxsize=self.max_workers, max_retries=0, pool_block=True)
+        self.session.mount("http://", adapter)
+        self.session.mount("https://", adapter)
+        self.session.verify = ca_path if (validate_certs and ca_path) else bool(validate_certs)
+        self.session.headers.update({"User-Agent": user_agent, "Accept": "application/json"})
+
+    # --- lifecycle ----------------------------------------------------------------------------------
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def close(self):
+        try:
+            if self.logged_in:
+                try:
+                    self.request("POST", "/api/v1/logout", what="log out")
+                except RocketChatError:
+                    pass
+                self.logged_in = False
+        finally:
+            self.session.close()
+
+    def login(self):
+        """Username/password login (with the TOTP code when given); sets user id and token."""
+        body = {"user": self.username, "password": self.password}
+        if self.two_factor_code:
+            body["code"] = self.two_factor_code
+        status, data, _headers = self._exchange("POST", "/api/v1/login", body=body, auth=False, what="log in")
+        if status == 200 and isinstance(data, dict) and data.get("status") == "success":
+            self.user_id = data["data"]["userId"]
+            self.auth_token = data["data"]["authToken"]
+            self.logged_in = True
+            return
+        error = data.get("error") if isinstance(data, dict) else None
+        if error == "totp-required":
+            raise RocketChatTwoFactorError(
+                "Rocket.Chat asks user %s for a second factor to log in (%s). Give two_factor_code (a current "
+                "TOTP code), or use a personal access token created with 'Ignore Two Factor Authentication' "
+                "(bypassTwoFactor) instead of username/password." % (self.username, _details_method(data)),
+                status=status, body=data)
+        if error == "totp-invalid":
+            raise RocketChatTwoFactorError("Rocket.Chat refused two_factor_code for user %s at login (totp-invalid): "
+                                           "the code is wrong or expired." % self.username, status=status, body=data)
+        if status == 401:
+            raise RocketChatAuthError("Rocket.Chat refused the login of user %s (HTTP 401 %s): check username and "
+                                      "password." % (self.username, error or "Unauthorized"), status=status, body=data)
+        raise self._unexpected(status, data, "log in")
+
+    def ensure_auth(self):
+        if not self.auth_token and self.username:
+            self.login()
+
+    # --- low level ----------------------------------------------------------------------------------
+    def _auth_headers(self):
+        if self.user_id and self.auth_token:
+            return {"X-User-Id": self.user_id, "X-Auth-Token": self.auth_token}
+        return {}
+
+    def two_factor_headers(self):
+        method = self.two_factor_method
+        if self.two_factor_code and method != "password":
+            return {"X-2FA-Code": str(self.two_factor_code), "X-2FA-Method": method or "totp"}
+        if self.password and method in (None, "password"):
+            return {"X-2FA-Code": sha256_hex(self.password), "X-2FA-Method": "password"}
+        return {}
+
+    def _count(self, name, amount=1):
+        with self._count_lock:
+            setattr(self, name, getattr(self, name) + amount)
+
+    def _exchange(self, method, path, body=None, params=None, auth=True, two_factor=False, bucket=None,
+                  what="call the API"):
+        """Send one call with retries and rate-limit handling; return (status, parsed JSON, headers)."""
+        bucket = bucket or (method, path.split("?")[0])
+        headers = {}
+        if auth:
+            headers.update(self._auth_headers())
+        if two_factor:
+            headers.update(self.two_factor_headers())
+        if body is not None:
+            headers["Content-Type"] = "application/json"
+        data = None if body is None else json.dumps(body)
+        url = self.base_url + path
+
+        def once():
+            self._count("request_count")
+            try:
+                response = self.session.request(method, url, data=data, params=params, headers=headers,
+                                                timeout=self.timeout)
+            except requests.exceptions.SSLError as exc:
+                raise RocketChatConnectionError(
+                    "TLS verification of %s failed: %s. Give ca_path (the CA bundle that signed the server "
+                    "certificate); set validate_certs=false only for throw-away test servers." % (self.base_url, exc))
+            except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as exc:
+                raise _Transient("cannot reach %s: %s" % (self.base_url, exc), cause=exc)
+            except requests.exceptions.RequestException as exc:
+                raise RocketChatConnectionError("request to %s failed: %s" % (url, exc))
+            if response.status_code >= 500:
+                raise _Transient("HTTP %d from %s %s" % (response.status_code, method, path), response=response)
+            return response
+
+        def on_retry(_attempt, _exc, _delay):
+            self._count("retried")
+
+        for _dummy in range(MAX_RATE_LIMIT_RETRIES + 1):
+            self.budget.acquire(bucket)
+            try:
+                kwargs = dict(policy=self.policy, retry_on=(_Transient,), sleep=self.sleep, on_retry=on_retry)
+                if self.rng is not None:
+                    kwargs["rng"] = self.rng
+                response = retry_call(once, **kwargs)
+            except _Transient as exc:
+                if exc.response is not None:
+                    raise RocketChatServerError(
+                        "Rocket.Chat answered HTTP %d to %s %s (%s) %d times; giving up. Check the server's log."
+                        % (exc.response.status_code, method, path, what, self.policy.attempts),
+                        status=exc.response.status_code)
+                raise RocketChatConnectionError("%s (%d attempts to %s). Check url and that the server is up."
+                                                % (exc, self.policy.attempts, what))
+            if response.status_code == 429:
+                self._count("rate_limited")
+                self.budget.exhausted(bucket, response.headers)
+                continue
+            self.budget.update(bucket, response.headers)
+            try:
+                parsed = response.json()
+            except ValueError:
+                parsed = None
+            if parsed is None and response.status_code != 404:
+                raise RocketChatServerError(
+                    "%s %s did not answer with JSON (HTTP %d); is url (%s) the base URL of Rocket.Chat?"
+                    % (method, path, response.status_code, self.base_url), status=response.status_code)
+            return response.status_code, parsed, response.headers
+        raise RocketChatRateLimitError("Rocket.Chat kept answering 429 Too Many Requests to %s %s (%s) after "
+                                       "waiting for X-RateLimit-Reset %d times." % (method, path, what,
+                                                                                   MAX_RATE_LIMIT_RETRIES))
+
+    def request(self, method, path, body=None, params=None, auth=True, two_factor=False, bucket=None,
+                what="call the API", permission=None):
+        """Like ``_exchange`` but raise the mapped error unless the answer is a success."""
+        if auth:
+            self.ensure_auth()
+        status, data, headers = self._exchange(method, path, body=body, params=params, auth=auth,
+                                               two_factor=two_factor, bucket=bucket, what=what)
+        if 200 <= status < 300 and (not isinstance(data, dict) or data.get("success", True) is not False):
+            return data, headers
+        raise self.map_error(status, data, what, permission)
+
+    def map_error(self, status, data, what, permission=None):
+        body = data if isinstance(data, dict) else {}
+        error = body.get("error")
+        error_type = body.get("errorType")
+        if status == 401 and error != "unauthorized":
+            return RocketChatAuthError(
+                "Rocket.Chat rejected the credentials (HTTP 401: %s) trying to %s. Check user_id and auth_token "
+                "(a personal access token and the id of the user who owns it), or username and password."
+                % (error or NOT_LOGGED_IN, what), status=status, body=body)
+        if status in (401, 403):
+            need = (" It needs the %s permission." % permission) if permission else ""
+            return RocketChatPermissionError(
+                "Rocket.Chat user %s may not %s (HTTP %d: %s).%s Use a token of an administrator or grant the "
+                "permission to one of the user's roles." % (self.user_id or self.username, what, status,
+                                                          error or "forbidden", need), status=status, body=body)
+        if error_type in ("totp-required", "totp-invalid") or error in ("totp-required", "totp-invalid"):
+            return self.two_factor_error(error_type or error, body.get("details"), what, status, body)
+        if status == 404:
+            return RocketChatServerError("Rocket.Chat at %s has no API endpoint to %s (HTTP 404); check url and the "
+                                         "Rocket.Chat release." % (self.base_url, what),
+                                         status=status, body=body)
+        return self._unexpected(status, body, what)
+
+    def two_factor_error(self, kind, details, what, status=None, body=None):
+        method = (details or {}).get("method") if isinstance(details, dict) else None
+        if kind == "totp-invalid":
+            return RocketChatTwoFactorError(
+                "Rocket.Chat refused the second factor (totp-invalid, method %s) to %s: the code is wrong or "
+                "expired, or the password does not match. %s" % (method or "?", what, TWO_FACTOR_HINT),
+                status=status, body=body)
+        available = (details or {}).get("availableMethods") if isinstance(details, dict) else None
+        return RocketChatTwoFactorError(
+            "Rocket.Chat requires a second factor (totp-required, method %s%s) to %s. %s"
+            % (method or "?", (", available: %s" % ", ".join(available)) if available else "", what, TWO_FACTOR_HINT),
+            status=status, body=body)
+
+    def _unexpected(self, status, body, what):
+        if isinstance(body, dict):
+            detail = body.get("error") or body.get("message") or json.dumps(body, sort_keys=True)
+        else:
+            detail = str(body)
+        return RocketChatError("Rocket.Chat refused to %s (HTTP %s: %s)." % (what, status, detail),
+                               status=status, body=body)
+
+    # --- server facts -------------------------------------------------------------------------------
+    def version(self):
+        """The release from /api/info: full with get-server-info / view-statistics, else major.minor."""
+        if self._version is None:
+            data, _headers = self.request("GET", "/api/info", auth=True, what="read the server version (/api/info)")
+            text = (data or {}).get("version") or ((data or {}).get("info") or {}).get("version")
+            try:
+                self._version = RocketChatVersion(text)
+            except ValueError:
+                raise RocketChatServerError("/api/info at %s did not report a Rocket.Chat version (got %r); is url the "
+                                            "Rocket.Chat base URL?" % (self.base_url, text))
+        return self._version
+
+    # --- settings -----------------------------------------------------------------------------------
+    def not_found(self, ids):
+        ids = sorted(ids)
+        return RocketChatSettingNotFound(
+            "setting%s %s do%s not exist or %s hidden on Rocket.Chat %s (HTTP 400 from GET settings/<id>). "
+            "Check the id's spelling and the release it exists in; a hidden setting (SETTINGS_HIDDEN, or hidden "
+            "by the release) cannot be managed over REST." % (
+                "s" if len(ids) > 1 else "", ", ".join(ids), "" if len(ids) > 1 else "es",
+                "are" if len(ids) > 1 else "is", self.version()), ids)
+
+    def _get_setting_raw(self, setting_id):
+        status, data, _headers = self._exchange(
+            "GET", "/api/v1/settings/%s" % quote(setting_id, safe=""), bucket=("GET", SETTING_ROUTE),
+            what="read setting %s" % setting_id)
+        return status, data
+
+    def get_settings(self, ids, missing_ok=False):
+        """Read settings concurrently (one session, a pool of ``max_workers`` connections).
+
+        The first read goes alone so the rate-limit headers (if any) are known before fanning out.
+        Returns {id: value}; ids that are unknown or hidden raise (or are left out with ``missing_ok``).
+        """
+        self.ensure_auth()
+        self.version()
+        ids = list(dict.fromkeys(ids))
+        results = {}
+        if not ids:
+            return results
+        results[ids[0]] = self._get_setting_raw(ids[0])
+        rest = ids[1:]
+        if rest:
+            workers = min(self.max_workers, len(rest))
+            if workers == 1:
+                for setting_id in rest:
+                    results[setting_id] = self._get_setting_raw(setting_id)
+            else:
+                with ThreadPoolExecutor(max_workers=workers) as pool:
+                    for setting_id, answer in zip(rest, pool.map(self._get_setting_raw, rest)):
+                        results[setting_id] = answer
+        values = {}
+        missing = []
+        for setting_id in ids:
+            status, data = results[setting_id]
+            if status == 200 and isinstance(data, dict) and data.get("success") is True:
+                values[setting_id] = data.get("value")
+            elif status == 400 and isinstance(data, dict) and not data.get("errorType") and \
+                    set(data) <= {"success"}:
+                missing.append(setting_id)
+            else:
+                raise self.map_error(status, data, "read setting %s" % setting_id,
+                                     permission="view-privileged-setting")
+        if missing and not missing_ok:
+            raise self.not_found(missing)
+        return values
+
+    def save_settings_bulk(self, values):
+        """POST /api/v1/settings (8.6+): one atomic, type-checked write."""
+        body = {"settings": [{"_id": k, "value": v} for k, v in values.items()]}
+        self.request("POST", "/api/v1/settings", body=body, two_factor=True,
+                     what="write settings %s" % ", ".join(values), permission="edit-privileged-setting")
+
+    def save_settings_method(self, values):
+        """method.call/saveSettings (before 8.6): always HTTP 200, the outcome is inside ``message``."""
+        message = json.dumps({"msg": "method", "id": "1", "method": "saveSettings",
+                              "params": [[{"_id": k, "value": v} for k, v in values.items()]]})
+        what = "write settings %s" % ", ".join(values)
+        data, _headers = self.request("POST", "/api/v1/method.call/saveSettings", body={"message": message},
+                                      two_factor=True, what=what, permission="edit-privileged-setting")
+        try:
+            result = json.loads(data.get("message"))
+        except (TypeError, ValueError, AttributeError):
+            raise RocketChatServerError("method.call/saveSettings answered without a readable result: %r" % (data,))
+        error = result.get("error") if isinstance(result, dict) else None
+        if not error:
+            return True
+        return self.raise_method_error(error, what, values)
+
+    def raise_method_error(self, error, what, values):
+        code = error.get("error") if isinstance(error, dict) else error
+        reason = error.get("reason") if isinstance(error, dict) else None
+        details = error.get("details") if isinstance(error, dict) else None
+        if code in ("totp-required", "totp-invalid"):
+            raise self.two_factor_error(code, details, what)
+        if code == "error-action-not-allowed":
+            ids = (details or {}).get("settingIds") or list(values)
+            raise RocketChatPermissionError(
+                "Rocket.Chat user %s may not change %s (saveSettings: error-action-not-allowed). It needs the "
+                "edit-privileged-setting permission, or manage-selected-settings with change-setting-<id>; a "
+                "setting blocked by SETTINGS_BLOCKED cannot be changed at all." % (
+                    self.user_id or self.username, ", ".join(ids)), body=error)
+        if code == "too-many-requests":
+            raise RocketChatRateLimitError("Rocket.Chat's method rate limit refused saveSettings: %s" % reason)
+        if code == 404 or (isinstance(code, str) and "not-found" in code):
+            raise RocketChatError("saveSettings is not available: %s" % (reason or code), body=error)
+        raise RocketChatError("Rocket.Chat refused to %s (saveSettings: %s%s)." % (
+            what, code, (" - %s" % reason) if reason else ""), body=error)
+
+    def save_setting(self, setting_id, value):
+        """POST settings/<id>: 200 without a changed flag; 400 {success:false} for unknown, hidden, blocked."""
+        path = "/api/v1/settings/%s" % quote(setting_id, safe="")
+        status, data, _headers = self._exchange("POST", path, body={"value": value}, two_factor=True,
+                                                bucket=("POST", SETTING_ROUTE), what="write setting %s" % setting_id)
+        if status == 200 and isinstance(data, dict) and data.get("success") is True:
+            return
+        if status == 400 and isinstance(data, dict) and set(data) <= {"success"}:
+            raise RocketChatSettingNotFound(
+                "Rocket.Chat refused to write setting %s (HTTP 400 without a message): it does not exist, is hidden, "
+                "or is blocked by SETTINGS_BLOCKED on Rocket.Chat %s." % (setting_id, self.version()), [setting_id],
+                status=status, body=data)
+        raise self.map_error(status, data, "write setting %s" % setting_id, permission="edit-privileged-setting")
+
+    def execute_action(self, setting_id):
+        """Press an action setting (POST settings/<id> {"execute": true}); returns (ok, error message)."""
+        path = "/api/v1/settings/%s" % quote(setting_id, safe="")
+        status, data, _headers = self._exchange("POST", path, body={"execute": True}, two_factor=True,
+                                                bucket=("POST", SETTING_ROUTE), what="run action %s" % setting_id)
+        if status == 200 and isinstance(data, dict) and data.get("success") is True:
+            return True, None
+        if status == 400 and isinstance(data, dict) and data.get("errorType") not in (None, "totp-required",
+                                                                                    "totp-invalid"):
+            return False, data.get("error")
+        if status == 400 and isinstance(data, dict) and set(data) <= {"success"}:
+            raise self.not_found([setting_id])
+        raise self.map_error(status, data, "run action %s" % setting_id, permission="edit-privileged-setting")
+
+    def stats(self):
+        return {"requests": self.request_count, "retries": self.retried, "rate_limited": self.rate_limited,
+                "rate_limit_wait": round(self.budget.waited, 3)}
+
+
+def _details_method(data):
+    details = data.get("details") if isinstance(data, dict) else None
+    if isinstance(details, dict) and details.get("method"):
+        return "method %s" % details["method"]
+    return "totp-required"

@@ -1,0 +1,322 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) fedops.rocketchat contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+# NOTE: THIS MODULE UTIL IS PRIVATE TO THE COLLECTION. IT MAY CHANGE AT ANY TIME.
+
+"""The federation intent: one ``mode`` with its options, mapped to the settings of the server's release.
+
+Generations (rocketchat.md §1): legacy DNS federation (``FEDERATION_*``, settings hidden from 7.11,
+deleted in 8.0), the Matrix bridge (``Federation_Matrix_*``, 4.7 to 7.10) and native federation
+(``Federation_Service_*``, 7.11+). Everything here except ``apply_federation`` is a pure function.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat import catalog
+from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat.errors import (
+    RocketChatValidationError,
+    RocketChatVersionError,
+)
+from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat.settings import converge_settings
+
+MODES = ("legacy", "matrix_bridge", "native", "disabled")
+
+# [since, until) per generation, as (major, minor).
+SUPPORT = {
+    "legacy": (None, (7, 11)),
+    "matrix_bridge": ((4, 7), (7, 11)),
+    "native": ((7, 11), None),
+}
+SUPPORT_TEXT = {
+    "legacy": "Rocket.Chat up to 7.10 (its settings are hidden from 7.11 and deleted in 8.0; late 6.x and 7.x serve "
+              "its REST endpoints only with ENABLE_INSECURE_LEGACY_FEDERATION=true)",
+    "matrix_bridge": "Rocket.Chat 4.7 to 7.10 (7.11 disables the bridge, 8.0 deletes its settings)",
+    "native": "Rocket.Chat 7.11 and later (with an Enterprise license that includes federation)",
+}
+
+ENABLE_FLAG = {
+    "legacy": "FEDERATION_Enabled",
+    "matrix_bridge": "Federation_Matrix_enabled",
+    "native": "Federation_Service_Enabled",
+}
+
+BRIDGE_OPTIONS = (
+    # option, setting id, min version
+    ("homeserver_url", "Federation_Matrix_homeserver_url", None),
+    ("homeserver_domain", "Federation_Matrix_homeserver_domain", None),
+    ("bridge_url", "Federation_Matrix_bridge_url", None),
+    ("bridge_localpart", "Federation_Matrix_bridge_localpart", None),
+    ("appservice_id", "Federation_Matrix_id", None),
+    ("hs_token", "Federation_Matrix_hs_token", None),
+    ("as_token", "Federation_Matrix_as_token", None),
+    ("enable_ephemeral_events", "Federation_Matrix_enable_ephemeral_events", None),
+    ("serve_well_known", "Federation_Matrix_serve_well_known", (6, 8)),
+    ("max_public_room_users", "Federation_Matrix_max_size_of_public_rooms_users", None),
+)
+
+NATIVE_OPTIONS = (
+    ("domain", "Federation_Service_Domain", None),
+    ("signing_key", "Federation_Service_Matrix_Signing_Key", None),
+    ("max_public_room_size", "Federation_Service_max_allowed_size_of_public_rooms_to_join", None),
+    ("edu_typing", "Federation_Service_EDU_Process_Typing", None),
+    ("edu_presence", "Federation_Service_EDU_Process_Presence", None),
+    ("edu_receipts", "Federation_Service_EDU_Process_Receipt", (8, 0)),
+    ("join_encrypted_rooms", "Federation_Service_Join_Encrypted_Rooms", None),
+    ("join_non_private_rooms", "Federation_Service_Join_Non_Private_Rooms", None),
+    ("validate_user_domain", "Federation_Service_Validate_User_Domain", (8, 0)),
+)
+
+LEGACY_OPTIONS = (
+    ("domain", "FEDERATION_Domain", None),
+    ("discovery_method", "FEDERATION_Discovery_Method", None),
+)
+
+SECRET_OPTIONS = {"hs_token", "as_token", "signing_key"}
+
+_HOSTNAME = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$")
+_SERVER_NAME = re.compile(r"^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+)(:\d{1,5})?$")
+
+
+def supports(mode, version):
+    low, high = SUPPORT[mode]
+    mm = version.tuple[:2]
+    return (low is None or mm >= low) and (high is None or mm < high)
+
+
+def supported_modes(version):
+    return [m for m in ("legacy", "matrix_bridge", "native") if supports(m, version)]
+
+
+def require_mode(mode, version):
+    if mode == "disabled" or supports(mode, version):
+        return
+    raise RocketChatVersionError(
+        "mode=%s is not available on Rocket.Chat %s: it needs %s. This server supports: %s." % (
+            mode, version, SUPPORT_TEXT[mode], ", ".join(supported_modes(version) + ["disabled"])))
+
+
+def derived_default_tokens(unique_id):
+    """The tokens Rocket.Chat generates when none are set: sha256 hex of 'hs_'/'as_' + the public uniqueID."""
+    return (hashlib.sha256(("hs_" + unique_id).encode("utf-8")).hexdigest(),
+            hashlib.sha256(("as_" + unique_id).encode("utf-8")).hexdigest())
+
+
+def validate_native_domain(domain):
+    """Federation_Service_Domain: lower case and equal to new URL('https://' + v).hostname."""
+    if not domain:
+        return "native.domain must be set: the Matrix server name of this Rocket.Chat, for example chat.example.com."
+    if domain != domain.lower():
+        return "native.domain must be lower case (Rocket.Chat refuses %r); use %r." % (domain, domain.lower())
+    if "://" in domain or "/" in domain or "@" in domain or ":" in domain or "?" in domain or "#" in domain:
+        return ("native.domain must be a bare host name without scheme, port or path (got %r); for example "
+                "chat.example.com." % domain)
+    if not _HOSTNAME.match(domain):
+        return "native.domain %r is not a valid host name." % domain
+    return None
+
+
+def validate_homeserver_domain(domain):
+    if not domain:
+        return ("matrix_bridge.homeserver_domain must be set: the Matrix server_name (for example example.com). "
+                "Rocket.Chat's late default is the full Site_Url, which is wrong for federation.")
+    if "://" in domain or "/" in domain:
+        return ("matrix_bridge.homeserver_domain must be the Matrix server_name, not a URL (got %r); for example "
+                "example.com." % domain)
+    if not _SERVER_NAME.match(domain):
+        return "matrix_bridge.homeserver_domain %r is not a valid Matrix server name." % domain
+    return None
+
+
+def validate_url(option, value):
+    if value is None:
+        return None
+    if not re.match(r"^https?://[^/\s]+", value):
+        return "%s must be an http(s) URL, got %r." % (option, value)
+    return None
+
+
+def analyse_allow_list(entries):
+    """Return (normalised entries, warnings) for Federation_Service_Allow_List.
+
+    Rocket.Chat matches a pattern if it equals the origin, if it is ``*.base`` and the origin is base or a
+    subdomain, or if ``origin.endswith(pattern)``. So a bare ``example.com`` also admits ``badexample.com``.
+    """
+    normalised = []
+    warnings = []
+    for raw in entries or []:
+        entry = str(raw).strip().lower()
+        if not entry:
+            continue
+        if entry.startswith("*."):
+            base = entry[2:]
+            if not _HOSTNAME.match(base):
+                raise RocketChatValidationError("native.allow_list entry %r is not a valid *.domain pattern." % raw)
+        else:
+            if not _HOSTNAME.match(entry):
+                raise RocketChatValidationError(
+                    "native.allow_list entry %r is not a domain; use example.org or *.example.org." % raw)
+            warnings.append(
+                "native.allow_list entry %r is matched as a suffix by Rocket.Chat, so it also admits e.g. 'bad%s'. "
+                "Use '*.%s' to admit %s and its subdomains only." % (entry, entry, entry, entry))
+        if entry not in normalised:
+            normalised.append(entry)
+    return normalised, warnings
+
+
+def _map_options(options, table, version, section):
+    out = {}
+    for option, setting_id, since in table:
+        value = (options or {}).get(option)
+        if value is None:
+            continue
+        if since is not None and version.tuple[:2] < since:
+            raise RocketChatVersionError("%s.%s needs Rocket.Chat %d.%d or later (setting %s); this server is %s."
+                                         % (section, option, since[0], since[1], setting_id, version))
+        out[setting_id] = value
+    return out
+
+
+def desired_settings(mode, params, version):
+    """The settings for the intent on ``version``: returns (desired {id: value}, secret ids, warnings)."""
+    require_mode(mode, version)
+    known = catalog.catalog_for(version)
+    warnings = []
+    desired = {}
+    secrets = set()
+    if mode == "legacy":
+        opts = params.get("legacy") or {}
+        if not opts.get("domain"):
+            raise RocketChatValidationError("legacy.domain is required for mode=legacy: the domain peers look up "
+                                            "(_rocketchat._https.<domain> SRV and rocketchat-public-key.<domain> TXT).")
+        if "@" in opts["domain"] or "/" in opts["domain"]:
+            raise RocketChatValidationError("legacy.domain must be a bare domain, got %r." % opts["domain"])
+        desired.update(_map_options(opts, LEGACY_OPTIONS, version, "legacy"))
+        desired["FEDERATION_Enabled"] = True
+        if opts.get("discovery_method") == "hub":
+            warnings.append("legacy.discovery_method=hub registers with hub.rocket.chat; if that fails Rocket.Chat "
+                            "turns FEDERATION_Enabled off again (FEDERATION_Status 'Could not register with Hub').")
+        if version.at_least(6, 0):
+            warnings.append("Legacy federation is deprecated since Rocket.Chat 6.0 and removed in 8.0; late 6.x and "
+                            "7.x releases serve its endpoints only with ENABLE_INSECURE_LEGACY_FEDERATION=true in the "
+                            "server environment.")
+    elif mode == "matrix_bridge":
+        opts = params.get("matrix_bridge") or {}
+        errors = [e for e in (validate_homeserver_domain(opts.get("homeserver_domain")),
+                              validate_url("matrix_bridge.homeserver_url", opts.get("homeserver_url")),
+                              validate_url("matrix_bridge.bridge_url", opts.get("bridge_url"))) if e]
+        if not opts.get("homeserver_url"):
+            errors.append("matrix_bridge.homeserver_url is required: the URL of the homeserver's client API that "
+                          "Rocket.Chat talks to, for example http://synapse:8008.")
+        for option in ("hs_token", "as_token"):
+            token = opts.get(option)
+            if token is not None and len(token) < 16:
+                errors.append("matrix_bridge.%s is too short; use at least 32 random characters "
+                              "(for example lookup('ansible.builtin.password', '/dev/null length=48')). " % option)
+        if opts.get("hs_token") and opts.get("hs_token") == opts.get("as_token"):
+            errors.append("matrix_bridge.hs_token and as_token must differ.")
+        if errors:
+            raise RocketChatValidationError(" ".join(errors))
+        desired.update(_map_options(opts, BRIDGE_OPTIONS, version, "matrix_bridge"))
+        desired["Federation_Matrix_enabled"] = True
+        secrets.update(("Federation_Matrix_hs_token", "Federation_Matrix_as_token"))
+    elif mode == "native":
+        opts = params.get("native") or {}
+        problem = validate_native_domain(opts.get("domain"))
+        if problem:
+            raise RocketChatValidationError(problem)
+        desired.update(_map_options(opts, NATIVE_OPTIONS, version, "native"))
+        if opts.get("allow_list") is not None:
+            entries, list_warnings = analyse_allow_list(opts["allow_list"])
+            if list_warnings and opts.get("allow_list_bare_entries") == "fail":
+                raise RocketChatValidationError(" ".join(list_warnings))
+            warnings.extend(list_warnings)
+            desired["Federation_Service_Allow_List"] = ",".join(entries)
+            if not entries:
+                warnings.append("native.allow_list is empty: Rocket.Chat then federates with every server.")
+        desired["Federation_Service_Enabled"] = True
+        secrets.add("Federation_Service_Matrix_Signing_Key")
+    # Only one generation at a time: switch the others off where the release still has their switch.
+    if mode == "disabled" or params.get("disable_other_modes", True):
+        for other, flag in ENABLE_FLAG.items():
+            if other == mode or flag not in known or known[flag].hidden_in(version):
+                continue
+            if other != "native" and not supports(other, version) and mode != "disabled":
+                # 7.11: the old switches are read-only and the bridge is disabled by the release itself.
+                continue
+            desired[flag] = False
+    return desired, secrets, warnings
+
+
+def bridge_token_check(current, params):
+    """Refuse tokens equal to Rocket.Chat's derivable defaults, given or already in place."""
+    unique_id = current.get("uniqueID")
+    if not unique_id:
+        return []
+    default_hs, default_as = derived_default_tokens(str(unique_id))
+    opts = params.get("matrix_bridge") or {}
+    errors = []
+    for option, setting_id, default in (("hs_token", "Federation_Matrix_hs_token", default_hs),
+                                        ("as_token", "Federation_Matrix_as_token", default_as)):
+        given = opts.get(option)
+        if given is not None and given == default:
+            errors.append("matrix_bridge.%s equals Rocket.Chat's default token, which anyone can derive from the "
+                          "public uniqueID (sha256 of '%s_' + uniqueID); use a random one." % (option, option[:2]))
+        elif given is None and current.get(setting_id) == default:
+            errors.append("Federation_Matrix_%s on the server is still Rocket.Chat's default, derivable from the public "
+                          "uniqueID; set matrix_bridge.%s to a random secret (for example "
+                          "lookup('ansible.builtin.password', 'secrets/%s length=48 chars=hexdigits'))."
+                          % (option, option, option))
+    return errors
+
+
+def apply_federation(client, params, check_mode=False):
+    """Converge the federation intent; returns the module result (without secrets)."""
+    version = client.version()
+    mode = params["mode"]
+    desired, secrets, warnings = desired_settings(mode, params, version)
+    extra = []
+    validate = None
+    if mode == "matrix_bridge":
+        extra = ["uniqueID"]
+
+        def validate(current):
+            return bridge_token_check(current, params)
+
+    result = converge_settings(client, desired, check_mode=check_mode, secret_ids=secrets, extra_read=extra,
+                               validate=validate)
+    result["warnings"] = warnings + result["warnings"]
+    result["mode"] = mode
+    result["supported_modes"] = supported_modes(version)
+    current = result.pop("current")
+    if mode == "legacy" and result["changed"] and not check_mode:
+        status = client.get_settings(["FEDERATION_Status", "FEDERATION_Enabled"], missing_ok=True)
+        result["legacy_status"] = status.get("FEDERATION_Status")
+        if status.get("FEDERATION_Enabled") is False:
+            result["warnings"].append("Rocket.Chat switched FEDERATION_Enabled off again (FEDERATION_Status: %s)."
+                                      % status.get("FEDERATION_Status"))
+    if params.get("check_configuration"):
+        result.update(check_bridge_configuration(client, version, mode, check_mode, current))
+    return result
+
+
+def check_bridge_configuration(client, version, mode, check_mode, current):
+    """Press Federation_Matrix_check_configuration_button (bridge, before 7.11) and read the status."""
+    if mode != "matrix_bridge" or not supports("matrix_bridge", version):
+        raise RocketChatValidationError("check_configuration applies to mode=matrix_bridge on Rocket.Chat 4.7 to 7.10; "
+                                        "this is mode=%s on %s." % (mode, version))
+    out = {"configuration_checked": False, "configuration_message": None}
+    if check_mode:
+        status = client.get_settings(["Federation_Matrix_configuration_status"], missing_ok=True)
+        out["configuration_status"] = status.get("Federation_Matrix_configuration_status")
+        out["configuration_message"] = "not checked in check mode"
+        return out
+    ok, message = client.execute_action("Federation_Matrix_check_configuration_button")
+    status = client.get_settings(["Federation_Matrix_configuration_status"], missing_ok=True)
+    out.update(configuration_checked=True, configuration_status=status.get("Federation_Matrix_configuration_status"),
+               configuration_message=message if not ok else "All configuration looks good")
+    return out

@@ -1,0 +1,113 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) fedops.rocketchat contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+# NOTE: THIS MODULE UTIL IS PRIVATE TO THE COLLECTION. IT MAY CHANGE AT ANY TIME.
+
+"""Read-only federation facts: release, supported generations, settings (secrets masked), statuses,
+the legacy public key with the DNS records peers need, the bridge registration file."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat import catalog
+from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat.errors import RocketChatValidationError
+from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat.federation import (
+    ENABLE_FLAG,
+    analyse_allow_list,
+    derived_default_tokens,
+    supported_modes,
+)
+from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat.settings import mask_value
+
+
+def legacy_dns_records(domain, site_url, public_key):
+    """SRV _rocketchat._https.<domain> (or _http for a plain-HTTP Site_Url) and TXT rocketchat-public-key.<domain>."""
+    if not domain:
+        return []
+    parts = urlsplit(site_url or "")
+    scheme = "http" if parts.scheme == "http" else "https"
+    port = parts.port or (80 if scheme == "http" else 443)
+    target = parts.hostname or domain
+    records = [{
+        "type": "SRV", "name": "_rocketchat._%s.%s" % (scheme, domain), "priority": 1, "weight": 1, "port": port,
+        "target": target, "value": "1 1 %d %s" % (port, target),
+    }]
+    if public_key:
+        records.append({"type": "TXT", "name": "rocketchat-public-key.%s" % domain, "value": public_key})
+    return records
+
+
+def mask_registration(text):
+    """The registration YAML with hs_token/as_token values masked."""
+    lines = []
+    for line in (text or "").splitlines():
+        key = line.split(":", 1)[0].strip()
+        if key in ("hs_token", "as_token") and ":" in line:
+            lines.append("%s: %s" % (line.split(":", 1)[0], mask_value("x")))
+        else:
+            lines.append(line)
+    return "\n".join(lines) + ("\n" if text and text.endswith("\n") else "")
+
+
+def active_mode(values):
+    active = [mode for mode, flag in ENABLE_FLAG.items() if values.get(flag) is True]
+    if not active:
+        return "disabled"
+    return active[0] if len(active) == 1 else "multiple"
+
+
+def gather_federation_info(client, show_secrets=False):
+    version = client.version()
+    ids = catalog.federation_ids(version) + ["uniqueID", "Site_Url"]
+    values = client.get_settings(ids, missing_ok=True)
+    secrets = catalog.secret_ids(version)
+    shown = dict((k, v) for k, v in values.items() if k not in ("uniqueID", "Site_Url"))
+    if not show_secrets:
+        shown = dict((k, mask_value(v) if k in secrets else v) for k, v in shown.items())
+    facts = {
+        "version": str(version),
+        "version_is_full": version.full,
+        "supported_modes": supported_modes(version),
+        "active_mode": active_mode(values),
+        "settings": shown,
+        "hidden_settings": sorted(set(catalog.federation_ids(version)) - set(values)),
+        "site_url": values.get("Site_Url"),
+    }
+    if "FEDERATION_Enabled" in values:
+        domain = values.get("FEDERATION_Domain")
+        key = values.get("FEDERATION_Public_Key")
+        facts["legacy"] = {
+            "enabled": values.get("FEDERATION_Enabled"), "status": values.get("FEDERATION_Status"),
+            "domain": domain, "discovery_method": values.get("FEDERATION_Discovery_Method"), "public_key": key,
+            "dns_records": legacy_dns_records(domain, values.get("Site_Url"), key),
+        }
+    if "Federation_Matrix_enabled" in values:
+        registration = values.get("Federation_Matrix_registration_file")
+        defaults = derived_default_tokens(str(values.get("uniqueID") or ""))
+        facts["matrix_bridge"] = {
+            "enabled": values.get("Federation_Matrix_enabled"),
+            "configuration_status": values.get("Federation_Matrix_configuration_status"),
+            "homeserver_url": values.get("Federation_Matrix_homeserver_url"),
+            "homeserver_domain": values.get("Federation_Matrix_homeserver_domain"),
+            "bridge_url": values.get("Federation_Matrix_bridge_url"),
+            "registration_file": registration if show_secrets else mask_registration(registration),
+            "default_tokens_in_use": bool(values.get("uniqueID")) and (
+                values.get("Federation_Matrix_hs_token") == defaults[0]
+                or values.get("Federation_Matrix_as_token") == defaults[1]),
+        }
+    if "Federation_Service_Enabled" in values:
+        allow = [e for e in str(values.get("Federation_Service_Allow_List") or "").split(",") if e.strip()]
+        try:
+            _entries, allow_warnings = analyse_allow_list(allow)
+        except RocketChatValidationError:
+            allow_warnings = ["the allow list holds entries that are not domains"]
+        facts["native"] = {
+            "enabled": values.get("Federation_Service_Enabled"),
+            "domain": values.get("Federation_Service_Domain"),
+            "allow_list": [e.strip() for e in allow],
+            "allow_list_warnings": allow_warnings,
+        }
+    return facts

@@ -1,0 +1,113 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) fedops.rocketchat contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+# NOTE: THIS MODULE UTIL IS PRIVATE TO THE COLLECTION. IT MAY CHANGE AT ANY TIME.
+
+"""Glue between Ansible modules and the Rocket.Chat layer: the shared connection options, building the
+client from module parameters, and turning errors into ``fail_json``."""
+
+from __future__ import annotations
+
+import traceback
+
+from ansible.module_utils.basic import env_fallback, missing_required_lib
+
+from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat.client import (
+    HAS_REQUESTS,
+    REQUESTS_IMPORT_ERROR,
+    RocketChatClient,
+)
+from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat.errors import (
+    RocketChatError,
+    RocketChatValidationError,
+)
+
+
+def connection_argument_spec():
+    """Options documented by the fedops.rocketchat.rocketchat doc fragment."""
+    return dict(
+        url=dict(type="str", required=True, fallback=(env_fallback, ["ROCKETCHAT_URL"])),
+        user_id=dict(type="str", fallback=(env_fallback, ["ROCKETCHAT_USER_ID"])),
+        auth_token=dict(type="str", no_log=True, fallback=(env_fallback, ["ROCKETCHAT_AUTH_TOKEN"])),
+        username=dict(type="str"),
+        password=dict(type="str", no_log=True),
+        two_factor_code=dict(type="str", no_log=True),
+        two_factor_method=dict(type="str", choices=["totp", "email", "password"]),
+        validate_certs=dict(type="bool", default=True),
+        ca_path=dict(type="path"),
+        timeout=dict(type="float", default=30.0),
+        retries=dict(type="int", default=3),
+        rate_limit_max_wait=dict(type="float", default=120.0),
+        max_workers=dict(type="int", default=8),
+    )
+
+
+CONNECTION_CONSTRAINTS = dict(
+    required_together=[("user_id", "auth_token")],
+    required_one_of=[("auth_token", "username")],
+    mutually_exclusive=[("auth_token", "username")],
+    required_by={"username": "password"},
+)
+
+
+def module_kwargs(argument_spec, **extra):
+    """AnsibleModule keyword arguments with the connection options merged in."""
+    spec = connection_argument_spec()
+    spec.update(argument_spec)
+    kwargs = dict((k, list(v) if isinstance(v, list) else dict(v)) for k, v in CONNECTION_CONSTRAINTS.items())
+    for key, value in extra.items():
+        if key in kwargs and isinstance(value, list):
+            kwargs[key] = kwargs[key] + value
+        elif key in kwargs and isinstance(value, dict):
+            kwargs[key].update(value)
+        else:
+            kwargs[key] = value
+    kwargs["argument_spec"] = spec
+    kwargs.setdefault("supports_check_mode", True)
+    return kwargs
+
+
+def create_client(module):
+    if not HAS_REQUESTS:
+        module.fail_json(msg=missing_required_lib("requests"), exception=REQUESTS_IMPORT_ERROR)
+    p = module.params
+    for option in ("timeout", "rate_limit_max_wait"):
+        if p[option] is not None and p[option] < 0:
+            module.fail_json(msg="%s must not be negative (got %s)." % (option, p[option]))
+    if p["retries"] < 0 or p["max_workers"] < 1:
+        module.fail_json(msg="retries must be 0 or more and max_workers 1 or more.")
+    if p["url"] and not p["url"].startswith(("http://", "https://")):
+        module.fail_json(msg="url must start with https:// (or http://), for example https://chat.example.com; got %r."
+                         % p["url"])
+    return RocketChatClient(
+        p["url"], user_id=p["user_id"], auth_token=p["auth_token"], username=p["username"], password=p["password"],
+        two_factor_code=p["two_factor_code"], two_factor_method=p["two_factor_method"],
+        validate_certs=p["validate_certs"], ca_path=p["ca_path"], timeout=p["timeout"], retries=p["retries"],
+        rate_limit_max_wait=p["rate_limit_max_wait"], max_workers=p["max_workers"],
+        user_agent="fedops.rocketchat (Ansible %s)" % getattr(module, "ansible_version", "?"))
+
+
+def run_module(module, action):
+    """Run ``action(client)`` -> result dict; map errors to fail_json; always close the session."""
+    client = create_client(module)
+    try:
+        result = action(client)
+    except RocketChatError as exc:
+        failure = {"msg": exc.msg}
+        if exc.status is not None:
+            failure["status"] = exc.status
+        if not isinstance(exc, RocketChatValidationError):
+            failure["requests"] = client.stats()
+        client.close()
+        module.fail_json(**failure)
+    except Exception as exc:  # pylint: disable=broad-except
+        client.close()
+        module.fail_json(msg="unexpected error talking to Rocket.Chat at %s: %s" % (module.params["url"], exc),
+                         exception=traceback.format_exc())
+    client.close()
+    result["requests"] = client.stats()
+    for warning in result.pop("warnings", []):
+        module.warn(warning)
+    module.exit_json(**result)

@@ -1,0 +1,217 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) fedops.rocketchat contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+# NOTE: THIS MODULE UTIL IS PRIVATE TO THE COLLECTION. IT MAY CHANGE AT ANY TIME.
+
+"""Settings: JSON-typed comparison, validation and the plan of what to write (pure functions), and
+``converge_settings`` which reads, plans and writes through a client.
+
+Rocket.Chat stores settings as JSON values and does not coerce them on 6.x/7.x per-id writes (a string
+"100" is stored as a string), so values are compared with their JSON types: ``True`` differs from ``1``
+and from ``"true"``. A value of the wrong type for a known setting is refused before anything is sent.
+"""
+
+from __future__ import annotations
+
+from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat import catalog
+from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat.errors import (
+    RocketChatError,
+    RocketChatValidationError,
+)
+
+MASK = "********"
+WRITE_BULK = "bulk"               # POST /api/v1/settings (8.6+)
+WRITE_METHOD = "method.call"      # method.call/saveSettings (before 8.6)
+WRITE_PER_SETTING = "per_setting"  # POST /api/v1/settings/<id> each
+
+
+def json_type(value):
+    """The JSON type name of a Python value as it goes over the wire."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "integer" if value.is_integer() else "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, (list, tuple)):
+        return "array"
+    if isinstance(value, dict):
+        return "object"
+    return type(value).__name__
+
+
+def values_equal(left, right):
+    """Equality with JSON types: booleans never equal numbers, 5 equals 5.0, containers recursively."""
+    if isinstance(left, bool) or isinstance(right, bool):
+        return isinstance(left, bool) and isinstance(right, bool) and left == right
+    if isinstance(left, (int, float)) and isinstance(right, (int, float)):
+        return left == right
+    if isinstance(left, (list, tuple)) and isinstance(right, (list, tuple)):
+        return len(left) == len(right) and all(values_equal(a, b) for a, b in zip(left, right))
+    if isinstance(left, dict) and isinstance(right, dict):
+        return set(left) == set(right) and all(values_equal(left[k], right[k]) for k in left)
+    return type(left) is type(right) and left == right
+
+
+def expected_json_type(setting_type):
+    if setting_type == "boolean":
+        return "boolean"
+    if setting_type == "int":
+        return "integer"
+    if setting_type == "multiSelect":
+        return "array"
+    if setting_type in catalog.STRING_TYPES:
+        return "string"
+    return None
+
+
+def check_value(setting_id, value, spec=None):
+    """An error message when ``value`` does not fit the known type of ``setting_id``, else None."""
+    if spec is None:
+        return None
+    if spec.type == "action":
+        return ("%s is an action (a button), not a value; it cannot be set. Use the module's action option "
+                "(for example federation check_configuration) instead." % setting_id)
+    want = expected_json_type(spec.type)
+    got = json_type(value)
+    if want and got != want:
+        return ("%s is a %s setting and needs a JSON %s value, got %s %r. Write it unquoted in YAML "
+                "(for example true, 100) or quote it for strings." % (setting_id, spec.type, want, got, value))
+    if spec.choices and value not in spec.choices:
+        return "%s must be one of %s, got %r." % (setting_id, ", ".join(spec.choices), value)
+    return None
+
+
+def check_against_current(setting_id, value, current):
+    """For settings the catalog does not know: refuse a value whose JSON type differs from the stored one
+    when the stored one is a boolean or a number (strings and empty values carry no type evidence)."""
+    have = json_type(current)
+    got = json_type(value)
+    if have in ("boolean", "integer", "number", "array") and got != have and \
+            not (have in ("integer", "number") and got in ("integer", "number")):
+        return ("%s currently holds a JSON %s (%r) and the new value is a %s (%r); Rocket.Chat would store the "
+                "wrong type. Give a %s value." % (setting_id, have, current, got, value, have))
+    return None
+
+
+def plan_changes(desired, current):
+    """Ids whose desired value differs from the current one, in the order given."""
+    return [k for k, v in desired.items() if not values_equal(v, current.get(k))]
+
+
+def mask_value(value):
+    return value if value in (None, "") else MASK
+
+
+def masked(values, secret_ids):
+    return dict((k, mask_value(v) if k in secret_ids else v) for k, v in values.items())
+
+
+def build_diff(before, after, secret_ids):
+    """Ansible diff dict over the managed ids, secrets masked."""
+    return {"before": masked(before, secret_ids), "after": masked(after, secret_ids)}
+
+
+def choose_write_path(version):
+    if version.at_least(8, 6):
+        return WRITE_BULK
+    return WRITE_METHOD
+
+
+def validate_known(desired, version):
+    """Errors for ids the catalog knows: type, action, existence in this release, hidden in this release."""
+    errors = []
+    known = catalog.catalog_for(version)
+    for setting_id, value in desired.items():
+        spec = known.get(setting_id)
+        if spec is None:
+            other = catalog.lookup(setting_id)
+            if other is not None:
+                errors.append("setting %s does not exist on Rocket.Chat %s (it exists in %s)."
+                              % (setting_id, version, catalog.describe_range(setting_id)))
+            continue
+        if spec.hidden_in(version):
+            errors.append("setting %s does not exist or is hidden on Rocket.Chat %s." % (setting_id, version))
+            continue
+        problem = check_value(setting_id, value, spec)
+        if problem:
+            errors.append(problem)
+    return errors
+
+
+def readonly_warnings(ids, version):
+    warnings = []
+    known = catalog.catalog_for(version)
+    for setting_id in ids:
+        spec = known.get(setting_id)
+        if spec is not None and spec.readonly_in(version):
+            warnings.append("%s is read-only in Rocket.Chat's admin UI on %s; the REST API does not enforce that, "
+                            "so it is written anyway. To pin it against edits use OVERWRITE_SETTING_%s or "
+                            "SETTINGS_BLOCKED in the server environment." % (setting_id, version, setting_id))
+    return warnings
+
+
+def write_changes(client, changes, version):
+    """Write ``changes`` ({id: value}) with as few calls as the release allows; returns the path used."""
+    path = choose_write_path(version)
+    if path == WRITE_BULK:
+        client.save_settings_bulk(changes)
+        return WRITE_BULK
+    try:
+        client.save_settings_method(changes)
+        return WRITE_METHOD
+    except RocketChatError as exc:
+        if "saveSettings is not available" not in str(exc):
+            raise
+    for setting_id, value in changes.items():
+        client.save_setting(setting_id, value)
+    return WRITE_PER_SETTING
+
+
+def converge_settings(client, desired, check_mode=False, secret_ids=(), extra_read=(), validate=None):
+    """Bring ``desired`` ({id: JSON value}) into place.
+
+    Reads every managed id (plus ``extra_read``) concurrently, refuses wrong types before any write,
+    calls ``validate(current)`` (returns a list of error messages) for caller-specific checks, and writes
+    the differences once. Returns a result dict: changed, changed_settings, before, after (masked),
+    write_method, warnings, current (unmasked, for the caller).
+    """
+    version = client.version()
+    secrets = set(secret_ids) | catalog.secret_ids(version)
+    errors = validate_known(desired, version)
+    if errors:
+        raise RocketChatValidationError(" ".join(errors))
+    wanted = list(desired) + [i for i in extra_read if i not in desired]
+    current = client.get_settings(wanted)
+    known = catalog.catalog_for(version)
+    errors = [e for e in (check_against_current(k, v, current.get(k)) for k, v in desired.items()
+                          if k not in known) if e]
+    if validate is not None:
+        errors.extend(validate(current))
+    if errors:
+        raise RocketChatValidationError(" ".join(errors))
+    changed_ids = plan_changes(desired, current)
+    changes = dict((k, desired[k]) for k in changed_ids)
+    before = dict((k, current.get(k)) for k in desired)
+    after = dict(before)
+    after.update(changes)
+    result = {
+        "changed": bool(changes),
+        "changed_settings": changed_ids,
+        "diff": build_diff(before, after, secrets),
+        "before": masked(before, secrets),
+        "after": masked(after, secrets),
+        "version": str(version),
+        "write_method": None,
+        "warnings": readonly_warnings(changed_ids, version),
+        "current": current,
+    }
+    if changes and not check_mode:
+        result["write_method"] = write_changes(client, changes, version)
+    return result

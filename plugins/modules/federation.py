@@ -1,0 +1,359 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) fedops.rocketchat contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: federation
+short_description: Configure Rocket.Chat federation (legacy, Matrix bridge or native) from one typed intent
+version_added: 1.0.0
+description:
+  - Turns one intent, O(mode) with the options of that mode, into the settings of the server's Rocket.Chat release and
+    writes only what differs (in one call where the release has a bulk path), like M(fedops.rocketchat.settings).
+  - B(legacy) - Rocket.Chat's own DNS federation (C(FEDERATION_*)), Rocket.Chat up to 7.10. Peers find the server by the
+    SRV record C(_rocketchat._https.<domain>) and the TXT record C(rocketchat-public-key.<domain>); see
+    M(fedops.rocketchat.federation_info) for the records to publish. Late 6.x and 7.x serve its endpoints only with
+    C(ENABLE_INSECURE_LEGACY_FEDERATION=true) in the server environment.
+  - B(matrix_bridge) - Rocket.Chat as an application service of a Synapse homeserver (C(Federation_Matrix_*)),
+    Rocket.Chat 4.7 to 7.10. Always sets C(Federation_Matrix_homeserver_domain) (the late default, the full Site_Url,
+    is wrong). Refuses bridge tokens that equal Rocket.Chat's defaults, which anyone can derive from the public
+    C(uniqueID). Can press the configuration check and return its status.
+  - B(native) - Rocket.Chat as its own Matrix homeserver (C(Federation_Service_*)), Rocket.Chat 7.11 and later with an
+    Enterprise license. Checks the domain rules and warns about allow-list entries that Rocket.Chat matches as suffixes.
+  - B(disabled) - switches every federation generation the release still has off.
+  - A mode the server's release does not support fails with the releases that do, before anything is written.
+author:
+  - fedops.rocketchat contributors
+extends_documentation_fragment:
+  - fedops.rocketchat.rocketchat
+  - fedops.rocketchat.rocketchat.actiongroup_rocketchat
+  - fedops.rocketchat._attributes
+  - fedops.rocketchat._attributes.idempotent
+attributes:
+  check_mode:
+    support: full
+    details:
+      - Check mode reads the current settings and reports what a real run would write; it does not press the
+        configuration check (the current status is returned instead).
+  diff_mode:
+    support: full
+    details:
+      - The diff shows the federation settings before and after; tokens and signing keys are masked.
+  idempotent:
+    support: full
+    details:
+      - With O(check_configuration=true) the check is run on every call; it changes only the status setting and is not
+        reported as a change.
+options:
+  mode:
+    description:
+      - Which federation to run. V(disabled) switches all of them off.
+    type: str
+    required: true
+    choices: [legacy, matrix_bridge, native, disabled]
+  disable_other_modes:
+    description:
+      - Switch off the other generations the release still has (for example C(FEDERATION_Enabled) when enabling the
+        Matrix bridge). Rocket.Chat 7.11 makes the old switches read-only and disables the bridge itself, so there they
+        are left alone.
+    type: bool
+    default: true
+  check_configuration:
+    description:
+      - With O(mode=matrix_bridge) (Rocket.Chat before 7.11), press C(Federation_Matrix_check_configuration_button)
+        after writing and return RV(configuration_status) (C(Valid)/C(Invalid)) and RV(configuration_message).
+        Rocket.Chat refuses to create federated rooms unless the status is C(Valid).
+      - The check pings the homeserver (Synapse 1.84 or later) as the application service and asks the federation
+        tester (public, or C(FEDERATION_TESTER_HOST)) about the homeserver domain.
+    type: bool
+    default: false
+  legacy:
+    description:
+      - Options of O(mode=legacy).
+    type: dict
+    suboptions:
+      domain:
+        description:
+          - C(FEDERATION_Domain), the domain peers look up. Required for O(mode=legacy).
+        type: str
+      discovery_method:
+        description:
+          - C(FEDERATION_Discovery_Method). V(hub) registers with C(hub.rocket.chat); when that fails Rocket.Chat switches
+            federation off again.
+        type: str
+        choices: [dns, hub]
+  matrix_bridge:
+    description:
+      - Options of O(mode=matrix_bridge). Unset options keep the server's value.
+    type: dict
+    suboptions:
+      homeserver_url:
+        description:
+          - C(Federation_Matrix_homeserver_url), the URL Rocket.Chat uses to reach the homeserver's client API (for
+            example V(http://synapse:8008)). Rocket.Chat 6.8+ also derives its C(.well-known) answers from it.
+          - Required for O(mode=matrix_bridge).
+        type: str
+      homeserver_domain:
+        description:
+          - C(Federation_Matrix_homeserver_domain), the Matrix C(server_name), for example V(example.com). Not a URL.
+          - Required for O(mode=matrix_bridge).
+        type: str
+      bridge_url:
+        description:
+          - C(Federation_Matrix_bridge_url), the URL the homeserver uses to reach the bridge; its port is the bridge's
+            listen port (default 3300).
+        type: str
+      bridge_localpart:
+        description:
+          - C(Federation_Matrix_bridge_localpart), the bridge bot's localpart (C(sender_localpart)).
+        type: str
+      appservice_id:
+        description:
+          - C(Federation_Matrix_id), the application service id in the registration.
+        type: str
+      hs_token:
+        description:
+          - C(Federation_Matrix_hs_token). Random, at least 16 characters; the default derivable from the public
+            C(uniqueID) is refused. Required unless the server already holds a non-default token.
+        type: str
+      as_token:
+        description:
+          - C(Federation_Matrix_as_token). Same rules as O(matrix_bridge.hs_token); must differ from it.
+        type: str
+      enable_ephemeral_events:
+        description:
+          - C(Federation_Matrix_enable_ephemeral_events) (typing notifications and similar; costs performance).
+        type: bool
+      serve_well_known:
+        description:
+          - C(Federation_Matrix_serve_well_known) (Rocket.Chat 6.8+); turn off when delegation is published by DNS SRV
+            or a reverse proxy.
+        type: bool
+      max_public_room_users:
+        description:
+          - C(Federation_Matrix_max_size_of_public_rooms_users) (Enterprise).
+        type: int
+  native:
+    description:
+      - Options of O(mode=native). Unset options keep the server's value.
+    type: dict
+    suboptions:
+      domain:
+        description:
+          - C(Federation_Service_Domain), the Matrix server name; lower case, a bare host name without scheme, port or
+            path. Required for O(mode=native).
+        type: str
+      allow_list:
+        description:
+          - C(Federation_Service_Allow_List), the servers allowed to federate. An empty list allows every server.
+          - Rocket.Chat matches an entry that equals the origin, a V(*.example.org) entry against example.org and its
+            subdomains, B(and any origin that ends with the entry), so V(example.org) also admits V(badexample.org).
+            Prefer V(*.example.org); bare entries get a warning (or fail, see O(native.allow_list_bare_entries)).
+        type: list
+        elements: str
+      allow_list_bare_entries:
+        description:
+          - What to do with allow-list entries without C(*.).
+        type: str
+        choices: [warn, fail]
+        default: warn
+      signing_key:
+        description:
+          - C(Federation_Service_Matrix_Signing_Key), the base64 ed25519 secret key. Unset keeps the key Rocket.Chat
+            generated.
+        type: str
+      max_public_room_size:
+        description:
+          - C(Federation_Service_max_allowed_size_of_public_rooms_to_join).
+        type: int
+      edu_typing:
+        description:
+          - C(Federation_Service_EDU_Process_Typing).
+        type: bool
+      edu_presence:
+        description:
+          - C(Federation_Service_EDU_Process_Presence).
+        type: bool
+      edu_receipts:
+        description:
+          - C(Federation_Service_EDU_Process_Receipt) (Rocket.Chat 8.0+).
+        type: bool
+      join_encrypted_rooms:
+        description:
+          - C(Federation_Service_Join_Encrypted_Rooms).
+        type: bool
+      join_non_private_rooms:
+        description:
+          - C(Federation_Service_Join_Non_Private_Rooms).
+        type: bool
+      validate_user_domain:
+        description:
+          - C(Federation_Service_Validate_User_Domain) (Rocket.Chat 8.0+).
+        type: bool
+seealso:
+  - module: fedops.rocketchat.federation_info
+  - module: fedops.rocketchat.settings
+"""
+
+EXAMPLES = r"""
+- name: Matrix bridge on Rocket.Chat 7.10 with Synapse
+  fedops.rocketchat.federation:
+    url: https://chat.example.com
+    user_id: "{{ rocketchat_admin_user_id }}"
+    auth_token: "{{ rocketchat_admin_pat }}"
+    mode: matrix_bridge
+    matrix_bridge:
+      homeserver_url: http://synapse:8008
+      homeserver_domain: example.com
+      bridge_url: http://rocketchat:3300
+      hs_token: "{{ vault_bridge_hs_token }}"
+      as_token: "{{ vault_bridge_as_token }}"
+      serve_well_known: false
+    check_configuration: true
+  register: bridge
+
+- name: Native federation on Rocket.Chat 7.11 or later
+  fedops.rocketchat.federation:
+    url: https://chat.example.com
+    user_id: "{{ rocketchat_admin_user_id }}"
+    auth_token: "{{ rocketchat_admin_pat }}"
+    mode: native
+    native:
+      domain: chat.example.com
+      allow_list:
+        - "*.example.org"
+        - "*.partner.example"
+
+- name: Switch federation off
+  fedops.rocketchat.federation:
+    url: https://chat.example.com
+    user_id: "{{ rocketchat_admin_user_id }}"
+    auth_token: "{{ rocketchat_admin_pat }}"
+    mode: disabled
+"""
+
+RETURN = r"""
+mode:
+  description: The mode applied.
+  returned: success
+  type: str
+  sample: matrix_bridge
+supported_modes:
+  description: The federation generations the server's release supports.
+  returned: success
+  type: list
+  elements: str
+  sample: [legacy, matrix_bridge]
+changed_settings:
+  description: Setting ids that were (or in check mode would be) written.
+  returned: success
+  type: list
+  elements: str
+  sample: [Federation_Matrix_enabled, Federation_Matrix_homeserver_domain]
+before:
+  description: The managed settings before, secrets masked.
+  returned: success
+  type: dict
+after:
+  description: The managed settings after (or as they would be in check mode), secrets masked.
+  returned: success
+  type: dict
+version:
+  description: The Rocket.Chat release from C(/api/info).
+  returned: success
+  type: str
+  sample: "7.10.4"
+write_method:
+  description: V(bulk), V(method.call) or V(per_setting); V(null) when nothing was written.
+  returned: success
+  type: str
+configuration_status:
+  description: C(Federation_Matrix_configuration_status) after the check (C(Valid) or C(Invalid)).
+  returned: when O(check_configuration=true)
+  type: str
+  sample: Invalid
+configuration_message:
+  description: Rocket.Chat's message from the configuration check when it failed.
+  returned: when O(check_configuration=true)
+  type: str
+configuration_checked:
+  description: Whether the check ran (not in check mode).
+  returned: when O(check_configuration=true)
+  type: bool
+legacy_status:
+  description: C(FEDERATION_Status) after a change in O(mode=legacy).
+  returned: when O(mode=legacy) changed something
+  type: str
+  sample: Enabled
+requests:
+  description: HTTP requests sent, retries, 429 answers and seconds spent waiting for rate-limit windows.
+  returned: always
+  type: dict
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat.federation import apply_federation
+from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat.module import module_kwargs, run_module
+
+
+def main():
+    argument_spec = dict(
+        mode=dict(type="str", required=True, choices=["legacy", "matrix_bridge", "native", "disabled"]),
+        disable_other_modes=dict(type="bool", default=True),
+        check_configuration=dict(type="bool", default=False),
+        legacy=dict(type="dict", options=dict(
+            domain=dict(type="str"),
+            discovery_method=dict(type="str", choices=["dns", "hub"]),
+        )),
+        matrix_bridge=dict(type="dict", options=dict(
+            homeserver_url=dict(type="str"),
+            homeserver_domain=dict(type="str"),
+            bridge_url=dict(type="str"),
+            bridge_localpart=dict(type="str"),
+            appservice_id=dict(type="str"),
+            hs_token=dict(type="str", no_log=True),
+            as_token=dict(type="str", no_log=True),
+            enable_ephemeral_events=dict(type="bool"),
+            serve_well_known=dict(type="bool"),
+            max_public_room_users=dict(type="int"),
+        )),
+        native=dict(type="dict", options=dict(
+            domain=dict(type="str"),
+            allow_list=dict(type="list", elements="str"),
+            allow_list_bare_entries=dict(type="str", choices=["warn", "fail"], default="warn"),
+            signing_key=dict(type="str", no_log=True),
+            max_public_room_size=dict(type="int"),
+            edu_typing=dict(type="bool"),
+            edu_presence=dict(type="bool"),
+            edu_receipts=dict(type="bool"),
+            join_encrypted_rooms=dict(type="bool"),
+            join_non_private_rooms=dict(type="bool"),
+            validate_user_domain=dict(type="bool"),
+        )),
+    )
+    module = AnsibleModule(**module_kwargs(argument_spec, required_if=[
+        ("mode", "legacy", ("legacy",)),
+        ("mode", "matrix_bridge", ("matrix_bridge",)),
+        ("mode", "native", ("native",)),
+    ]))
+    params = dict(module.params)
+    if params["native"] is not None:
+        params["native"] = dict(params["native"])
+        params["native"]["allow_list_bare_entries"] = params["native"].get("allow_list_bare_entries") or "warn"
+
+    def action(client):
+        result = apply_federation(client, params, check_mode=module.check_mode)
+        diff = result.pop("diff")
+        if module._diff:
+            result["diff"] = diff
+        return result
+
+    run_module(module, action)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,207 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) fedops.rocketchat contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: federation_info
+short_description: Read Rocket.Chat's federation state, the records it needs and its bridge registration
+version_added: 1.0.0
+description:
+  - Reads the release (C(/api/info)), the federation generations it supports and every federation setting the release
+    shows over REST, concurrently over one keep-alive session.
+  - Returns the legacy public key with the DNS records peers look up (SRV C(_rocketchat._https.<domain>), TXT
+    C(rocketchat-public-key.<domain>)), the Matrix bridge registration file Rocket.Chat generated, and the native
+    allow list with warnings about entries matched as suffixes.
+  - Secret values (bridge tokens, signing key, the tokens inside the registration file) are masked unless
+    O(show_secrets=true).
+author:
+  - fedops.rocketchat contributors
+extends_documentation_fragment:
+  - fedops.rocketchat.rocketchat
+  - fedops.rocketchat.rocketchat.actiongroup_rocketchat
+  - fedops.rocketchat._attributes
+  - fedops.rocketchat._attributes.info_module
+options:
+  show_secrets:
+    description:
+      - Return secret values in clear. The result is then no longer safe to print; register it and keep C(no_log) on
+        tasks that use it.
+    type: bool
+    default: false
+seealso:
+  - module: fedops.rocketchat.federation
+"""
+
+EXAMPLES = r"""
+- name: Read federation facts
+  fedops.rocketchat.federation_info:
+    url: https://chat.example.com
+    user_id: "{{ rocketchat_admin_user_id }}"
+    auth_token: "{{ rocketchat_admin_pat }}"
+  register: rc_federation
+
+- name: Show the DNS records legacy federation needs
+  ansible.builtin.debug:
+    var: rc_federation.legacy.dns_records
+  when: rc_federation.legacy is defined
+
+- name: Write the bridge registration for Synapse (with the real tokens)
+  fedops.rocketchat.federation_info:
+    url: https://chat.example.com
+    user_id: "{{ rocketchat_admin_user_id }}"
+    auth_token: "{{ rocketchat_admin_pat }}"
+    show_secrets: true
+  register: rc_secret_facts
+  no_log: true
+"""
+
+RETURN = r"""
+version:
+  description: The release from C(/api/info); major.minor only unless the user may see the full version.
+  returned: success
+  type: str
+  sample: "7.10.4"
+version_is_full:
+  description: Whether RV(version) includes the patch level.
+  returned: success
+  type: bool
+supported_modes:
+  description: Federation generations this release supports (V(legacy), V(matrix_bridge), V(native)).
+  returned: success
+  type: list
+  elements: str
+  sample: [legacy, matrix_bridge]
+active_mode:
+  description: The generation switched on - V(legacy), V(matrix_bridge), V(native), V(disabled) or V(multiple).
+  returned: success
+  type: str
+  sample: matrix_bridge
+settings:
+  description: Every federation setting the release shows over REST, secrets masked unless O(show_secrets=true).
+  returned: success
+  type: dict
+hidden_settings:
+  description: Federation settings of this release that the server did not show (hidden by the release or SETTINGS_HIDDEN).
+  returned: success
+  type: list
+  elements: str
+site_url:
+  description: C(Site_Url).
+  returned: success
+  type: str
+legacy:
+  description: Legacy federation facts.
+  returned: when the release has legacy federation settings
+  type: dict
+  contains:
+    enabled:
+      description: C(FEDERATION_Enabled).
+      type: bool
+      returned: success
+    status:
+      description: C(FEDERATION_Status).
+      type: str
+      returned: success
+    domain:
+      description: C(FEDERATION_Domain).
+      type: str
+      returned: success
+    discovery_method:
+      description: C(FEDERATION_Discovery_Method).
+      type: str
+      returned: success
+    public_key:
+      description: C(FEDERATION_Public_Key), the single-line SPKI PEM peers expect in the TXT record.
+      type: str
+      returned: success
+    dns_records:
+      description: Records to publish (empty without a domain), each with C(type), C(name) and C(value); SRV also with
+        C(priority), C(weight), C(port) and C(target).
+      type: list
+      elements: dict
+      returned: success
+matrix_bridge:
+  description: Matrix bridge facts.
+  returned: when the release has the Matrix bridge settings
+  type: dict
+  contains:
+    enabled:
+      description: C(Federation_Matrix_enabled).
+      type: bool
+      returned: success
+    configuration_status:
+      description: C(Federation_Matrix_configuration_status) (C(Valid)/C(Invalid)).
+      type: str
+      returned: success
+    homeserver_url:
+      description: C(Federation_Matrix_homeserver_url).
+      type: str
+      returned: success
+    homeserver_domain:
+      description: C(Federation_Matrix_homeserver_domain).
+      type: str
+      returned: success
+    bridge_url:
+      description: C(Federation_Matrix_bridge_url).
+      type: str
+      returned: success
+    registration_file:
+      description: The appservice registration YAML Rocket.Chat generated; tokens masked unless O(show_secrets=true).
+      type: str
+      returned: success
+    default_tokens_in_use:
+      description: Whether a bridge token still equals the default derivable from the public C(uniqueID).
+      type: bool
+      returned: success
+native:
+  description: Native federation facts.
+  returned: when the release has native federation
+  type: dict
+  contains:
+    enabled:
+      description: C(Federation_Service_Enabled).
+      type: bool
+      returned: success
+    domain:
+      description: C(Federation_Service_Domain).
+      type: str
+      returned: success
+    allow_list:
+      description: C(Federation_Service_Allow_List) split into entries.
+      type: list
+      elements: str
+      returned: success
+    allow_list_warnings:
+      description: Entries Rocket.Chat matches as suffixes, with the safer form.
+      type: list
+      elements: str
+      returned: success
+requests:
+  description: HTTP requests sent, retries, 429 answers and seconds spent waiting for rate-limit windows.
+  returned: always
+  type: dict
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat.info import gather_federation_info
+from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat.module import module_kwargs, run_module
+
+
+def main():
+    module = AnsibleModule(**module_kwargs(dict(show_secrets=dict(type="bool", default=False))))
+
+    def action(client):
+        facts = gather_federation_info(client, show_secrets=module.params["show_secrets"])
+        facts["changed"] = False
+        return facts
+
+    run_module(module, action)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,166 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) fedops.rocketchat contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: settings
+short_description: Set Rocket.Chat administration settings idempotently over the REST API
+version_added: 1.0.0
+description:
+  - Sets any Rocket.Chat settings to JSON-typed values and writes only what differs.
+  - Reads the current values concurrently over one keep-alive session (one C(GET /api/v1/settings/<id>) per setting),
+    compares them with their JSON types (V(true) differs from V(1) and from V("true")), and writes all differences
+    in B(one) call where the release has a bulk path - C(POST /api/v1/settings) on Rocket.Chat 8.6 and later, the
+    C(saveSettings) method through C(method.call) before (its always-200 result is parsed for errors).
+  - A value of the wrong JSON type for a setting whose type is known (from the module's catalog, or from the value
+    the server holds when that is a boolean or a number) is refused before anything is written; Rocket.Chat 6.x and
+    7.x would store it as given.
+  - An id that does not exist or is hidden on the server's release fails the task before anything is written.
+  - Settings that are read-only in the admin UI are written anyway (the REST API does not enforce read-only) with
+    a warning.
+author:
+  - fedops.rocketchat contributors
+extends_documentation_fragment:
+  - fedops.rocketchat.rocketchat
+  - fedops.rocketchat.rocketchat.actiongroup_rocketchat
+  - fedops.rocketchat._attributes
+  - fedops.rocketchat._attributes.idempotent
+attributes:
+  check_mode:
+    support: full
+    details:
+      - Check mode reads the current values and reports exactly what a real run would write, without writing.
+  diff_mode:
+    support: full
+    details:
+      - The diff shows the managed settings before and after; values of O(secret_settings) and of settings known
+        to be secret (password type, bridge tokens, signing keys) are masked.
+  idempotent:
+    support: full
+options:
+  settings:
+    description:
+      - Settings to set, as a mapping of setting id to value. Values keep their YAML types; write V(true) and V(100)
+        unquoted for boolean and integer settings.
+      - At least one of O(settings) and O(secret_settings) is required.
+    type: dict
+    default: {}
+  secret_settings:
+    description:
+      - Like O(settings), for values that must stay out of logs, results and diffs (passwords, tokens, keys).
+      - An id may not appear in both O(settings) and O(secret_settings).
+    type: dict
+    default: {}
+"""
+
+EXAMPLES = r"""
+- name: Set a few settings with a personal access token (admin, created with "Ignore Two Factor Authentication")
+  fedops.rocketchat.settings:
+    url: https://chat.example.com
+    user_id: "{{ rocketchat_admin_user_id }}"
+    auth_token: "{{ rocketchat_admin_pat }}"
+    settings:
+      Site_Name: Example Chat
+      Message_MaxAllowedSize: 10000
+      Accounts_TwoFactorAuthentication_Enabled: true
+    secret_settings:
+      SMTP_Password: "{{ vault_smtp_password }}"
+
+- name: Same with username and password (the password also answers two-factor challenges)
+  fedops.rocketchat.settings:
+    url: https://chat.example.com
+    username: automation
+    password: "{{ vault_automation_password }}"
+    settings:
+      Layout_Home_Title: Welcome
+
+- name: Defaults for every task of the play
+  module_defaults:
+    group/fedops.rocketchat.rocketchat:
+      url: https://chat.example.com
+      user_id: "{{ rocketchat_admin_user_id }}"
+      auth_token: "{{ rocketchat_admin_pat }}"
+  block:
+    - name: Keep the rate limiter on
+      fedops.rocketchat.settings:
+        settings:
+          API_Enable_Rate_Limiter: true
+"""
+
+RETURN = r"""
+changed_settings:
+  description: Ids whose value differed and was (or in check mode would be) written, in the order given.
+  returned: success
+  type: list
+  elements: str
+  sample: [Site_Name, Message_MaxAllowedSize]
+before:
+  description: The managed settings as they were, secrets masked.
+  returned: success
+  type: dict
+  sample: {Site_Name: Rocket.Chat, SMTP_Password: "********"}
+after:
+  description: The managed settings as they are after the run (or would be in check mode), secrets masked.
+  returned: success
+  type: dict
+  sample: {Site_Name: Example Chat, SMTP_Password: "********"}
+version:
+  description: The Rocket.Chat release from C(/api/info) (major.minor unless the user may see the full version).
+  returned: success
+  type: str
+  sample: "7.10.4"
+write_method:
+  description:
+    - How the changes were written - V(bulk) (C(POST /api/v1/settings)), V(method.call) (C(saveSettings)) or
+      V(per_setting). V(null) when nothing was written.
+  returned: success
+  type: str
+  sample: method.call
+requests:
+  description: HTTP requests the module sent, retries, 429 answers and seconds spent waiting for rate-limit windows.
+  returned: always
+  type: dict
+  sample: {requests: 5, retries: 0, rate_limited: 0, rate_limit_wait: 0.0}
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat.catalog import secret_ids
+from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat.module import module_kwargs, run_module
+from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat.settings import converge_settings
+
+
+def main():
+    module = AnsibleModule(**module_kwargs(
+        dict(settings=dict(type="dict", default={}), secret_settings=dict(type="dict", default={}, no_log=True))))
+    settings = module.params["settings"] or {}
+    secrets = module.params["secret_settings"] or {}
+    if not settings and not secrets:
+        module.fail_json(msg="give the settings to set in settings (or secret_settings for secret values).")
+    overlap = sorted(set(settings) & set(secrets))
+    if overlap:
+        module.fail_json(msg="settings and secret_settings both set %s; give each id once." % ", ".join(overlap))
+    exposed = sorted(set(settings) & secret_ids())
+    if exposed:
+        module.warn("%s hold%s secrets; put %s in secret_settings to keep the value out of logs." % (
+            ", ".join(exposed), "s" if len(exposed) == 1 else "", "it" if len(exposed) == 1 else "them"))
+    desired = dict(settings)
+    desired.update(secrets)
+
+    def action(client):
+        result = converge_settings(client, desired, check_mode=module.check_mode, secret_ids=set(secrets))
+        result.pop("current")
+        diff = result.pop("diff")
+        if module._diff:
+            result["diff"] = diff
+        return result
+
+    run_module(module, action)
+
+
+if __name__ == "__main__":
+    main()
