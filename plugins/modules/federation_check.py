@@ -1,0 +1,409 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) fedops.rocketchat contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: federation_check
+short_description: Verify Matrix and legacy Rocket.Chat federation the way a remote peer sees it
+version_added: 1.0.0
+description:
+  - Answers "will federation work, and if not, what exactly do I fix" from inside a playbook or pipeline, also for
+    private networks a public federation tester cannot reach.
+  - B(Matrix) (Rocket.Chat's Synapse bridge, or native federation in Rocket.Chat 7.11+), when O(server_name) is set.
+    The server name is resolved in the order of the Matrix specification (IP literal, explicit port,
+    C(/.well-known/matrix/server), SRV C(_matrix-fed._tcp) then the deprecated C(_matrix._tcp), port 8448). At
+    each step the TLS certificate is verified against the name the specification requires; when verification fails
+    a second, unverified connection fetches the certificate to say why (wrong name, untrusted issuer, expired), and
+    the remaining checks still run over it. A CNAME as SRV target, an HTTP 308 redirect (Synapse does not follow
+    it) and a well-known body over 50 KiB are reported.
+  - On every resolved address, C(/_matrix/federation/v1/version) and C(/_matrix/key/v2/server) are fetched; the key
+    response must name O(server_name), have a future C(valid_until_ts), contain only 32-byte ed25519 keys and carry
+    a valid signature over canonical JSON for every key. All addresses must publish the same keys, and with
+    O(expected_signing_key) or O(signing_key_path) the expected key must be among them, which catches a regenerated
+    key.
+  - C(/.well-known/matrix/client) is checked (with C(/_matrix/client/versions) at its C(base_url)), and with
+    O(appservice) Synapse is asked to ping the appservice (C(POST /_matrix/client/v1/appservice/{id}/ping)), which
+    proves that Synapse reaches the Rocket.Chat bridge and that both agree on the tokens.
+  - B(Legacy Rocket.Chat federation), when O(rocketchat) is set. The SRV lookups are made in Rocket.Chat's own order
+    (C(_rocketchat._https), C(_rocketchat._http), C(_rocketchat._tcp)); the public key TXT record is read as
+    Rocket.Chat reads it (the first record, its strings joined without separator) and compared with the workspace's
+    C(FEDERATION_Public_Key), given or read through the settings API. A warning is given when only
+    C(_rocketchat._tcp) and the protocol TXT record exist, because Rocket.Chat's lookup of that TXT record is broken.
+  - Every check returns a record with its name, status, detail and a hint naming the fix; the module also returns
+    an overall verdict and a short report to print. Checks run concurrently.
+  - The module never changes anything. It sends only GET requests, plus the appservice ping, which makes Synapse
+    send one ping request to the appservice.
+author:
+  - fedops.rocketchat contributors
+requirements:
+  - dnspython >= 2.4.0
+  - cryptography
+extends_documentation_fragment:
+  - fedops.rocketchat._attributes
+  - fedops.rocketchat._attributes.info_module
+options:
+  server_name:
+    description:
+      - The Matrix server name to check, exactly as it appears in user ids (C(@user:<server_name>)), for example
+        V(example.org) or V(example.org:8448). Check the server name, not a delegated host such as
+        C(matrix.example.org).
+      - At least one of O(server_name) and O(rocketchat) is required.
+    type: str
+  expected_signing_key:
+    description:
+      - The signing key the homeserver should publish. The check fails when the published C(verify_keys) do not
+        contain it, for example because Synapse generated a new key after its key file was lost.
+      - Either the registered result of M(fedops.rocketchat.signing_key) (its RV(fedops.rocketchat.signing_key#module:public_key)
+        and RV(fedops.rocketchat.signing_key#module:key_id) are used), an unpadded base64 public key, a string
+        C(ed25519:<version> <public key>), or a list of these.
+      - Mutually exclusive with O(signing_key_path).
+    type: raw
+  signing_key_path:
+    description:
+      - A Synapse signing key file on the host running the module; the public keys of all its keys are expected.
+        Only public keys are derived and returned, never the file's content.
+      - Mutually exclusive with O(expected_signing_key).
+    type: path
+  client_wellknown:
+    description:
+      - Check C(https://<server_name>/.well-known/matrix/client) and that its C(m.homeserver.base_url) answers.
+    type: bool
+    default: true
+  appservice:
+    description:
+      - Ping an application service (the Rocket.Chat bridge) through the homeserver.
+    type: dict
+    suboptions:
+      id:
+        description:
+          - The appservice C(id) of the registration (Rocket.Chat's C(Federation_Matrix_id)).
+        type: str
+        required: true
+      as_token:
+        description:
+          - The appservice's C(as_token) (Rocket.Chat's C(Federation_Matrix_as_token)).
+        type: str
+        required: true
+      homeserver_url:
+        description:
+          - The homeserver's client API URL, for example V(https://matrix.example.org).
+          - Defaults to the C(base_url) of C(/.well-known/matrix/client), else C(https://<server_name>).
+        type: str
+  rocketchat:
+    description:
+      - Check legacy Rocket.Chat DNS federation (C(FEDERATION_*) settings, Rocket.Chat up to 7.x) of a workspace.
+    type: dict
+    suboptions:
+      domain:
+        description:
+          - The workspace's federation domain (C(FEDERATION_Domain)), the name peers look up.
+        type: str
+        required: true
+      public_key:
+        description:
+          - The workspace's public key (C(FEDERATION_Public_Key)), single-line or multi-line PEM.
+          - If not set and O(rocketchat.url) is, the key is read through the settings API.
+        type: str
+      url:
+        description:
+          - Base URL of the Rocket.Chat server, to read C(FEDERATION_Public_Key) with
+            C(GET /api/v1/settings/FEDERATION_Public_Key) (needs C(view-privileged-setting)).
+        type: str
+      user_id:
+        description:
+          - Id of the user who owns O(rocketchat.auth_token) (sent as C(X-User-Id)).
+        type: str
+      auth_token:
+        description:
+          - A personal access token or login token of O(rocketchat.user_id) (sent as C(X-Auth-Token)).
+        type: str
+  nameservers:
+    description:
+      - DNS servers to ask instead of the ones in C(/etc/resolv.conf), each V(ip) or V(ip:port)
+        (V([ip6]:port) for IPv6), for example a lab's authoritative server.
+    type: list
+    elements: str
+  resolve:
+    description:
+      - Fixed addresses for host names, like C(curl --resolve), applied before DNS to every connection (well-known,
+        federation, client API, Rocket.Chat API).
+      - Keys are V(host) or V(host:port), values V(ip) or V(ip:port); a key with a port applies to that port only,
+        a value without a port keeps the port being connected to.
+      - For example V({"matrix.example.org:8448": "10.0.0.5:8448", "example.org": "10.0.0.4"}).
+    type: dict
+  ca_path:
+    description:
+      - A PEM bundle of CA certificates to verify TLS certificates with. It replaces the system trust store, as
+        Synapse's C(federation_custom_ca_list) does; give the CA the peers trust.
+    type: path
+  timeout:
+    description:
+      - Seconds to wait for each DNS lookup and each HTTP answer.
+    type: float
+    default: 10.0
+  fail_on_error:
+    description:
+      - Fail the task when any check fails. With V(false) the task succeeds and RV(federation_ok) tells the verdict.
+      - Warnings never fail the task.
+    type: bool
+    default: true
+notes:
+  - The checks run on the host the module runs on, with its view of DNS and the network. To see federation as an
+    outside peer does, run it on a host outside the deployment (for example with C(delegate_to)).
+  - TLS verification is always on; use O(ca_path) for a private CA.
+  - DNS lookups are memoised per run and sent concurrently; each address gets one TLS connection for all of its
+    requests.
+seealso:
+  - module: fedops.rocketchat.signing_key
+  - name: Matrix server-server API, resolving server names
+    description: The order in which peers discover a homeserver.
+    link: https://spec.matrix.org/latest/server-server-api/#resolving-server-names
+"""
+
+EXAMPLES = r"""
+- name: Check Matrix federation of example.org and fail with the report when it is broken
+  fedops.rocketchat.federation_check:
+    server_name: example.org
+
+- name: Check, catch a regenerated signing key, and ping the Rocket.Chat bridge through Synapse
+  fedops.rocketchat.federation_check:
+    server_name: example.org
+    expected_signing_key: "{{ signing_key_result }}"
+    appservice:
+      id: rocketchat_a1b2c3
+      as_token: "{{ rocketchat_as_token }}"
+  register: federation
+
+- name: Print the report
+  ansible.builtin.debug:
+    msg: "{{ federation.report_lines }}"
+
+- name: Lab check against a private DNS server and CA, without failing the play
+  fedops.rocketchat.federation_check:
+    server_name: hs1.lab.test
+    nameservers:
+      - 10.203.0.53
+    ca_path: /etc/lab/ca.crt
+    resolve:
+      hs1.lab.test:443: 10.203.0.11
+    fail_on_error: false
+  register: federation
+
+- name: Check legacy Rocket.Chat federation, reading the workspace key through the settings API
+  fedops.rocketchat.federation_check:
+    rocketchat:
+      domain: chat.example.com
+      url: https://chat.example.com
+      user_id: "{{ rocketchat_user_id }}"
+      auth_token: "{{ rocketchat_token }}"
+"""
+
+RETURN = r"""
+federation_ok:
+  description: True when no check failed (warnings allowed).
+  returned: always
+  type: bool
+  sample: true
+checks:
+  description: One record per check, in a stable order.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    name:
+      description:
+        - The check, for example C(wellknown_server), C(srv), C(srv_target), C(addresses), C(connection),
+          C(tls_certificate), C(federation_version), C(key_response), C(key_server_name), C(key_valid_until),
+          C(key_ed25519), C(key_signatures), C(keys_consistent), C(expected_key), C(wellknown_client),
+          C(appservice_ping), C(rocketchat_srv), C(rocketchat_protocol), C(rocketchat_public_key_txt),
+          C(rocketchat_public_key), C(rocketchat_settings).
+      type: str
+      sample: tls_certificate
+    target:
+      description: What the check looked at (an address C(ip:port), a host, a domain), or null.
+      type: str
+      sample: 192.0.2.10:8448
+    status:
+      description: V(pass), V(warn) (works, but should be fixed), V(fail) or V(skip) (not applicable, or an earlier
+        check failed).
+      type: str
+      sample: fail
+    ok:
+      description: False only when RV(checks[].status) is V(fail).
+      type: bool
+      sample: false
+    detail:
+      description: What was found.
+      type: str
+      sample: certificate is for other.example.org, not matrix.example.org
+    hint:
+      description: What to fix, for V(fail) and V(warn); null otherwise.
+      type: str
+      sample: issue a certificate whose subjectAltName includes matrix.example.org
+    data:
+      description: Structured details (certificate facts, DNS records, key ids ...).
+      type: dict
+      sample: {}
+failed_checks:
+  description: Names of the failed checks.
+  returned: always
+  type: list
+  elements: str
+  sample: [tls_certificate]
+warning_checks:
+  description: Names of the checks with warnings.
+  returned: always
+  type: list
+  elements: str
+  sample: [srv]
+report:
+  description: A short human-readable report (verdict, discovery path, every failure and warning with its fix).
+  returned: always
+  type: str
+report_lines:
+  description: RV(report) as a list of lines, for C(ansible.builtin.debug).
+  returned: always
+  type: list
+  elements: str
+server_name:
+  description: The checked Matrix server name.
+  returned: when O(server_name) is set
+  type: str
+  sample: example.org
+discovery:
+  description: How the server name was resolved (well-known, SRV, targets with TLS name and Host header, addresses).
+  returned: when O(server_name) is set
+  type: dict
+keys:
+  description: The key server response of each address that answered, by address.
+  returned: when O(server_name) is set
+  type: dict
+version:
+  description: The homeserver's C(/_matrix/federation/v1/version) answer (C(name), C(version)).
+  returned: when O(server_name) is set and an address answered
+  type: dict
+  sample: {name: Synapse, version: 1.163.2}
+rocketchat:
+  description: Legacy Rocket.Chat results, C(domain), the C(url) peers would use and the raw lookups.
+  returned: when O(rocketchat) is set
+  type: dict
+stats:
+  description: DNS queries, HTTP requests and TLS connections the check made.
+  returned: always
+  type: dict
+  sample: {dns_queries: 9, http_requests: 7, tls_connections: 4}
+"""
+
+import traceback
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+
+from ansible_collections.fedops.rocketchat.plugins.module_utils._matrix import _check, _discovery, _keys
+
+
+def _validate(module):
+    params = module.params
+    try:
+        if params["server_name"] is not None:
+            _discovery.parse_server_name(params["server_name"], "server_name")
+    except ValueError as exc:
+        module.fail_json(msg="server_name: %s" % exc)
+    try:
+        for entry in params["nameservers"] or []:
+            _discovery.parse_address(entry, 53, "nameservers entry")
+    except ValueError as exc:
+        module.fail_json(msg="nameservers: %s; give 'ip' or 'ip:port'" % exc)
+    try:
+        _discovery.AddressOverrides(params["resolve"])
+    except ValueError as exc:
+        module.fail_json(msg="resolve: %s; give 'host[:port]': 'ip[:port]'" % exc)
+    expected = None
+    if params["expected_signing_key"] is not None:
+        try:
+            expected = _check.normalise_expected(params["expected_signing_key"])
+        except ValueError as exc:
+            module.fail_json(msg="expected_signing_key: %s" % exc)
+    if params["signing_key_path"] is not None:
+        expected = _expected_from_file(module, params["signing_key_path"])
+    if params["appservice"] and params["appservice"].get("homeserver_url"):
+        if not params["appservice"]["homeserver_url"].startswith(("https://", "http://")):
+            module.fail_json(msg="appservice.homeserver_url must start with https:// (or http://)")
+    rc = params["rocketchat"]
+    if rc:
+        if not rc.get("public_key") and rc.get("url") and not (rc.get("user_id") and rc.get("auth_token")):
+            module.fail_json(msg="rocketchat.url needs rocketchat.user_id and rocketchat.auth_token to read "
+                                 "FEDERATION_Public_Key; or give rocketchat.public_key")
+    return expected
+
+
+def _expected_from_file(module, path):
+    try:
+        with open(path, "rb") as handle:
+            content = handle.read()
+    except (IOError, OSError) as exc:
+        module.fail_json(msg="signing_key_path: cannot read %s: %s" % (path, exc.strerror or exc))
+    try:
+        keys = _keys.parse_signing_keys(content)
+    except ValueError as exc:
+        module.fail_json(msg="signing_key_path: %s is not a Synapse signing key file: %s" % (path, exc))
+    return [(key.key_id, key.public_key_b64) for key in keys]
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            server_name=dict(type="str"),
+            expected_signing_key=dict(type="raw"),
+            signing_key_path=dict(type="path"),
+            client_wellknown=dict(type="bool", default=True),
+            appservice=dict(type="dict", options=dict(
+                id=dict(type="str", required=True),
+                as_token=dict(type="str", required=True, no_log=True),
+                homeserver_url=dict(type="str"),
+            )),
+            rocketchat=dict(type="dict", options=dict(
+                domain=dict(type="str", required=True),
+                public_key=dict(type="str", no_log=False),
+                url=dict(type="str"),
+                user_id=dict(type="str"),
+                auth_token=dict(type="str", no_log=True),
+            )),
+            nameservers=dict(type="list", elements="str"),
+            resolve=dict(type="dict"),
+            ca_path=dict(type="path"),
+            timeout=dict(type="float", default=10.0),
+            fail_on_error=dict(type="bool", default=True),
+        ),
+        required_one_of=[["server_name", "rocketchat"]],
+        mutually_exclusive=[["expected_signing_key", "signing_key_path"]],
+        supports_check_mode=True,
+    )
+    if not _discovery.HAS_DNSPYTHON:
+        module.fail_json(msg=missing_required_lib("dnspython"), exception=_discovery.DNSPYTHON_IMPORT_ERROR)
+    if not _check.HAS_CRYPTOGRAPHY:
+        module.fail_json(msg=missing_required_lib("cryptography"), exception=_check.CRYPTOGRAPHY_IMPORT_ERROR)
+    if module.params["timeout"] <= 0:
+        module.fail_json(msg="timeout must be a positive number of seconds")
+    expected = _validate(module)
+    options = dict(module.params)
+    options["_expected_keys"] = expected
+    try:
+        result = _check.run_checks(options)
+    except Exception as exc:  # pylint: disable=broad-except
+        module.fail_json(msg="federation check could not run: %s" % exc, exception=traceback.format_exc())
+    if module.params["fail_on_error"] and not result["federation_ok"]:
+        failed = [r for r in result["checks"] if r["status"] == "fail"]
+        first = failed[0]
+        msg = "federation check failed: %s. First: %s%s: %s. Fix: %s" % (
+            ", ".join(result["failed_checks"]), first["name"], " [%s]" % first["target"] if first["target"] else "",
+            first["detail"], first["hint"])
+        module.fail_json(msg=msg, changed=False, **result)
+    module.exit_json(changed=False, **result)
+
+
+if __name__ == "__main__":
+    main()
