@@ -13,6 +13,7 @@ with missing_required_lib.
 
 from __future__ import annotations
 
+import base64
 import socket
 import traceback
 
@@ -64,6 +65,8 @@ def make_keyring(key_name, key_secret, key_algorithm, option="rfc2136"):
         raise DNSInputError("%s.key_name: %r is not a valid TSIG key name (%s)" % (option, key_name, exc))
     algorithm = dns.name.from_text(key_algorithm if key_algorithm != "hmac-md5" else "hmac-md5.sig-alg.reg.int")
     try:
+        if not base64.b64decode(key_secret.encode("ascii"), validate=True):
+            raise ValueError("empty secret")
         keyring = dns.tsigkeyring.from_text({key_name: (algorithm.to_text(), key_secret)})
     except Exception:  # pylint: disable=broad-except
         # the secret is never echoed back

@@ -112,7 +112,8 @@ def module_kwargs():
 def make_provider(params, warn=None):
     name = params["provider"]
     options = params.get(name) or {}
-    timeout = params.get("timeout") or 10
+    timeout = params.get("timeout")
+    timeout = 10 if timeout is None else timeout
     retries = params.get("retries")
     if timeout < 1:
         raise DNSInputError("timeout: give at least 1 second")
