@@ -282,7 +282,7 @@ def apply_federation(client, params, check_mode=False):
     extra = []
     validate = None
     if mode == "matrix_bridge":
-        extra = ["uniqueID"]
+        extra = ["uniqueID", "Federation_Matrix_hs_token", "Federation_Matrix_as_token"]
 
         def validate(current):
             return bridge_token_check(current, params)

@@ -96,7 +96,7 @@ def check_against_current(setting_id, value, current):
     if have in ("boolean", "integer", "number", "array") and got != have and \
             not (have in ("integer", "number") and got in ("integer", "number")):
         return ("%s currently holds a JSON %s (%r) and the new value is a %s (%r); Rocket.Chat would store the "
-                "wrong type. Give a %s value." % (setting_id, have, current, got, value, have))
+                "wrong type. Give a JSON %s value." % (setting_id, have, current, got, value, have))
     return None
 
 

@@ -1,0 +1,102 @@
+"""Shared by the module unit tests of settings, federation and federation_info: run a module's main()
+with patch_module_args against an in-memory Rocket.Chat client."""
+import json
+from unittest import mock
+
+import pytest
+from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.testing import patch_module_args
+
+from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat import module as glue
+from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat.errors import RocketChatSettingNotFound
+from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat.version import RocketChatVersion
+
+AUTH = {"url": "https://chat.example.com", "user_id": "u1", "auth_token": "personal-access-token-1234567890"}
+
+
+class FakeClient:
+    """Records writes; serves settings from a dict; ids in ``hidden`` answer as unknown."""
+
+    instances = []
+
+    def __init__(self, url, version="7.10.4", values=None, hidden=(), **kwargs):
+        self.url = url
+        self.kwargs = kwargs
+        self._version = RocketChatVersion(version)
+        self.values = dict(values or {})
+        self.hidden = set(hidden)
+        self.writes = []
+        self.actions = []
+        self.closed = False
+        FakeClient.instances.append(self)
+
+    def version(self):
+        return self._version
+
+    def get_settings(self, ids, missing_ok=False):
+        missing = [i for i in ids if i in self.hidden or i not in self.values]
+        if missing and not missing_ok:
+            raise RocketChatSettingNotFound("setting %s does not exist or is hidden on Rocket.Chat %s"
+                                            % (", ".join(missing), self._version), missing)
+        return dict((i, self.values[i]) for i in ids if i not in missing)
+
+    def save_settings_bulk(self, values):
+        self.writes.append(("bulk", dict(values)))
+        self.values.update(values)
+
+    def save_settings_method(self, values):
+        self.writes.append(("method.call", dict(values)))
+        self.values.update(values)
+
+    def save_setting(self, setting_id, value):
+        self.writes.append(("per_setting", {setting_id: value}))
+        self.values[setting_id] = value
+
+    def execute_action(self, setting_id):
+        self.actions.append(setting_id)
+        self.values["Federation_Matrix_configuration_status"] = "Invalid"
+        return False, "Invalid configuration, homeserver unreachable [error-invalid-configuration]"
+
+    def stats(self):
+        return {"requests": 0, "retries": 0, "rate_limited": 0, "rate_limit_wait": 0.0}
+
+    def close(self):
+        self.closed = True
+
+
+@pytest.fixture
+def fake_client(monkeypatch):
+    """Returns a configure(**server) function; the module's client is a FakeClient with that server state."""
+    FakeClient.instances = []
+    server = {}
+
+    def factory(url, **kwargs):
+        return FakeClient(url, **dict(server, **{k: v for k, v in kwargs.items() if k not in server}))
+
+    monkeypatch.setattr(glue, "RocketChatClient", factory)
+
+    def configure(**state):
+        server.update(state)
+        return server
+
+    return configure
+
+
+def run(main, args, capsys, check_mode=False, diff=False):
+    """Run main() with the args; returns (result dict, failed, client). Warnings the module gave are in
+    result["warnings"] as plain strings (in-process, ansible-core sends them to the display instead)."""
+    args = dict(args)
+    if check_mode:
+        args["_ansible_check_mode"] = True
+    if diff:
+        args["_ansible_diff"] = True
+    warnings = []
+    with patch_module_args(args), mock.patch.object(AnsibleModule, "warn",
+                                                    lambda self, msg, **kw: warnings.append(msg)):
+        with pytest.raises(SystemExit) as info:
+            main()
+    out = capsys.readouterr().out
+    result = json.loads(out)
+    result.setdefault("warnings", warnings)
+    client = FakeClient.instances[-1] if FakeClient.instances else None
+    return result, info.value.code != 0 or result.get("failed", False), client
