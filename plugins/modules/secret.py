@@ -22,7 +22,7 @@ description:
   - The task result is always hidden from the output, as with C(no_log), by the action plugin that runs this module;
     register it to use RV(value).
 author:
-  - fedops.rocketchat contributors
+  - fedops.rocketchat contributors (@fedops)
 extends_documentation_fragment:
   - ansible.builtin.files
   - fedops.rocketchat._attributes

@@ -21,13 +21,13 @@ description:
     O(old_keys_path). RV(old_signing_keys) returns all of them in the shape of Synapse's C(old_signing_keys)
     option, so peers can keep verifying events signed with them.
   - A malformed key file makes the module fail with the line number and what is wrong; the file is left untouched.
-  - The same key can be used by Rocket.Chat's native federation (7.11+): RV(rocketchat_settings) holds the values of
+  - The same key can be used by Rocket.Chat's native federation (7.11+). RV(rocketchat_settings) holds the values of
     C(Federation_Service_Matrix_Signing_Algorithm), C(Federation_Service_Matrix_Signing_Version) and (with
     O(return_content=true)) C(Federation_Service_Matrix_Signing_Key), and O(rocketchat_key) imports a key from
     Rocket.Chat into the file.
   - Files are written atomically (temporary file created with mode 0600 in the same directory, fsynced, renamed).
 author:
-  - fedops.rocketchat contributors
+  - fedops.rocketchat contributors (@fedops)
 requirements:
   - cryptography
 extends_documentation_fragment:
