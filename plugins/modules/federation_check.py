@@ -311,15 +311,15 @@ def _validate(module):
         if params["server_name"] is not None:
             _discovery.parse_server_name(params["server_name"], "server_name")
     except ValueError as exc:
-        module.fail_json(msg="server_name: %s" % exc)
+        module.fail_json(msg="%s; give 'hostname', 'hostname:port', an IPv4 address or '[IPv6]'" % exc)
     try:
         for entry in params["nameservers"] or []:
-            _discovery.parse_address(entry, 53, "nameservers entry")
+            _discovery.parse_address(entry, 53, "entry")
     except ValueError as exc:
         module.fail_json(msg="nameservers: %s; give 'ip' or 'ip:port'" % exc)
     try:
         _discovery.AddressOverrides(params["resolve"])
-    except ValueError as exc:
+    except (ValueError, TypeError) as exc:
         module.fail_json(msg="resolve: %s; give 'host[:port]': 'ip[:port]'" % exc)
     expected = None
     if params["expected_signing_key"] is not None:
