@@ -3,7 +3,7 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""Action for fedops.rocketchat.secret: runs the module and always hides its result from the output.
+"""Action for fedops.rocketchat.secret: runs the module and always hides a successful result from the output.
 
 A module cannot mark its own result as no_log, and the secret module's whole purpose is to return a secret.
 The registered variable still holds the value; callbacks (including -vvv output) only see that it was hidden.
@@ -27,5 +27,7 @@ class ActionModule(ActionBase):
         result = merge_hash(result, self._execute_module(task_vars=task_vars, wrap_async=wrap_async))
         if not wrap_async:
             self._remove_tmp_path(self._connection._shell.tmpdir)  # pylint: disable=protected-access
-        result["_ansible_no_log"] = True
+        # A failure carries no secret (the module masks the value in its messages) and its message must be seen.
+        if not result.get("failed"):
+            result["_ansible_no_log"] = True
         return result

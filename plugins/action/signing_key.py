@@ -31,6 +31,6 @@ class ActionModule(ActionBase):
             return_content = boolean(self._task.args.get("return_content", False), strict=True)
         except TypeError:
             return_content = True  # the module rejects the value; hide the result anyway
-        if return_content:
+        if return_content and not result.get("failed"):
             result["_ansible_no_log"] = True
         return result

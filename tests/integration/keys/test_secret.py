@@ -80,3 +80,10 @@ def test_derived_value_written_for_synapse_path_option(workdir):
     assert read(path) == read(out) + "\n" and stat.S_IMODE(os.stat(path).st_mode) == 0o640
     second = secret_play(args, out)
     assert second.records[0]["result"]["changed"] is False
+
+
+def test_failure_message_is_shown(workdir):
+    res = run_tasks([{"name": "secret", "fedops.rocketchat.secret": {"master_secret": MASTER}, "ignore_errors": True}])
+    assert res.records[-1]["status"] == "failed"
+    assert "label" in res.last["msg"] and "label" in res.output
+    assert_no_secret(res.output, MASTER)
