@@ -173,6 +173,12 @@ def send(message, where, port, timeout, policy, protocol="auto", counter=None):
     except dns.exception.DNSException as exc:
         if is_tsig_exception(exc):
             raise tsig_error(exc, "%s port %s" % (where, port))
+        if isinstance(exc, dns.exception.FormError) and "requires a TSIG" in str(exc):
+            # PowerDNS, for one, answers a request it cannot authenticate without any signature.
+            raise DNSAuthError(
+                "TSIG authentication failed at %s port %s: the server answered without a signature, so it did not "
+                "accept the key; check rfc2136.key_name, rfc2136.key_secret and rfc2136.key_algorithm against the "
+                "server's key" % (where, port))
         if isinstance(exc, dns.exception.Timeout):
             raise DNSNetworkError(
                 "DNS server %s port %s did not answer after %d attempt(s) of %ss each; check the "
