@@ -38,7 +38,7 @@ description:
   - The module never changes anything. It sends only GET requests, plus the appservice ping, which makes Synapse
     send one ping request to the appservice.
 author:
-  - fedops.rocketchat contributors
+  - fedops.rocketchat contributors (@fedops)
 requirements:
   - dnspython >= 2.4.0
   - cryptography
@@ -133,7 +133,7 @@ options:
         federation, client API, Rocket.Chat API).
       - Keys are V(host) or V(host:port), values V(ip) or V(ip:port); a key with a port applies to that port only,
         a value without a port keeps the port being connected to.
-      - For example V({"matrix.example.org:8448": "10.0.0.5:8448", "example.org": "10.0.0.4"}).
+      - 'For example V({"matrix.example.org:8448": "10.0.0.5:8448", "example.org": "10.0.0.4"}).'
     type: dict
   ca_path:
     description:
@@ -357,7 +357,7 @@ def main():
     module = AnsibleModule(
         argument_spec=dict(
             server_name=dict(type="str"),
-            expected_signing_key=dict(type="raw"),
+            expected_signing_key=dict(type="raw", no_log=False),
             signing_key_path=dict(type="path"),
             client_wellknown=dict(type="bool", default=True),
             appservice=dict(type="dict", options=dict(

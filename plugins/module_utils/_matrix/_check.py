@@ -310,8 +310,8 @@ def check_expected(expected, responses):
             elif key_id is not None and key in current.values():
                 problems.append("%s: the key is published under another id (%s)" % (address, _keys_text(current)))
             else:
-                problems.append("%s: %s is not published; the server publishes %s" % (address, label,
-                                                                                     _keys_text(current)))
+                problems.append("%s: %s is not published; the server publishes %s"
+                                % (address, label, _keys_text(current)))
     if problems:
         return record("expected_key", FAIL, "; ".join(problems),
                       "the homeserver signs with a different key than expected: it was regenerated (Synapse creates "
@@ -401,8 +401,8 @@ def rocketchat_legacy_records(domain, answers, workspace_key=None, key_source=No
         if proto_value and proto_value.strip().lower() == "http":
             out.append(record("rocketchat_protocol", FAIL,
                               "only _rocketchat._tcp.%s exists and %s.%s says 'http'; Rocket.Chat looks that TXT up "
-                              "as an SRV record (a bug), never sees it and connects with https" % (domain,
-                                                                                                 RC_PROTOCOL_TXT, domain),
+                              "as an SRV record (a bug), never sees it and connects with https"
+                              % (domain, RC_PROTOCOL_TXT, domain),
                               "publish SRV _rocketchat._http.%s (or serve HTTPS and publish _rocketchat._https.%s)"
                               % (domain, domain), domain))
         else:
@@ -427,8 +427,8 @@ def rocketchat_legacy_records(domain, answers, workspace_key=None, key_source=No
                               domain))
     elif public_key_der(txt_key) is None:
         out.append(record("rocketchat_public_key_txt", FAIL,
-                          "the joined TXT value (%d characters) is not a PEM public key: %.60s..." % (len(txt_key),
-                                                                                                    txt_key),
+                          "the joined TXT value (%d characters) is not a PEM public key: %.60s..."
+                          % (len(txt_key), txt_key),
                           "publish FEDERATION_Public_Key exactly as Rocket.Chat shows it (one line, BEGIN/END "
                           "PUBLIC KEY included); long values may be split into several strings of one record",
                           domain))
