@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Run the test layers of fedops.rocketchat in order and print one summary table.
 
 Usage: scripts/run_tests.py [LAYER ...]   (default: every layer)
@@ -64,7 +63,7 @@ def junit_counts(path):
 def layer_pytest(name, path):
     junit = os.path.join(LOGS, name + ".xml")
     cmd = [os.path.join(VENV, "pytest"), path, "-q", "--junitxml", junit, "-o", "junit_family=xunit2"]
-    rc, _, secs = run(name, cmd)
+    rc, _text, secs = run(name, cmd)
     passed, failed, skipped = junit_counts(junit)
     if rc == 5:  # no tests collected: a layer with content must run something
         failed += 1
@@ -109,7 +108,7 @@ def layer_docs():
     passed = failed = 0
     total = 0.0
     for name, cmd in checks:
-        rc, _, secs = run(name, cmd)
+        rc, _text, secs = run(name, cmd)
         total += secs
         if rc:
             failed += 1
@@ -119,7 +118,7 @@ def layer_docs():
 
 
 def layer_build():
-    rc, _, secs = run("build", [os.path.join(ROOT, "scripts", "build_check.sh")])
+    rc, _text, secs = run("build", [os.path.join(ROOT, "scripts", "build_check.sh")])
     return rc, 0 if rc else 1, 1 if rc else 0, 0, secs
 
 

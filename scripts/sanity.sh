@@ -4,8 +4,10 @@
 # copy gets its own throw-away repository with every file staged. Extra arguments go to ansible-test.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-DEST="$ROOT/.build/sanity/ansible_collections/fedops/rocketchat"
-rm -rf "$DEST"
+# One copy per run, so that concurrent runs never share a tree.
+BASE=$(mktemp -d "$ROOT/.build/sanity.XXXXXX")
+trap 'rm -rf "$BASE"' EXIT
+DEST="$BASE/ansible_collections/fedops/rocketchat"
 mkdir -p "$DEST"
 cd "$ROOT"
 git ls-files -z --cached --others --exclude-standard \
@@ -15,4 +17,4 @@ cd "$DEST"
 git init -q
 git add -A >/dev/null
 export PATH="$ROOT/.venv/bin:$PATH"
-exec ansible-test sanity --python 3.11 --color no "$@"
+ansible-test sanity --python 3.11 --color no "$@"
