@@ -23,7 +23,7 @@ import datetime
 import ipaddress
 import time
 import traceback
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 
 from ansible_collections.fedops.rocketchat.plugins.module_utils._matrix import _discovery as disc
 from ansible_collections.fedops.rocketchat.plugins.module_utils._matrix._signedjson import (
@@ -846,15 +846,37 @@ def check_rocketchat(ctx):
     return out, {"domain": domain, "url": url, "lookups": [answers[n].as_dict() for n, _t in names]}
 
 
-def run_checks(options, dns_client=None, http_client=None, now=None, max_workers=16):
-    """Run every applicable check; returns the module result (without ``changed``)."""
+class InlineExecutor(object):
+    """A stand-in for a thread pool that runs each task at once in the caller (sequential mode)."""
+
+    def submit(self, fn, *args, **kwargs):
+        future = Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except Exception as exc:  # pylint: disable=broad-except
+            future.set_exception(exc)
+        return future
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
+def run_checks(options, dns_client=None, http_client=None, now=None, max_workers=16, sequential=False):
+    """Run every applicable check; returns the module result (without ``changed``).
+
+    Lookups and connections run concurrently on a thread pool of ``max_workers``; ``sequential=True`` runs
+    them one after the other (same results, for comparison and debugging).
+    """
     dns_client = dns_client or disc.DnsClient(options.get("nameservers"), options.get("timeout", 10.0))
     http_client = http_client or disc.HttpsClient(dns_client, disc.AddressOverrides(options.get("resolve")),
                                                   options.get("ca_path"), options.get("timeout", 10.0))
     records = []
     summary = []
     result = {}
-    with ThreadPoolExecutor(max_workers=max_workers) as pool:
+    with (InlineExecutor() if sequential else ThreadPoolExecutor(max_workers=max_workers)) as pool:
         ctx = CheckContext(options, dns_client, http_client, pool, now)
         rc_future = ctx.submit(check_rocketchat, ctx) if options.get("rocketchat") else None
         if options.get("server_name"):

@@ -431,3 +431,17 @@ def test_report_orders_failures_then_warnings():
     assert c.record("x", "pass", "d", "hint")["hint"] is None
     assert c.record("x", "fail", "d", "hint")["ok"] is False
 
+
+
+def test_sequential_mode_gives_the_same_records():
+    answers = rc_answers(https=SRV_443, key=[split_key(KEY)])
+    options = {"rocketchat": {"domain": DOMAIN, "public_key": KEY}}
+    concurrent = c.run_checks(options, dns_client=FakeDns(answers), http_client=FakeHttp(None))
+    sequential = c.run_checks(options, dns_client=FakeDns(answers), http_client=FakeHttp(None), sequential=True)
+    assert sequential["checks"] == concurrent["checks"]
+
+
+def test_inline_executor_keeps_exceptions():
+    future = c.InlineExecutor().submit(lambda: 1 / 0)
+    with pytest.raises(ZeroDivisionError):
+        future.result()
