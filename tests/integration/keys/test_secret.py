@@ -4,6 +4,7 @@ import hmac
 import os
 import stat
 
+from ansible_collections.fedops.rocketchat.plugins.module_utils import _secrets
 from tests.integration.keys.conftest import assert_no_secret, snapshot
 from tests.support.ansible_run import run_tasks
 
@@ -73,13 +74,14 @@ def test_random_file_lifecycle(workdir):
 
 def test_derived_value_written_for_synapse_path_option(workdir):
     path = os.path.join(workdir, "registration_shared_secret")
-    out = os.path.join(workdir, "value")
     args = {"master_secret": MASTER, "label": "synapse.registration_shared_secret", "path": path, "mode": "0640"}
-    first = secret_play(args, out)
-    assert first.records[0]["result"]["changed"] is True
-    assert read(path) == read(out) + "\n" and stat.S_IMODE(os.stat(path).st_mode) == 0o640
-    second = secret_play(args, out)
-    assert second.records[0]["result"]["changed"] is False
+    res = run_tasks([{"name": "first", "fedops.rocketchat.secret": args},
+                     {"name": "second", "fedops.rocketchat.secret": args}])
+    assert res.rc == 0, res.output[-3000:]
+    assert [r["changed"] for r in res.results] == [True, False]
+    expected = _secrets.derive(MASTER, "synapse.registration_shared_secret", 64, "alphanumeric")
+    assert read(path) == expected + "\n" and stat.S_IMODE(os.stat(path).st_mode) == 0o640
+    assert_no_secret(res.output, expected)
 
 
 def test_failure_message_is_shown(workdir):

@@ -88,14 +88,21 @@ def test_malformed_file_names_the_line_and_is_untouched(keydir):
 
 def test_rotation_keeps_every_old_public_key(keydir):
     path = os.path.join(keydir, "k")
-    one = run_module(MODULE, {"path": path, "version": "a_one"})
-    two = run_module(MODULE, {"path": path, "version": "a_two", "rotate": True, "backup": True})
-    assert two["changed"] is True and two["retired_keys"] == {
+    steps = [
+        {"path": path, "version": "a_one"},
+        {"path": path, "version": "a_two", "rotate": True, "backup": True},
+        {"path": path, "version": "a_three", "rotate": True},
+        {"path": path, "version": "a_three", "rotate": True},  # idempotent once the version is there
+        {"path": path},  # a plain run later still returns every old key
+    ]
+    res = run_tasks([{"name": "step %d" % i, MODULE: args} for i, args in enumerate(steps)])
+    assert res.rc == 0, res.output[-3000:]
+    one, two, three, again, later = res.results
+    assert [r["changed"] for r in res.results] == [True, True, True, False, False]
+    assert two["retired_keys"] == {
         "ed25519:a_one": {"key": one["public_key"], "expired_ts": two["retired_keys"]["ed25519:a_one"]["expired_ts"]}}
     assert os.path.exists(two["backup_file"])
-    three = run_module(MODULE, {"path": path, "version": "a_three", "rotate": True})
     assert set(three["old_signing_keys"]) == {"ed25519:a_one", "ed25519:a_two"}
     assert three["old_signing_keys"]["ed25519:a_two"]["key"] == two["public_key"]
-    # still there on a plain run later, and rotation with the same version is idempotent
-    later = run_module(MODULE, {"path": path, "version": "a_three", "rotate": True})
-    assert later["changed"] is False and later["old_signing_keys"] == three["old_signing_keys"]
+    assert again["old_signing_keys"] == later["old_signing_keys"] == three["old_signing_keys"]
+    assert later["key_id"] == "ed25519:a_three" and again["retired_keys"] == {}
