@@ -117,8 +117,9 @@ options:
     description:
       - Return the private key file content in RV(private_key) and the Rocket.Chat signing key setting in
         RV(rocketchat_settings).
-      - B(Use with care.) This puts the private key into the task result; the whole task result is then hidden in
-        the output as with C(no_log), but the registered variable holds the key.
+      - B(Use with care.) This puts the private key into the task result. The whole task result is then hidden in
+        the output as with C(no_log), but the registered variable holds the key, so every task that uses it must
+        set the C(no_log) keyword too.
     type: bool
     default: false
 notes:

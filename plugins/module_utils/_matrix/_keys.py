@@ -377,6 +377,10 @@ def from_rocketchat(key_value, version=ROCKETCHAT_DEFAULT_VERSION, algorithm=ALG
         seed = unpadded_b64decode(text)
     except ValueError as exc:
         raise ValueError("the Rocket.Chat signing key is not valid base64 (%s)" % exc) from None
+    if len(seed) == 2 * ED25519_SEED_LENGTH:
+        raise ValueError("the Rocket.Chat signing key decodes to 64 bytes: that is tweetnacl's secret key (seed and "
+                         "public key), which Rocket.Chat itself would refuse; the setting holds only the 32-byte seed, "
+                         "the first half")
     if len(seed) != ED25519_SEED_LENGTH:
         raise ValueError("the Rocket.Chat signing key decodes to %d bytes; Rocket.Chat (tweetnacl fromSeed) needs "
                          "a %d-byte ed25519 seed" % (len(seed), ED25519_SEED_LENGTH))

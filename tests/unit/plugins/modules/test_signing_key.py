@@ -183,7 +183,7 @@ def test_rocketchat_key_needs_version_and_valid_value(tmp_path, capsys):
     res = run(capsys, {"path": path, "rocketchat_key": base64.b64encode(SEED).decode()})
     assert res["failed"] is True and "version" in res["msg"]
     res = run(capsys, {"path": path, "rocketchat_key": base64.b64encode(b"x" * 64).decode(), "version": "0"})
-    assert res["failed"] is True and "rocketchat_key" in res["msg"] and "64 bytes" in res["msg"]
+    assert res["failed"] is True and "rocketchat_key" in res["msg"] and "32-byte seed" in res["msg"]
     assert not os.path.exists(path)
 
 

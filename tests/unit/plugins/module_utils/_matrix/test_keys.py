@@ -209,10 +209,18 @@ def test_rocketchat_public_key_matches_what_rc_would_publish():
     assert k.public_key == sj.public_key_from_seed(SPEC_SEED)
 
 
+def test_rocketchat_seed_to_public_key_is_rfc8032():
+    """tweetnacl's fromSeed() is RFC 8032 key generation; RFC 8032 section 7.1 TEST 1 pins ours to the same result."""
+    seed = bytes.fromhex("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60")
+    k = keys.from_rocketchat(base64.b64encode(seed).decode(), "0")
+    assert k.public_key.hex() == "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a"
+
+
 @pytest.mark.parametrize("value, version, algorithm, fragment", [
     ("", "0", "ed25519", "empty"),
     ("ed25519 0 " + SPEC_SEED_B64, "0", "ed25519", "seed alone"),
-    (base64.b64encode(b"x" * 64).decode(), "0", "ed25519", "decodes to 64 bytes"),
+    (base64.b64encode(b"x" * 64).decode(), "0", "ed25519", "tweetnacl's secret key"),
+    (base64.b64encode(b"x" * 31).decode(), "0", "ed25519", "decodes to 31 bytes"),
     ("%%%", "0", "ed25519", "not valid base64"),
     (SPEC_SEED_B64, "a b", "ed25519", "version"),
     (SPEC_SEED_B64, "0", "rsa", "not supported"),
