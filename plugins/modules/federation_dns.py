@@ -29,7 +29,7 @@ description:
     (C(moto_server), through O(route53.endpoint_url)); Cloudflare against an emulator of its documented v4 API
     (C(tests/emulator/cloudflare)); RFC 2136 against BIND 9 and PowerDNS; the PowerDNS API against PowerDNS Authoritative.
 author:
-  - fedops.rocketchat maintainers
+  - fedops.rocketchat contributors (@fedops)
 requirements:
   - dnspython >= 2.0.0 (for O(provider=rfc2136) and O(wait_for_propagation))
   - boto3 (for O(provider=route53))

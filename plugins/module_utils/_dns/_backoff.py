@@ -55,6 +55,7 @@ class RetryPolicy(object):
             state["asked"] = None
             if not isinstance(verdict, bool) and isinstance(verdict, (int, float)):
                 state["asked"] = float(verdict)
+                return True
             return bool(verdict)
 
         def notify(number, exc, delay):

@@ -281,6 +281,18 @@ def run_cmd(cmd):
     return subprocess.run(cmd, capture_output=True, text=True, check=False)
 
 
+def run_ok(module, args, check=False, diff=False):
+    """Run one task that must succeed; return its result (with the play under `_playbook`)."""
+    from tests.support.ansible_run import run_tasks
+    play = run_tasks([{"name": "expect success", module: args}], check=check, diff=diff)
+    record = play.records[-1] if play.records else None
+    if record is None or record["status"] != "ok":
+        raise AssertionError("%s did not succeed: %r\n%s" % (module, record, play.output[-3000:]))
+    result = dict(record["result"])
+    result["_playbook"] = play
+    return result
+
+
 def run_failing(module, args, check=False, diff=False):
     """Run one task expected to fail; return its result with `failed` set from the task status.
 

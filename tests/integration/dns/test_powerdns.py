@@ -7,9 +7,8 @@ import pytest
 
 from ansible_collections.fedops.rocketchat.plugins.module_utils._dns import _engine, _module
 from ansible_collections.fedops.rocketchat.plugins.module_utils._dns._errors import DNSConcurrentChangeError
-from tests.support.ansible_run import run_module
 
-from .conftest import KEY_1, KEY_2, direct_update, joined_txt, lookup, run_failing, unused_udp_tcp_port
+from .conftest import run_ok, KEY_1, KEY_2, direct_update, joined_txt, lookup, run_failing, unused_udp_tcp_port
 
 MODULE = "fedops.rocketchat.federation_dns"
 
@@ -44,14 +43,14 @@ def updates(pdns):
 
 def test_api_lifecycle(dns_pdns, pdns_relay):
     serial = dns_pdns.soa_serial("pdns.test")
-    checked = run_module(MODULE, api_args(dns_pdns, pdns_relay.url), check=True, diff=True)
+    checked = run_ok(MODULE, api_args(dns_pdns, pdns_relay.url), check=True, diff=True)
     assert checked["changed"] is True and len(checked["changes"]) == 5
     assert pdns_relay.count("PATCH") == 0 and dns_pdns.soa_serial("pdns.test") == serial
     assert dns_pdns.api_key not in checked["_playbook"].output
     assert checked["zone"] == "pdns.test."  # found through the API's zone list
 
     pdns_relay.calls.clear()
-    created = run_module(MODULE, api_args(dns_pdns, pdns_relay.url))
+    created = run_ok(MODULE, api_args(dns_pdns, pdns_relay.url))
     assert created["changed"] is True and created["provider_ids"]["zone_id"] == "pdns.test."
     assert pdns_relay.count("PATCH") == 1
     assert dns_pdns.soa_serial("pdns.test") > serial
@@ -63,7 +62,7 @@ def test_api_lifecycle(dns_pdns, pdns_relay):
 
     pdns_relay.calls.clear()
     serial = dns_pdns.soa_serial("pdns.test")
-    again = run_module(MODULE, api_args(dns_pdns, pdns_relay.url))
+    again = run_ok(MODULE, api_args(dns_pdns, pdns_relay.url))
     assert again["changed"] is False
     assert pdns_relay.count("PATCH") == 0 and pdns_relay.count("GET") == 2  # zone list + one zone read
     assert dns_pdns.soa_serial("pdns.test") == serial
@@ -71,13 +70,13 @@ def test_api_lifecycle(dns_pdns, pdns_relay):
     pdns_relay.calls.clear()
     args = api_args(dns_pdns, pdns_relay.url, zone="pdns.test")
     args["legacy"]["public_key"] = KEY_2
-    changed = run_module(MODULE, args, diff=True)
+    changed = run_ok(MODULE, args, diff=True)
     assert [(c["action"], c["type"]) for c in changed["changes"]] == [("update", "TXT")]
     assert pdns_relay.count("PATCH") == 1
     assert joined_txt(lookup(dns_pdns, "rocketchat-public-key.pdns.test.", "TXT")).decode() == KEY_2
 
     pdns_relay.calls.clear()
-    gone = run_module(MODULE, dict(args, state="absent"))
+    gone = run_ok(MODULE, dict(args, state="absent"))
     assert gone["changed"] and pdns_relay.count("PATCH") == 1
     assert lookup(dns_pdns, "rocketchat-public-key.pdns.test.", "TXT") is None
     assert lookup(dns_pdns, "_matrix-fed._tcp.pdns.test.", "SRV") is None
@@ -105,7 +104,7 @@ def test_api_concurrent_change_is_refused(dns_pdns, pdns_relay):
     assert [r.target.to_text() for r in lookup(dns_pdns, "_matrix-fed._tcp.%s." % domain, "SRV")] == ["other.pdns.test."]
     assert lookup(dns_pdns, "rocketchat-public-key.%s." % domain, "TXT") is None
     pdns_relay.before = None
-    assert run_module(MODULE, args)["changed"] is True
+    assert run_ok(MODULE, args)["changed"] is True
 
 
 def test_api_errors(dns_pdns):
@@ -128,20 +127,20 @@ def test_api_errors(dns_pdns):
 def test_rfc2136_on_powerdns_and_cross_provider_convergence(dns_pdns, pdns_relay):
     before = updates(dns_pdns)
     serial = dns_pdns.soa_serial("rfc.pdns.test")
-    assert run_module(MODULE, rfc_args(dns_pdns), check=True)["changed"] is True
+    assert run_ok(MODULE, rfc_args(dns_pdns), check=True)["changed"] is True
     assert updates(dns_pdns) == before and dns_pdns.soa_serial("rfc.pdns.test") == serial
 
-    created = run_module(MODULE, rfc_args(dns_pdns))
+    created = run_ok(MODULE, rfc_args(dns_pdns))
     assert created["changed"] is True and updates(dns_pdns) == before + 1
     assert joined_txt(lookup(dns_pdns, "rocketchat-public-key.rfc.pdns.test.", "TXT")).decode() == KEY_1
     assert dns_pdns.soa_serial("rfc.pdns.test") > serial
 
-    assert run_module(MODULE, rfc_args(dns_pdns))["changed"] is False
+    assert run_ok(MODULE, rfc_args(dns_pdns))["changed"] is False
     assert updates(dns_pdns) == before + 1
 
     args = rfc_args(dns_pdns)
     args["legacy"]["public_key"] = KEY_2
-    changed = run_module(MODULE, args)
+    changed = run_ok(MODULE, args)
     assert [(c["action"], c["type"]) for c in changed["changes"]] == [("update", "TXT")]
     assert updates(dns_pdns) == before + 2
     assert joined_txt(lookup(dns_pdns, "rocketchat-public-key.rfc.pdns.test.", "TXT")).decode() == KEY_2
@@ -150,7 +149,7 @@ def test_rfc2136_on_powerdns_and_cross_provider_convergence(dns_pdns, pdns_relay
     pdns_relay.calls.clear()
     api = dict(args, provider="powerdns", powerdns={"api_url": pdns_relay.url, "api_key": dns_pdns.api_key})
     del api["rfc2136"]
-    assert run_module(MODULE, api)["changed"] is False
+    assert run_ok(MODULE, api)["changed"] is False
     assert pdns_relay.count("PATCH") == 0
 
     wrong = rfc_args(dns_pdns)
@@ -158,7 +157,7 @@ def test_rfc2136_on_powerdns_and_cross_provider_convergence(dns_pdns, pdns_relay
     failed = run_failing(MODULE, wrong)
     assert failed["error"] == "DNSAuthError" and "TSIG" in failed["msg"]
 
-    gone = run_module(MODULE, dict(args, state="absent"))
+    gone = run_ok(MODULE, dict(args, state="absent"))
     assert gone["changed"] and updates(dns_pdns) == before + 3
     assert lookup(dns_pdns, "_rocketchat._https.rfc.pdns.test.", "SRV") is None
 

@@ -6,9 +6,9 @@ UPDATE" are what the server received, not what the module claims.
 import dns.rdatatype
 import pytest
 
-from tests.support.ansible_run import run_module, run_tasks
+from tests.support.ansible_run import run_tasks
 
-from .conftest import run_failing, statuses, KEY_1, KEY_2, KEY_2_MULTILINE, direct_update, joined_txt, lookup, unused_udp_tcp_port
+from .conftest import run_ok, run_failing, statuses, KEY_1, KEY_2, KEY_2_MULTILINE, direct_update, joined_txt, lookup, unused_udp_tcp_port
 
 MODULE = "fedops.rocketchat.federation_dns"
 
@@ -49,7 +49,7 @@ def test_lifecycle_check_create_converge_change_absent(dns_bind):
 
     # check mode: predicts the creation, shows the diff, sends no UPDATE, the serial does not move
     counter = Counter(dns_bind)
-    checked = run_module(MODULE, args_for(dns_bind), check=True, diff=True)
+    checked = run_ok(MODULE, args_for(dns_bind), check=True, diff=True)
     assert checked["changed"] is True
     assert sorted(c["action"] for c in checked["changes"]) == ["create"] * 6
     assert counter.delta()["UPDATE"] == 0
@@ -61,7 +61,7 @@ def test_lifecycle_check_create_converge_change_absent(dns_bind):
 
     # create: exactly one UPDATE; 6 RRsets read with one query each
     counter = Counter(dns_bind)
-    created = run_module(MODULE, args_for(dns_bind), diff=True)
+    created = run_ok(MODULE, args_for(dns_bind), diff=True)
     assert created["changed"] is True
     assert counter.delta() == {"QUERY": 6, "UPDATE": 1}
     assert created["provider_ids"]["zone"] == "fed.test." and created["provider_ids"]["message_id"] >= 0
@@ -79,7 +79,7 @@ def test_lifecycle_check_create_converge_change_absent(dns_bind):
     # converge: changed=false, one query per RRset, no UPDATE, serial unchanged
     serial = dns_bind.soa_serial(zone)
     counter = Counter(dns_bind)
-    again = run_module(MODULE, args_for(dns_bind))
+    again = run_ok(MODULE, args_for(dns_bind))
     assert again["changed"] is False and again["changes"] == []
     assert counter.delta() == {"QUERY": 6, "UPDATE": 0}
     assert dns_bind.soa_serial(zone) == serial
@@ -88,7 +88,7 @@ def test_lifecycle_check_create_converge_change_absent(dns_bind):
     args = args_for(dns_bind)
     args["legacy"]["public_key"] = KEY_2_MULTILINE
     counter = Counter(dns_bind)
-    changed = run_module(MODULE, args, diff=True)
+    changed = run_ok(MODULE, args, diff=True)
     assert changed["changed"] is True
     assert [(c["action"], c["type"]) for c in changed["changes"]] == [("update", "TXT")]
     assert counter.delta()["UPDATE"] == 1
@@ -98,7 +98,7 @@ def test_lifecycle_check_create_converge_change_absent(dns_bind):
     # absent removes exactly those records; an unrelated value in a managed RRset stays
     direct_update(dns_bind, zone, replace={"other.fed.test.": ("TXT", 300, ['"keep me"'])})
     counter = Counter(dns_bind)
-    gone = run_module(MODULE, dict(args, state="absent"))
+    gone = run_ok(MODULE, dict(args, state="absent"))
     assert gone["changed"] is True and counter.delta()["UPDATE"] == 1
     for name, rtype in (("rocketchat-public-key.fed.test.", "TXT"), ("_rocketchat._https.fed.test.", "SRV"),
                         ("_matrix-fed._tcp.fed.test.", "SRV"), ("chat.fed.test.", "A")):
@@ -106,7 +106,7 @@ def test_lifecycle_check_create_converge_change_absent(dns_bind):
     assert joined_txt(lookup(dns_bind, "other.fed.test.", "TXT")) == b"keep me"
     assert lookup(dns_bind, "ns1.fed.test.", "A") is not None
     counter = Counter(dns_bind)
-    assert run_module(MODULE, dict(args, state="absent"))["changed"] is False
+    assert run_ok(MODULE, dict(args, state="absent"))["changed"] is False
     assert counter.delta()["UPDATE"] == 0
 
 
@@ -115,7 +115,7 @@ def test_absent_keeps_other_values_of_the_rrset(dns_bind):
     direct_update(dns_bind, zone, replace={"multi.fed.test.": ("A", 300, ["127.0.0.7", "127.0.0.8"])})
     args = {"provider": "rfc2136", "zone": zone, "rfc2136": args_for(dns_bind)["rfc2136"], "state": "absent",
             "records": [{"name": "multi.fed.test", "type": "A", "values": ["127.0.0.7"]}]}
-    result = run_module(MODULE, args)
+    result = run_ok(MODULE, args)
     assert result["changed"] and result["changes"][0]["action"] == "update"
     assert sorted(r.address for r in lookup(dns_bind, "multi.fed.test.", "A")) == ["127.0.0.8"]
 
@@ -129,20 +129,20 @@ def test_txt_layout_from_elsewhere_is_not_a_change_unless_enforced(dns_bind):
             "legacy": {"domain": "layout.fed.test", "public_key": KEY_1}}
     direct_update(dns_bind, zone, replace={"_rocketchat._https.layout.fed.test.": ("SRV", 300, ["1 1 443 layout.fed.test."])})
     counter = Counter(dns_bind)
-    assert run_module(MODULE, args)["changed"] is False
+    assert run_ok(MODULE, args)["changed"] is False
     assert counter.delta()["UPDATE"] == 0
-    enforced = run_module(MODULE, dict(args, txt_enforce_chunks=True, txt_chunk_size=128))
+    enforced = run_ok(MODULE, dict(args, txt_enforce_chunks=True, txt_chunk_size=128))
     assert enforced["changed"] is True
     strings = lookup(dns_bind, "rocketchat-public-key.layout.fed.test.", "TXT")[0].strings
     assert [len(s) for s in strings] == [128, 50] and b"".join(strings).decode() == KEY_1
-    assert run_module(MODULE, dict(args, txt_enforce_chunks=True, txt_chunk_size=128))["changed"] is False
+    assert run_ok(MODULE, dict(args, txt_enforce_chunks=True, txt_chunk_size=128))["changed"] is False
 
 
 def test_long_utf8_txt_and_escapes_round_trip(dns_bind):
     value = 'é€"\\;' * 120 + "😀" * 30
     args = {"provider": "rfc2136", "zone": "fed.test", "rfc2136": args_for(dns_bind)["rfc2136"],
             "records": [{"name": "long.fed.test", "type": "TXT", "values": [value]}]}
-    result = run_module(MODULE, args)
+    result = run_ok(MODULE, args)
     assert result["changed"] and result["provider_ids"]["transport"] == "tcp"
     rrset = lookup(dns_bind, "long.fed.test.", "TXT")
     strings = rrset[0].strings
@@ -150,7 +150,7 @@ def test_long_utf8_txt_and_escapes_round_trip(dns_bind):
     assert b"".join(strings) == value.encode("utf-8")
     for s in strings:
         s.decode("utf-8")
-    assert run_module(MODULE, args)["changed"] is False
+    assert run_ok(MODULE, args)["changed"] is False
 
 
 def test_concurrent_change_between_read_and_write_fails_cleanly(dns_bind, bind_relay):
@@ -181,7 +181,7 @@ def test_concurrent_change_between_read_and_write_fails_cleanly(dns_bind, bind_r
     assert lookup(dns_bind, "_rocketchat._https.race.fed.test.", "SRV") is None
     assert dns_bind.soa_serial(zone) == serial + 1  # only the competitor's change
     # a re-run converges
-    assert run_module(MODULE, args)["changed"] is True
+    assert run_ok(MODULE, args)["changed"] is True
     assert [r.target.to_text() for r in lookup(dns_bind, "_matrix-fed._tcp.race.fed.test.", "SRV")] == ["matrix.race.fed.test."]
 
 
@@ -255,7 +255,7 @@ def test_zone_from_soa_and_wait_for_propagation(dns_bind):
     args = args_for(dns_bind, zone=None, domain="auto.test", wait_for_propagation=True,
                     propagation_servers=["%s:%d" % (dns_bind.host, dns_bind.port)], propagation_timeout=20)
     counter = Counter(dns_bind)
-    result = run_module(MODULE, args)
+    result = run_ok(MODULE, args)
     assert result["zone"] == "auto.test." and result["changed"]
     assert result["propagation"]["servers"] == ["%s:%d" % (dns_bind.host, dns_bind.port)]
     assert result["propagation"]["rounds"] >= 1
@@ -270,7 +270,7 @@ def test_udp_transport_when_asked(dns_bind):
     args = {"provider": "rfc2136", "zone": "fed.test",
             "rfc2136": dict(args_for(dns_bind)["rfc2136"], protocol="udp"),
             "records": [{"name": "udp.fed.test", "type": "A", "values": ["127.0.0.9"]}]}
-    result = run_module(MODULE, args)
+    result = run_ok(MODULE, args)
     assert result["provider_ids"]["transport"] == "udp"
     assert lookup(dns_bind, "udp.fed.test.", "A")[0].address == "127.0.0.9"
     assert lookup(dns_bind, "udp.fed.test.", "A").rdtype == dns.rdatatype.A
