@@ -34,6 +34,7 @@ extends_documentation_fragment:
   - ansible.builtin.files
   - fedops.rocketchat._attributes
   - fedops.rocketchat._attributes.idempotent
+  - fedops.rocketchat._keys.actiongroup_keys
 attributes:
   check_mode:
     support: full
