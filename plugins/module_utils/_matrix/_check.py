@@ -150,6 +150,11 @@ def check_key_response(doc, server_name, now_ms, target=None):
     published = doc.get("server_name")
     if published == server_name:
         out.append(record("key_server_name", PASS, "server_name is %s" % published, target=target))
+    elif isinstance(published, str) and server_name.startswith(published + ":"):
+        out.append(record(
+            "key_server_name", FAIL, "the server answers as %r, not %r" % (published, server_name),
+            "a port is part of the server name only when the homeserver's server_name has it: check %r (the "
+            "port belongs in the well-known m.server or the SRV record)" % published, target))
     else:
         out.append(record(
             "key_server_name", FAIL, "the server answers as %r, not %r" % (published, server_name),

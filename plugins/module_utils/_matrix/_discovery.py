@@ -31,8 +31,11 @@ import re
 import socket
 import ssl
 import threading
+import time
 import traceback
 from urllib.parse import urljoin, urlsplit
+
+from ansible_collections.fedops.rocketchat.plugins.module_utils._retry import RetryPolicy, retry_call
 
 try:
     import dns.exception
@@ -453,12 +456,21 @@ class HttpsConnection(object):
         self.verify = verify
         self.plain = plain
         self._conn = None
+        self._used = False
         self.tls = None
 
     def open(self):
-        """Connect now (TCP and TLS handshake); raises :class:`HttpError`. Idempotent."""
+        """Connect now (TCP and TLS handshake); raises :class:`HttpError`. Idempotent.
+
+        A transient fault (connection reset, unreachable for a moment) is retried once after a short backoff;
+        a refused connection, a timeout or a certificate problem is reported at once.
+        """
         if self._conn is not None:
             return
+        retry_call(self._open_once, policy=self.client.retry_policy, retry_on=(HttpError,),
+                   should_retry=lambda exc: exc.kind in ("connect", "protocol"), sleep=self.client.sleep)
+
+    def _open_once(self):
         if self.plain:
             conn = http.client.HTTPConnection(self.ip, self.port, timeout=self.client.timeout)
         else:
@@ -478,7 +490,18 @@ class HttpsConnection(object):
             self.client.connections += 1
 
     def request(self, method, path, host_header, headers=None, body=None, max_body=1024 * 1024):
+        reused = self._conn is not None and self._used
+        try:
+            return self._request(method, path, host_header, headers, body, max_body)
+        except HttpError as exc:
+            if not (reused and exc.kind == "protocol"):
+                raise
+        # The server closed the kept-alive connection between two requests: once more on a new one.
+        return self._request(method, path, host_header, headers, body, max_body)
+
+    def _request(self, method, path, host_header, headers, body, max_body):
         self.open()
+        self._used = True
         send_headers = {"Host": host_header, "User-Agent": "fedops.rocketchat federation_check",
                         "Accept": "application/json"}
         send_headers.update(headers or {})
@@ -509,6 +532,7 @@ class HttpsConnection(object):
         if self._conn is not None:
             self._conn.close()
             self._conn = None
+        self._used = False
 
     def __enter__(self):
         return self
@@ -533,6 +557,8 @@ class HttpsClient(object):
         self._contexts = {}
         self.requests = 0
         self.connections = 0
+        self.retry_policy = RetryPolicy(attempts=2, base_delay=0.25, max_delay=1.0)
+        self.sleep = time.sleep
 
     def context(self, verify=True):
         with self.lock:

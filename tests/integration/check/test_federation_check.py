@@ -236,3 +236,31 @@ def test_bad_input_fails_naming_the_option():
     assert messages[2].startswith("resolve:")
     assert messages[3].startswith("expected_signing_key:")
     assert "Traceback" not in res.output
+
+
+def test_explicit_port_through_override_and_checking_the_delegated_host(baseline):
+    lab = baseline
+    nameservers = lab.args()["nameservers"]
+    # the SRV target pinned to one address (DNS has two); everything passes
+    pinned = {"server_name": "hs1.check.test", "resolve": {"fed.check.test": lab.ip(11)},
+              "nameservers": nameservers, "ca_path": lab.ca.cert_path, "expected_signing_key": lab.published_key}
+    # a port that is not part of the homeserver's server_name
+    with_port = {"server_name": "hs1.check.test:8448", "resolve": {"hs1.check.test:8448": lab.ip(11)},
+                 "nameservers": nameservers, "ca_path": lab.ca.cert_path, "fail_on_error": False}
+    # the usual mistake: checking the delegated host instead of the server name
+    delegated = {"server_name": "matrix.check.test", "nameservers": nameservers, "ca_path": lab.ca.cert_path,
+                 "fail_on_error": False}
+    res = run_tasks([{"name": "pinned", MODULE: pinned, "ignore_errors": True},
+                     {"name": "with port", MODULE: with_port, "ignore_errors": True},
+                     {"name": "delegated host", MODULE: delegated, "ignore_errors": True}])
+    pinned_result, port_result, delegated_result = _results(res)
+    assert pinned_result["federation_ok"] is True, pinned_result.get("report")
+    assert pinned_result["discovery"]["addresses"] == ["%s:8448" % lab.ip(11)]
+    assert pinned_result["discovery"]["endpoints"][0]["note"] == "override"
+    assert port_result["discovery"]["wellknown"] is None
+    assert port_result["failed_checks"] == ["key_server_name", "key_signatures"]
+    assert "a port is part of the server name only when" in _by_name(port_result, "key_server_name")[0]["hint"]
+    assert delegated_result["failed"] is False and delegated_result["federation_ok"] is False
+    assert delegated_result["failed_checks"] == ["key_server_name", "key_signatures"]
+    hint = _by_name(delegated_result, "key_server_name")[0]["hint"]
+    assert "check the server_name, not the delegated host" in hint and "'hs1.check.test'" in hint

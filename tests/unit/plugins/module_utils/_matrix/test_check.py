@@ -59,6 +59,12 @@ def test_server_name_mismatch():
     assert statuses(records)["key_signatures"] == "fail"
 
 
+def test_server_name_with_a_port_the_server_does_not_have():
+    records, _ = c.check_key_response(key_doc(), SERVER + ":8448", NOW_MS)
+    rec = [r for r in records if r["name"] == "key_server_name"][0]
+    assert rec["status"] == "fail" and "port is part of the server name only when" in rec["hint"]
+
+
 def test_valid_until_in_the_past_and_soon():
     records, _ = c.check_key_response(key_doc(vut=NOW_MS - 1), SERVER, NOW_MS)
     assert statuses(records)["key_valid_until"] == "fail"
