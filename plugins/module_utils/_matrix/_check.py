@@ -632,9 +632,13 @@ def _wellknown_record(wellknown, ctx):
     if wellknown.state == "found":
         return record("wellknown_server", PASS, "m.server %s (%s)" % (wellknown.m_server, wellknown.url), data=data)
     if wellknown.state == "absent":
-        status = PASS if (wellknown.status == 404 or "refused" in (wellknown.error or "")) else WARN
-        return record("wellknown_server", status, "not served (%s): peers use SRV or port 8448" % wellknown.error,
-                      "serve /.well-known/matrix/server or make sure the failure is intended", data=data)
+        # No listener, no address or 404: a plain "not delegated by well-known". Anything else (timeouts, 5xx,
+        # 403) makes peers wait or retry and is likely a mistake.
+        clean = wellknown.status == 404 or wellknown.error_kind in ("refused", "dns")
+        return record("wellknown_server", PASS if clean else WARN,
+                      "not served (%s): peers use SRV or port 8448" % wellknown.error,
+                      "serve /.well-known/matrix/server, or answer 404 if delegation by well-known is not wanted",
+                      data=data)
     if wellknown.redirect_308:
         hint = "Synapse does not follow HTTP 308: use 301 or 302 for this redirect"
     elif wellknown.verify_error:

@@ -668,7 +668,8 @@ class WellKnownResult(object):
     ``invalid`` (served but unusable or refused by peers: a configuration mistake)."""
 
     def __init__(self, url, state, m_server=None, delegated=None, error=None, hops=None, status=None,
-                 redirect_308=False, tls=None, verify_error=None):
+                 redirect_308=False, tls=None, verify_error=None, error_kind=None):
+        self.error_kind = error_kind
         self.url = url
         self.state = state
         self.m_server = m_server
@@ -693,7 +694,7 @@ def fetch_server_wellknown(client, name):
     if error is not None:
         state = "invalid" if error.kind in ("tls_verify", "tls") or has_308 else "absent"
         return WellKnownResult(url, state, error=error.message, hops=hops, redirect_308=has_308,
-                               verify_error=error.verify_message)
+                               verify_error=error.verify_message, error_kind=error.kind)
     base = dict(hops=hops, status=response.status, redirect_308=has_308, tls=response.tls)
     if response.status != 200:
         state = "invalid" if has_308 else "absent"

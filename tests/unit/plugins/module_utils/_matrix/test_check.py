@@ -451,3 +451,26 @@ def test_inline_executor_keeps_exceptions():
     future = c.InlineExecutor().submit(lambda: 1 / 0)
     with pytest.raises(ZeroDivisionError):
         future.result()
+
+
+@pytest.mark.parametrize("kwargs, status", [
+    (dict(status=404, error="HTTP 404 Not Found"), "pass"),
+    (dict(error="connection refused", error_kind="refused"), "pass"),
+    (dict(error="example.org has no A or AAAA records", error_kind="dns"), "pass"),
+    (dict(error="timed out", error_kind="timeout"), "warn"),
+    (dict(status=500, error="HTTP 500 Internal Server Error"), "warn"),
+])
+def test_absent_wellknown(kwargs, status):
+    wellknown = d.WellKnownResult("https://example.org/.well-known/matrix/server", "absent", **kwargs)
+    assert c._wellknown_record(wellknown, None)["status"] == status
+
+
+def test_invalid_wellknown_hints():
+    url = "https://example.org/.well-known/matrix/server"
+    rec = c._wellknown_record(d.WellKnownResult(url, "invalid", error="x", redirect_308=True), None)
+    assert rec["status"] == "fail" and "308" in rec["hint"]
+    rec = c._wellknown_record(d.WellKnownResult(url, "invalid", error="x", verify_error="Hostname mismatch"), None)
+    assert "certificate for example.org" in rec["hint"] and "Hostname mismatch" in rec["hint"]
+    rec = c._wellknown_record(d.WellKnownResult(url, "invalid", error="x", m_server="a b"), None)
+    assert '"<hostname>[:<port>]"' in rec["hint"]
+    assert c._wellknown_record(None, None)["status"] == "skip"
