@@ -15,7 +15,7 @@ bootstrap:
 	@$(BOOT) apt dev
 
 demo: bootstrap
-	@scripts/demo.sh
+	@.venv/bin/python scripts/demo.py
 
 test:
 	@$(BOOT) apt dev peers image

@@ -1,0 +1,82 @@
+"""The composing playbooks in playbooks/ apply cleanly to a lab and change nothing on the second run."""
+import json
+import os
+import re
+import subprocess
+
+import dns.message
+import dns.query
+import pytest
+
+from tests.emulator.rocketchat.server import serve_in_thread
+from tests.emulator.rocketchat.state import SEED_USERS
+from tests.support.ansible_run import ansible_env
+from tests.support.paths import PYTHON, REPO, venv_tool
+
+ADMIN = SEED_USERS[0]
+
+
+@pytest.fixture
+def rocketchat_711():
+    server, url = serve_in_thread("7.11")
+    yield server, url
+    server.shutdown()
+    server.server_close()
+
+
+def run_playbook(name, workdir, extra_vars, check=False):
+    vars_file = os.path.join(workdir, "vars.json")
+    with open(vars_file, "w", encoding="utf-8") as handle:
+        json.dump(extra_vars, handle)
+    inventory = os.path.join(workdir, "inventory.ini")
+    with open(inventory, "w", encoding="utf-8") as handle:
+        handle.write("localhost ansible_connection=local ansible_python_interpreter=%s\n" % PYTHON)
+    cmd = [venv_tool("ansible-playbook"), "-i", inventory, "-e", "@" + vars_file, os.path.join(REPO, "playbooks", name)]
+    if check:
+        cmd.append("--check")
+    proc = subprocess.run(cmd, env=ansible_env(), capture_output=True, text=True, check=False, timeout=300)
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
+    return int(re.search(r"changed=(\d+)", proc.stdout.split("PLAY RECAP")[-1]).group(1)), proc.stdout
+
+
+def test_native_playbook(rocketchat_711, bind_server, workdir):
+    server, url = rocketchat_711
+    key_path = os.path.join(workdir, "fed.test.signing.key")
+    extra_vars = {
+        "fedops_rocketchat_url": url, "fedops_rocketchat_user_id": ADMIN["_id"],
+        "fedops_rocketchat_auth_token": ADMIN["pats"][0][1],
+        "fedops_dns_provider": "rfc2136", "fedops_dns_zone": "fed.test",
+        "fedops_dns_rfc2136": {"server": bind_server.host, "port": bind_server.port, "key_name": bind_server.tsig_name,
+                               "key_secret": bind_server.tsig_secret, "key_algorithm": bind_server.tsig_algorithm},
+        "fedops_matrix_server_name": "fed.test", "fedops_matrix_federation_host": "chat.fed.test",
+        "fedops_native_signing_key_path": key_path, "fedops_native_allow_list": ["*.partner.test"],
+    }
+    run_playbook("native.yml", workdir, extra_vars, check=True)
+    assert not os.path.exists(key_path)
+    assert store_value(server, "Federation_Service_Enabled") is False
+    changed, output = run_playbook("native.yml", workdir, extra_vars)
+    assert changed == 4
+    assert os.stat(key_path).st_mode & 0o777 == 0o600
+    with open(key_path, encoding="ascii") as handle:
+        seed = handle.read().split()[2]
+    assert seed not in output
+    store = server.emulator.store
+    values = {k: store.value(k) for k in store.settings if k.startswith("Federation_Service_")}
+    assert values["Federation_Service_Enabled"] is True
+    assert values["Federation_Service_Domain"] == "fed.test"
+    assert values["Federation_Service_Matrix_Signing_Version"] == open(key_path, encoding="ascii").read().split()[1]
+    srv = dns.query.udp(dns.message.make_query("_matrix-fed._tcp.fed.test.", "SRV"), bind_server.host,
+                        port=bind_server.port, timeout=5)
+    assert [r.to_text() for rr in srv.answer for r in rr] == ["10 0 443 chat.fed.test."]
+    again, _ = run_playbook("native.yml", workdir, extra_vars)
+    assert again == 0
+    # Drift check: someone turns federation off by hand; check mode reports it, the next run repairs it.
+    store.set_value("Federation_Service_Enabled", False)
+    drift, _ = run_playbook("native.yml", workdir, extra_vars, check=True)
+    assert drift == 1 and store_value(server, "Federation_Service_Enabled") is False
+    repaired, _ = run_playbook("native.yml", workdir, extra_vars)
+    assert repaired == 1 and store_value(server, "Federation_Service_Enabled") is True
+
+
+def store_value(server, setting_id):
+    return server.emulator.store.value(setting_id)
