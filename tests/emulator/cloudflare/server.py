@@ -173,6 +173,10 @@ class CloudflareEmulator:
     def fail_next(self, count=1, status=500, method=None, retry_after=None):
         self._faults.append({"count": count, "status": status, "method": method, "retry_after": retry_after})
 
+    def clear_faults(self):
+        with self.store.lock:
+            self._faults = []
+
     def counts(self):
         result = {}
         for method, dummy_path, dummy_query in self.requests:
