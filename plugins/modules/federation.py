@@ -26,7 +26,7 @@ description:
   - B(disabled) - switches every federation generation the release still has off.
   - A mode the server's release does not support fails with the releases that do, before anything is written.
 author:
-  - fedops.rocketchat contributors
+  - fedops.rocketchat contributors (@fedops)
 extends_documentation_fragment:
   - fedops.rocketchat.rocketchat
   - fedops.rocketchat.rocketchat.actiongroup_rocketchat

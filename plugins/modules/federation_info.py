@@ -19,7 +19,7 @@ description:
   - Secret values (bridge tokens, signing key, the tokens inside the registration file) are masked unless
     O(show_secrets=true).
 author:
-  - fedops.rocketchat contributors
+  - fedops.rocketchat contributors (@fedops)
 extends_documentation_fragment:
   - fedops.rocketchat.rocketchat
   - fedops.rocketchat.rocketchat.actiongroup_rocketchat

@@ -23,7 +23,7 @@ description:
   - Settings that are read-only in the admin UI are written anyway (the REST API does not enforce read-only) with
     a warning.
 author:
-  - fedops.rocketchat contributors
+  - fedops.rocketchat contributors (@fedops)
 extends_documentation_fragment:
   - fedops.rocketchat.rocketchat
   - fedops.rocketchat.rocketchat.actiongroup_rocketchat

@@ -313,9 +313,9 @@ class RocketChatClient(object):
                     "%s %s did not answer with JSON (HTTP %d); is url (%s) the base URL of Rocket.Chat?"
                     % (method, path, response.status_code, self.base_url), status=response.status_code)
             return response.status_code, parsed, response.headers
-        raise RocketChatRateLimitError("Rocket.Chat kept answering 429 Too Many Requests to %s %s (%s) after "
-                                       "waiting for X-RateLimit-Reset %d times." % (method, path, what,
-                                                                                   MAX_RATE_LIMIT_RETRIES))
+        raise RocketChatRateLimitError(
+            "Rocket.Chat kept answering 429 Too Many Requests to %s %s (%s) after waiting for X-RateLimit-Reset %d "
+            "times." % (method, path, what, MAX_RATE_LIMIT_RETRIES))
 
     def request(self, method, path, body=None, params=None, auth=True, two_factor=False, bucket=None,
                 what="call the API", permission=None):
@@ -341,8 +341,8 @@ class RocketChatClient(object):
             need = (" It needs the %s permission." % permission) if permission else ""
             return RocketChatPermissionError(
                 "Rocket.Chat user %s may not %s (HTTP %d: %s).%s Use a token of an administrator or grant the "
-                "permission to one of the user's roles." % (self.user_id or self.username, what, status,
-                                                          error or "forbidden", need), status=status, body=body)
+                "permission to one of the user's roles."
+                % (self.user_id or self.username, what, status, error or "forbidden", need), status=status, body=body)
         if error_type in ("totp-required", "totp-invalid") or error in ("totp-required", "totp-invalid"):
             return self.two_factor_error(error_type or error, body.get("details"), what, status, body)
         if status == 404:
@@ -503,8 +503,8 @@ class RocketChatClient(object):
                                                 bucket=("POST", SETTING_ROUTE), what="run action %s" % setting_id)
         if status == 200 and isinstance(data, dict) and data.get("success") is True:
             return True, None
-        if status == 400 and isinstance(data, dict) and data.get("errorType") not in (None, "totp-required",
-                                                                                    "totp-invalid"):
+        two_factor = (None, "totp-required", "totp-invalid")
+        if status == 400 and isinstance(data, dict) and data.get("errorType") not in two_factor:
             return False, data.get("error")
         if status == 400 and isinstance(data, dict) and set(data) <= {"success"}:
             raise self.not_found([setting_id])

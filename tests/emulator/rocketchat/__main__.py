@@ -33,7 +33,7 @@ def main(argv=None):
 
     overwrite = {}
     for item in args.overwrite:
-        key, _, raw = item.partition("=")
+        key, _sep, raw = item.partition("=")
         overwrite[key] = json.loads(raw)
     site_url = args.site_url or "http://%s:%d" % (args.host, args.port)
     emulator = Emulator(args.version, site_url=site_url, deployment_id=args.deployment_id,

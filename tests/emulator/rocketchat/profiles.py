@@ -139,11 +139,11 @@ def _probable_prime(bits):
         d, r = n - 1, 0
         while d % 2 == 0:
             d, r = d // 2, r + 1
-        for _ in range(40):
+        for _dummy in range(40):
             x = pow(secrets.randbelow(n - 3) + 2, d, n)
             if x in (1, n - 1):
                 continue
-            for _ in range(r - 1):
+            for _step in range(r - 1):
                 x = pow(x, 2, n)
                 if x == n - 1:
                     break

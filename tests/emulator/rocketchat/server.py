@@ -236,8 +236,8 @@ class Emulator:
         p = self.profile
         user, _doc = self.store.authenticate(req.header("x-user-id"), req.header("x-auth-token"))
         if user and self.store.has_permission(user, p.info_permission):
-            body = {"info": {"version": p.full_version, "build": {"nodeVersion": "v22.16.0", "arch": "x64",
-                                                                   "platform": "linux"},
+            build = {"nodeVersion": "v22.16.0", "arch": "x64", "platform": "linux"}
+            body = {"info": {"version": p.full_version, "build": build,
                              "commit": {"hash": "0" * 40, "branch": "release-" + p.full_version}},
                     "version": p.full_version}
             if p.v >= (7, 0, 0):
@@ -428,7 +428,7 @@ class Emulator:
         entries = body.get("settings")
         if not isinstance(entries, list) or not entries or \
                 not all(isinstance(e, dict) and isinstance(e.get("_id"), str) and "value" in e for e in entries):
-            raise self.failure("Invalid params: settings must be a non-empty list of {_id, value}",
+            raise self.failure("Invalid params: settings must be a non-empty list of objects with _id and value",
                                "error-invalid-params")
         ids = [e["_id"] for e in entries]
         if not store.has_permission(req.user, "edit-privileged-setting") and \

@@ -104,15 +104,15 @@ def test_failures_write_nothing(rcs):
 def test_two_factor_paths_and_login(rcs):
     def tasks(rc):
         return [   # the tasks with a TOTP code first, while the code is fresh
-            task("totp code with a plain PAT", conn(rc, SECADMIN_PLAIN, two_factor_code=current_totp(),
-                                                     settings={"Site_Name": "one"})),
+            task("totp code with a plain PAT",
+                 conn(rc, SECADMIN_PLAIN, two_factor_code=current_totp(), settings={"Site_Name": "one"})),
             task("login with the code", {"url": rc.url, "username": "secadmin", "password": "secadmin-password",
                                          "two_factor_code": current_totp(), "settings": {"Site_Name": "two"}}),
-            task("wrong password for the password method", conn(rc, ADMIN_PLAIN, password="wrong-password",
-                                                                settings={"Site_Name": "x"}), ignore_errors=True),
+            task("wrong password for the password method",
+                 conn(rc, ADMIN_PLAIN, password="wrong-password", settings={"Site_Name": "x"}), ignore_errors=True),
             task("PAT that bypasses 2FA", conn(rc, SECADMIN_BYPASS, settings={"Site_Name": "three"})),
-            task("password method with a plain PAT", conn(rc, ADMIN_PLAIN, password="admin-password",
-                                                           settings={"Site_Name": "four"})),
+            task("password method with a plain PAT",
+                 conn(rc, ADMIN_PLAIN, password="admin-password", settings={"Site_Name": "four"})),
             task("login without the code", {"url": rc.url, "username": "secadmin", "password": "secadmin-password",
                                              "settings": {"Site_Name": "five"}}, ignore_errors=True),
             task("login without TOTP (password method for the write)",
@@ -137,7 +137,7 @@ def test_rate_limited_user_waits_for_reset_and_succeeds(rcs):
         # a window long enough to outlast ansible-playbook's start-up on a busy machine (it is a setting:
         # API_Enable_Rate_Limiter_Limit_Time_Default), then use up the non-admin's calls on GET settings/:_id
         rc.set_settings({"API_Enable_Rate_Limiter_Limit_Time_Default": 25000})
-        for _ in range(10):
+        for _dummy in range(10):
             assert rc.api("GET", "/api/v1/settings/Site_Name", OPS)[0] == 200
         assert rc.api("GET", "/api/v1/settings/Site_Name", OPS)[0] == 429
         return [task("ops", conn(rc, OPS, settings={"Site_Name": "limited", "Layout_Home_Title": "Hi"}))]

@@ -306,7 +306,7 @@ def test_generate_pat_with_and_without_bypass():
 def test_rate_limiter_headers_bucket_and_429():
     emu = make("7.10")
     seen = []
-    for _ in range(10):
+    for _dummy in range(10):
         status, headers, _b = call(emu, "GET", "/api/v1/settings/Site_Name", OPS)
         seen.append((status, headers["X-RateLimit-Remaining"]))
     assert seen[0] == (200, "9") and seen[-1] == (200, "0")
@@ -323,14 +323,14 @@ def test_rate_limiter_headers_bucket_and_429():
 
 def test_admins_bypass_the_rate_limiter_without_headers():
     emu = make("7.10")
-    for _ in range(15):
+    for _dummy in range(15):
         status, headers, _b = call(emu, "GET", "/api/v1/settings/Site_Name", ADMIN)
         assert status == 200 and "X-RateLimit-Limit" not in headers
 
 
 def test_rate_limit_window_is_configurable():
     emu = make("7.10", rate_limit_calls=2, rate_limit_window_ms=1500)
-    for _ in range(2):
+    for _dummy in range(2):
         call(emu, "GET", "/api/v1/settings/Site_Name", OPS)
     status, headers, body = call(emu, "GET", "/api/v1/settings/Site_Name", OPS)
     assert status == 429 and "wait 2 seconds" in body["error"]
@@ -339,7 +339,7 @@ def test_rate_limit_window_is_configurable():
 
 def test_method_call_is_not_rest_rate_limited_but_ddp_limited():
     emu = make("7.10")
-    for _ in range(20):
+    for _dummy in range(20):
         assert method_call(emu, OPS, [{"_id": "Site_Name", "value": "x"}])[1].get("result") is True
     assert method_call(emu, OPS, [{"_id": "Site_Name", "value": "x"}])[1]["error"]["error"] == "too-many-requests"
 
@@ -442,8 +442,8 @@ def test_well_known_served_only_when_enabled_and_serving():
     emu.store.set_value("Federation_Matrix_enabled", True)
     emu.store.set_value("Federation_Matrix_homeserver_url", "https://matrix.example.com")
     assert call(emu, "GET", "/.well-known/matrix/server")[2] == {"m.server": "matrix.example.com:443"}
-    assert call(emu, "GET", "/.well-known/matrix/client")[2] == {"m.homeserver": {"base_url":
-                                                                               "https://matrix.example.com"}}
+    client = {"m.homeserver": {"base_url": "https://matrix.example.com"}}
+    assert call(emu, "GET", "/.well-known/matrix/client")[2] == client
 
 
 def test_request_log_counts_every_api_call():

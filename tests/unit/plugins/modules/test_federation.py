@@ -46,16 +46,16 @@ def test_bridge_refuses_default_tokens_before_writing(fake_client, capsys):
 
 def test_check_configuration_returns_status(fake_client, capsys):
     fake_client(values=BRIDGE_710)
-    result, failed, client = run(federation_module.main, dict(AUTH, mode="matrix_bridge", matrix_bridge=BRIDGE_ARGS,
-                                                               check_configuration=True), capsys)
+    args = dict(AUTH, mode="matrix_bridge", matrix_bridge=BRIDGE_ARGS, check_configuration=True)
+    result, failed, client = run(federation_module.main, args, capsys)
     assert not failed and client.actions == ["Federation_Matrix_check_configuration_button"]
     assert result["configuration_status"] == "Invalid" and "homeserver unreachable" in result["configuration_message"]
 
 
 def test_check_mode_writes_nothing_and_does_not_press_the_check(fake_client, capsys):
     fake_client(values=BRIDGE_710)
-    result, failed, client = run(federation_module.main, dict(AUTH, mode="matrix_bridge", matrix_bridge=BRIDGE_ARGS,
-                                                               check_configuration=True), capsys, check_mode=True)
+    args = dict(AUTH, mode="matrix_bridge", matrix_bridge=BRIDGE_ARGS, check_configuration=True)
+    result, failed, client = run(federation_module.main, args, capsys, check_mode=True)
     assert not failed and result["changed"] and client.writes == [] and client.actions == []
     assert result["configuration_checked"] is False
 

@@ -13,8 +13,8 @@ BASE = {"Site_Name": "Rocket.Chat", "Message_MaxAllowedSize": 5000, "SMTP_Passwo
 
 def test_changes_are_written_once_with_the_method_before_8_6(fake_client, capsys):
     fake_client(values=BASE)
-    result, failed, client = run(settings_module.main, dict(AUTH, settings={"Site_Name": "Chat",
-                                                                             "Message_MaxAllowedSize": 5000}), capsys)
+    args = dict(AUTH, settings={"Site_Name": "Chat", "Message_MaxAllowedSize": 5000})
+    result, failed, client = run(settings_module.main, args, capsys)
     assert not failed and result["changed"] and result["changed_settings"] == ["Site_Name"]
     assert client.writes == [("method.call", {"Site_Name": "Chat"})] and client.closed
     assert result["write_method"] == "method.call" and "diff" not in result
@@ -22,8 +22,8 @@ def test_changes_are_written_once_with_the_method_before_8_6(fake_client, capsys
 
 def test_bulk_path_on_8_6(fake_client, capsys):
     fake_client(values=BASE, version="8.6.0")
-    result, _failed, client = run(settings_module.main, dict(AUTH, settings={"Site_Name": "X",
-                                                                              "Message_MaxAllowedSize": 1}), capsys)
+    args = dict(AUTH, settings={"Site_Name": "X", "Message_MaxAllowedSize": 1})
+    result, _failed, client = run(settings_module.main, args, capsys)
     assert client.writes == [("bulk", {"Site_Name": "X", "Message_MaxAllowedSize": 1})]
     assert result["write_method"] == "bulk"
 
@@ -44,9 +44,8 @@ def test_no_change_no_write(fake_client, capsys):
 
 def test_secret_values_are_masked_in_diff_and_result(fake_client, capsys):
     fake_client(values=BASE)
-    result, _failed, _client = run(settings_module.main, dict(AUTH, settings={"Site_Name": "A"},
-                                                               secret_settings={"SMTP_Password": "hunter22"}),
-                                   capsys, diff=True)
+    args = dict(AUTH, settings={"Site_Name": "A"}, secret_settings={"SMTP_Password": "hunter22"})
+    result, _failed, _client = run(settings_module.main, args, capsys, diff=True)
     text = json.dumps(result)
     assert "hunter22" not in text
     assert result["after"]["SMTP_Password"] == "********" and result["diff"]["after"]["SMTP_Password"] == "********"

@@ -244,7 +244,7 @@ def test_budget_without_headers_means_exempt():
     budget = RateLimitBudget(clock=clock.time, sleep=clock.sleep)
     bucket = ("GET", "x")
     budget.update(bucket, {})
-    for _ in range(50):
+    for _dummy in range(50):
         budget.acquire(bucket)
     assert clock.slept == []
 
