@@ -5,6 +5,10 @@ import pytest
 
 from tests.support.paths import OUTPUT, ensure_collection_link
 
+# pytest-ansible (--ansible-unit-inject-only, set in pytest.ini) installs a collection finder from this variable
+# after conftest files load; point it at the same tree so both finders agree.
+os.environ.setdefault("ANSIBLE_COLLECTIONS_PATH", ensure_collection_link())
+
 
 def _install_collection_finder():
     from ansible.utils.collection_loader._collection_finder import _AnsibleCollectionFinder
@@ -20,3 +24,10 @@ _install_collection_finder()
 def output_dir():
     os.makedirs(OUTPUT, exist_ok=True)
     return OUTPUT
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config):
+    # Without inject-only, pytest-ansible writes a symlinked collections/ tree into the repository root.
+    if hasattr(config.option, "ansible_unit_inject_only"):
+        config.option.ansible_unit_inject_only = True

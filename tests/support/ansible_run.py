@@ -101,7 +101,7 @@ def run_module(module, args, check=False, diff=False, verbosity=0, env=None, exp
         task["ignore_errors"] = True
     res = run_tasks([task], check=check, diff=diff, verbosity=verbosity, env=env)
     result = res.last
-    failed = bool(result.get("failed"))
+    failed = res.records[-1]["status"] == "failed" or bool(result.get("failed"))
     if failed != expect_failure:
         raise AssertionError("%s %s: %s\n--- output ---\n%s" % (
             name, "succeeded unexpectedly" if expect_failure else "failed",
