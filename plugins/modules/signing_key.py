@@ -101,6 +101,15 @@ options:
         C(read_old_signing_keys)). Entries are only ever added.
       - Defaults to O(path) with V(.old_keys) appended. It gets the same owner, group and mode as O(path).
     type: path
+  expect_public_key:
+    description:
+      - Public key (unpadded base64, as RV(public_key) returns it) that this server is known to have published, for
+        example kept in the inventory after the first run.
+      - The module fails, changing nothing, when the key file is missing or malformed, or holds other keys and the
+        expected key was not retired by this module. This catches a key lost with a rebuilt host or replaced by
+        another tool, which would otherwise be replaced by a new key that peers reject.
+      - A key retired by O(rotate) or O(regenerate) still satisfies it, so rotation stays idempotent.
+    type: str
   rocketchat_key:
     description:
       - The value of Rocket.Chat's C(Federation_Service_Matrix_Signing_Key) setting (base64 of the 32-byte ed25519
@@ -160,6 +169,11 @@ EXAMPLES = r"""
     dest: /etc/synapse/conf.d/old_signing_keys.yaml
     content: "{{ {'old_signing_keys': synapse_key.old_signing_keys} | to_nice_yaml }}"
     mode: "0644"
+
+- name: Fail instead of making a new key if the known key was lost (for example on a rebuilt host)
+  fedops.rocketchat.signing_key:
+    path: /etc/synapse/example.org.signing.key
+    expect_public_key: "{{ synapse_public_key }}"
 
 - name: Read the key in Rocket.Chat's native federation format
   fedops.rocketchat.signing_key:
@@ -340,6 +354,12 @@ def run(module):
                         "regenerate=full_idempotence to replace it with a new key" % (path, exc),
                     line=exc.line, filename=path)
 
+    if params["expect_public_key"] is not None:
+        try:
+            _keys.check_expected_public_key(params["expect_public_key"], current, old_keys, file_error)
+        except _keys.PlanError as exc:
+            module.fail_json(msg="%s: %s" % (path, exc), filename=path)
+
     try:
         plan = _keys.plan_signing_keys(current, old_keys, version=params["version"], rotate=params["rotate"],
                                        regenerate=params["regenerate"], import_key=import_key,
@@ -418,6 +438,7 @@ def main():
             regenerate=dict(type="str", default="fail", choices=list(_keys.REGENERATE_CHOICES)),
             expired_ts=dict(type="int"),
             old_keys_path=dict(type="path"),
+            expect_public_key=dict(type="str"),
             rocketchat_key=dict(type="str", no_log=True),
             backup=dict(type="bool", default=False),
             return_content=dict(type="bool", default=False),

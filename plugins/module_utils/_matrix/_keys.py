@@ -521,3 +521,27 @@ def plan_signing_keys(current, old_keys, version=None, rotate=False, regenerate=
                         "the active key and retire %s to the old keys (it stays published in old_verify_keys), or "
                         "drop the version to keep the current key" % (active.key_id, wanted, wanted, active.key_id))
     return replace(current, "regenerate", "the active key is %s, not %s" % (active.key_id, wanted))
+
+
+def check_expected_public_key(expected, current, old_keys, file_error=None):
+    """Guard against a lost or replaced key: ``expected`` (unpadded or padded base64) must be the public key of a
+    key in the file or of a retired key. Raises ``PlanError`` saying what to do otherwise."""
+    try:
+        wanted = unpadded_b64decode(expected.strip())
+    except (ValueError, AttributeError):
+        raise PlanError("expect_public_key is not base64") from None
+    if len(wanted) != ED25519_PUBLIC_KEY_LENGTH:
+        raise PlanError("expect_public_key decodes to %d bytes; an ed25519 public key is %d bytes"
+                        % (len(wanted), ED25519_PUBLIC_KEY_LENGTH))
+    if current is None:
+        state = "is malformed (%s)" % file_error if file_error is not None else "does not exist"
+        raise PlanError("the key file %s, but expect_public_key says the server had a key (%s). Peers cache that key, "
+                        "so restore the file from a backup rather than making a new key; to really start with a new "
+                        "key, remove expect_public_key" % (state, unpadded_b64encode(wanted)))
+    if any(key.public_key == wanted for key in current) or any(key.public_key == wanted for key in old_keys):
+        return
+    raise PlanError("the key file holds %s, not the key expect_public_key names (%s), and that key was not retired "
+                    "either: the key was replaced outside this module. Peers cache the old key; restore it from a "
+                    "backup, or update expect_public_key if the change is intended"
+                    % (", ".join("%s (%s)" % (key.key_id, key.public_key_b64) for key in current),
+                       unpadded_b64encode(wanted)))

@@ -195,3 +195,29 @@ def test_missing_directory_fails_cleanly(tmp_path, capsys):
 def test_bad_version_option(tmp_path, capsys):
     res = run(capsys, {"path": str(tmp_path / "k"), "version": "a-b"})
     assert res["failed"] is True and res["msg"].startswith("version:")
+
+
+def test_expect_public_key_guards_against_a_lost_or_replaced_key(tmp_path, capsys):
+    path = str(tmp_path / "k")
+    made = run(capsys, {"path": path, "version": "a_one"})
+    expected = made["public_key"]
+    assert run(capsys, {"path": path, "expect_public_key": expected})["changed"] is False
+    # rotation keeps it satisfied (the expected key is retired, not lost)
+    assert run(capsys, {"path": path, "expect_public_key": expected, "version": "a_two", "rotate": True})["changed"]
+    assert run(capsys, {"path": path, "expect_public_key": expected, "version": "a_two", "rotate": True})[
+        "changed"] is False
+    # the file lost: no new key is made
+    os.unlink(path)
+    res = run(capsys, {"path": path, "expect_public_key": expected})
+    assert res["failed"] is True and "does not exist" in res["msg"] and "restore" in res["msg"]
+    assert not os.path.exists(path)
+    # replaced by another tool: fails and names both keys
+    with open(path, "w") as handle:
+        handle.write("ed25519 a_x %s\n" % SEED_B64)
+    other = str(tmp_path / "other")
+    res = run(capsys, {"path": other, "expect_public_key": expected}, check=True)
+    assert res["failed"] is True
+    res = run(capsys, {"path": path, "expect_public_key": expected, "old_keys_path": str(tmp_path / "none")})
+    assert res["failed"] is True and "replaced outside this module" in res["msg"] and expected in res["msg"]
+    res = run(capsys, {"path": path, "expect_public_key": "AAAA"})
+    assert res["failed"] is True and "32 bytes" in res["msg"]

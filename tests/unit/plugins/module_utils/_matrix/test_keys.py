@@ -339,3 +339,18 @@ def test_plan_import_key():
         keys.plan_signing_keys([key("0", 1)], [], import_key=imported, rotate=True)
     with pytest.raises(keys.PlanError, match="version"):
         keys.plan_signing_keys(None, [], import_key=imported, version="other")
+
+
+def test_check_expected_public_key():
+    a, b = key("a", 1), key("b", 2)
+    keys.check_expected_public_key(a.public_key_b64, [a], [])
+    keys.check_expected_public_key(base64.b64encode(a.public_key).decode(), [b, a], [])
+    keys.check_expected_public_key(a.public_key_b64, [b], keys.retire([a], [], 1))
+    with pytest.raises(keys.PlanError, match="does not exist"):
+        keys.check_expected_public_key(a.public_key_b64, None, [])
+    with pytest.raises(keys.PlanError, match="is malformed"):
+        keys.check_expected_public_key(a.public_key_b64, None, [], keys.KeyFileError("bad", 1))
+    with pytest.raises(keys.PlanError, match="replaced outside"):
+        keys.check_expected_public_key(a.public_key_b64, [b], [])
+    with pytest.raises(keys.PlanError, match="not base64"):
+        keys.check_expected_public_key("!!", [a], [])
