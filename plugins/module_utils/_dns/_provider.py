@@ -20,6 +20,8 @@ Providers raise the exceptions of `_errors.py`; nothing else may escape.
 
 from __future__ import annotations
 
+import threading
+
 from ansible_collections.fedops.rocketchat.plugins.module_utils._dns._backoff import RetryPolicy
 from ansible_collections.fedops.rocketchat.plugins.module_utils._dns._records import is_subdomain
 
@@ -43,9 +45,12 @@ class DNSProvider(object):
         self.cname_conflicts = {}
         # Requests/messages sent, by kind; returned to the user for transparency.
         self.stats = {}
+        self._stats_lock = threading.Lock()
 
     def count(self, kind, amount=1):
-        self.stats[kind] = self.stats.get(kind, 0) + amount
+        """Count a request or message (called from reader threads too)."""
+        with self._stats_lock:
+            self.stats[kind] = self.stats.get(kind, 0) + amount
 
     @staticmethod
     def candidate_zones(names):

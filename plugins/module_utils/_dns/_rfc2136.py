@@ -59,10 +59,6 @@ class RFC2136Provider(DNSProvider):
                 "Only if the server accepts unsigned updates on purpose, set rfc2136.allow_unsigned=true")
         self.sign_queries = self.keyring is not None and self.options.get("sign_queries", True) is not False
 
-    def count(self, kind, amount=1):
-        with self._lock:
-            super(RFC2136Provider, self).count(kind, amount)
-
     def _query(self, name, rtype):
         self.count("query")
         if self.sign_queries:
