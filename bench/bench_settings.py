@@ -105,7 +105,7 @@ def run_playbook(playbook, extra_vars, workdir):
 def measure(emulator, playbook, extra_vars, workdir):
     emulator.control("DELETE", "/_emulator/log")
     rc, wall, output = run_playbook(playbook, extra_vars, workdir)
-    log = [e for e in emulator.control("GET", "/_emulator/log")["log"]]
+    log = emulator.control("GET", "/_emulator/log")["log"]
     api_time = (log[-1]["time"] - log[0]["time"]) if log else 0.0
     return {
         "ok": rc == 0,
@@ -151,8 +151,9 @@ def main():
                              "rc_intent": workload["intent"], "rc_settings": settings}
                     for run in ("first", "converged"):
                         result = measure(emulator, playbook, extra, workdir)
-                        result.update(workload=name, release=workload["version"], settings=len(settings),
-                                       tool=tool, user=user_label, run=run)
+                        labels = dict(workload=name, release=workload["version"], settings=len(settings), tool=tool,
+                                      user=user_label, run=run)
+                        result.update(labels)
                         rows.append(result)
                         print("%-7s %-29s %-25s %-9s ok=%-5s req=%-3d writes=%-3d 429=%-2d conn=%-2d api=%.2fs wall=%.1fs"
                               % (name, tool, user_label, run, result["ok"], result["requests"], result["writes"],

@@ -113,8 +113,9 @@ def test_two_factor_paths_and_login(rcs):
             task("PAT that bypasses 2FA", conn(rc, SECADMIN_BYPASS, settings={"Site_Name": "three"})),
             task("password method with a plain PAT",
                  conn(rc, ADMIN_PLAIN, password="admin-password", settings={"Site_Name": "four"})),
-            task("login without the code", {"url": rc.url, "username": "secadmin", "password": "secadmin-password",
-                                             "settings": {"Site_Name": "five"}}, ignore_errors=True),
+            task("login without the code",
+                 {"url": rc.url, "username": "secadmin", "password": "secadmin-password",
+                  "settings": {"Site_Name": "five"}}, ignore_errors=True),
             task("login without TOTP (password method for the write)",
                  {"url": rc.url, "username": "admin", "password": "admin-password", "settings": {"Site_Name": "six"}}),
         ]
