@@ -166,3 +166,19 @@ def test_route53_errors(moto):
     down["route53"]["endpoint_url"] = "http://127.0.0.1:9"
     failed = run_failing(MODULE, down)
     assert failed["error"] == "DNSNetworkError" and "route53.endpoint_url" in failed["msg"]
+
+
+def test_cloudflare_paginated_listing(cloudflare):
+    """120 values of one RRset span two pages of 100: all are read, so nothing is re-created."""
+    zone = cloudflare.store.zones[cloudflare.zone_id]
+    values = ["192.0.2.%d" % i for i in range(1, 121)]
+    cloudflare._token = "cf-token"
+    for value in values:  # seed through the emulator's own write path, without HTTP
+        cloudflare._write(zone, None, {"type": "A", "name": "many", "content": value, "ttl": 300}, replace=True)
+    args = {"provider": "cloudflare", "cloudflare": {"api_token": "cf-token", "api_url": cloudflare.url,
+                                                     "zone_id": cloudflare.zone_id},
+            "records": [{"name": "many.example.org", "type": "A", "values": values, "ttl": 300}]}
+    result = run_ok(MODULE, args)
+    assert result["changed"] is False
+    pages = [q.get("page") for m, path, q in cloudflare.requests if path.endswith("/dns_records")]
+    assert pages == ["1", "2"]

@@ -165,3 +165,41 @@ def test_retry_policy_bounded_and_honours_retry_after():
 def test_rcode_names_used_for_prerequisite_failures():
     from ansible_collections.fedops.rocketchat.plugins.module_utils._dns._rfc2136 import PREREQUISITE_FAILURES
     assert set(PREREQUISITE_FAILURES) == set(dns.rcode.to_text(c) for c in (6, 3, 7, 8))
+
+
+def test_wait_for_propagation_polls_until_visible_then_times_out(monkeypatch):
+    import dns.message
+    import dns.rrset
+    from ansible_collections.fedops.rocketchat.plugins.module_utils._dns import _dnsmsg, _propagation
+    from ansible_collections.fedops.rocketchat.plugins.module_utils._dns._errors import DNSTimeoutError
+
+    wanted = RRSet("_matrix-fed._tcp.example.com.", "SRV", 300, ["10 0 8448 matrix.example.com."])
+    answers = {"n": 0}
+
+    def fake_query(name, rtype, where, port, timeout, policy, **kw):
+        answers["n"] += 1
+        query = dns.message.make_query(name, rtype)
+        response = dns.message.make_response(query)
+        if answers["n"] >= 3:  # visible from the third poll on
+            response.answer.append(dns.rrset.from_text(name, 300, "IN", rtype, "10 0 8448 matrix.example.com."))
+        return response
+
+    monkeypatch.setattr(_dnsmsg, "query", fake_query)
+    now = {"t": 0.0}
+    slept = []
+
+    def sleep(seconds):
+        slept.append(seconds)
+        now["t"] += seconds
+
+    done = _propagation.wait_for({wanted.key: wanted}, [("192.0.2.53", 53)], timeout=10, sleep=sleep,
+                                 clock=lambda: now["t"])
+    assert done["rounds"] == 3 and slept == [0.2, 0.4]
+
+    answers["n"] = -100
+    now["t"] = 0.0
+    with pytest.raises(DNSTimeoutError) as err:
+        _propagation.wait_for({wanted.key: wanted}, [("192.0.2.53", 53)], timeout=3, sleep=sleep,
+                              clock=lambda: now["t"])
+    assert "_matrix-fed._tcp.example.com. SRV @192.0.2.53:53" in err.value.msg
+    assert now["t"] <= 3
