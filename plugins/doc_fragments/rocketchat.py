@@ -78,6 +78,9 @@ options:
       - Rocket.Chat rate-limits REST routes for users without the C(api-bypass-rate-limit) permission (10 calls per
         minute per route by default). The module follows the C(X-RateLimit-*) headers and waits for the window's
         reset instead of failing; this caps the total waiting in seconds.
+      - The windows a rate-limited user has partly used are remembered for the following tasks in
+        C(~/.cache/fedops.rocketchat/) on the host that runs the module (bucket names, counts and reset times, no
+        credentials), so consecutive tasks wait for the window too instead of running into HTTP 429.
     type: float
     default: 120.0
   max_workers:

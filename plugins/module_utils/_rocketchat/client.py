@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import tempfile
 import threading
 import time
 import traceback
@@ -87,6 +89,26 @@ class RateLimitBudget(object):
     def known(self, bucket):
         with self._lock:
             return bucket in self._buckets
+
+    def export(self):
+        """Windows still open, as JSON-able data (so the next task need not probe into a used-up window)."""
+        now = self.clock()
+        with self._lock:
+            return dict(("%s %s" % bucket, dict(state)) for bucket, state in self._buckets.items()
+                        if state["limit"] is not None and state["reset"] is not None and state["reset"] > now)
+
+    def load(self, data):
+        now = self.clock()
+        with self._lock:
+            for key, state in (data or {}).items():
+                try:
+                    method, route = key.split(" ", 1)
+                    entry = {"limit": int(state["limit"]), "remaining": int(state["remaining"]),
+                             "reset": float(state["reset"])}
+                except (ValueError, KeyError, TypeError, AttributeError):
+                    continue
+                if entry["reset"] > now:
+                    self._buckets[(method, route)] = entry
 
     def acquire(self, bucket):
         """Reserve one call in ``bucket``; wait for the window's reset when it is used up."""
@@ -154,7 +176,7 @@ class RocketChatClient(object):
     def __init__(self, url, user_id=None, auth_token=None, username=None, password=None, two_factor_code=None,
                  two_factor_method=None, validate_certs=True, ca_path=None, timeout=30.0, retries=3,
                  rate_limit_max_wait=120.0, max_workers=8, sleep=time.sleep, clock=time.time, rng=None,
-                 user_agent="fedops.rocketchat"):
+                 user_agent="fedops.rocketchat", rate_limit_state_dir=None):
         if not HAS_REQUESTS:
             raise RocketChatError("the Python library requests is required")
         self.base_url = url.rstrip("/")
@@ -171,6 +193,12 @@ class RocketChatClient(object):
         self.max_workers = max(1, int(max_workers))
         self.policy = RetryPolicy(attempts=max(1, int(retries) + 1), base_delay=0.5, max_delay=8.0)
         self.budget = RateLimitBudget(clock=clock, sleep=sleep, max_wait=rate_limit_max_wait)
+        self.state_path = None
+        if rate_limit_state_dir:
+            who = "%s|%s" % (self.base_url, user_id or username or "")
+            self.state_path = os.path.join(rate_limit_state_dir,
+                                           "ratelimit-%s.json" % hashlib.sha256(who.encode("utf-8")).hexdigest()[:32])
+            self._load_state()
         self.logged_in = False
         self.request_count = 0
         self.retried = 0
@@ -201,6 +229,37 @@ class RocketChatClient(object):
                 self.logged_in = False
         finally:
             self.session.close()
+            self._save_state()
+
+    # Rate-limit windows outlive one task: Rocket.Chat counts per client address, route and method for the
+    # whole window, so a task right after another would otherwise learn of a used-up window only from a 429.
+    # The file holds bucket names, counts and reset times (no credentials), keyed by a hash of URL and user.
+    def _load_state(self):
+        try:
+            with open(self.state_path, "r") as handle:
+                self.budget.load(json.load(handle))
+        except (IOError, OSError, ValueError):
+            pass
+
+    def _save_state(self):
+        if not self.state_path:
+            return
+        data = self.budget.export()
+        try:
+            if not data:
+                if os.path.exists(self.state_path):
+                    os.remove(self.state_path)
+                return
+            directory = os.path.dirname(self.state_path)
+            if not os.path.isdir(directory):
+                os.makedirs(directory, 0o700)
+            fd, tmp = tempfile.mkstemp(prefix=".ratelimit-", dir=directory)
+            with os.fdopen(fd, "w") as handle:
+                json.dump(data, handle)
+            os.chmod(tmp, 0o600)
+            os.rename(tmp, self.state_path)
+        except (IOError, OSError):
+            pass  # a cache: losing it costs at most one 429 that is then waited out
 
     def login(self):
         """Username/password login (with the TOTP code when given); sets user id and token."""

@@ -10,6 +10,7 @@ client from module parameters, and turning errors into ``fail_json``."""
 
 from __future__ import annotations
 
+import os
 import traceback
 
 from ansible.module_utils.basic import env_fallback, missing_required_lib
@@ -86,7 +87,8 @@ def create_client(module):
         two_factor_code=p["two_factor_code"], two_factor_method=p["two_factor_method"],
         validate_certs=p["validate_certs"], ca_path=p["ca_path"], timeout=p["timeout"], retries=p["retries"],
         rate_limit_max_wait=p["rate_limit_max_wait"], max_workers=p["max_workers"],
-        user_agent="fedops.rocketchat (Ansible %s)" % getattr(module, "ansible_version", "?"))
+        user_agent="fedops.rocketchat (Ansible %s)" % getattr(module, "ansible_version", "?"),
+        rate_limit_state_dir=os.path.join(os.path.expanduser("~"), ".cache", "fedops.rocketchat"))
 
 
 def run_module(module, action):

@@ -302,3 +302,22 @@ def test_action_execution_outcomes():
     ])
     assert client.execute_action("Btn") == (True, None)
     assert client.execute_action("Btn") == (False, "Invalid configuration [x]")
+
+
+def test_rate_limit_windows_are_remembered_between_clients(tmp_path):
+    headers = {"X-RateLimit-Limit": "10", "X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "1030000"}
+    first, clock = make_client([INFO, ("GET", "/settings/A", FakeResponse(200, {"value": 1, "success": True},
+                                                                          headers))],
+                               rate_limit_state_dir=str(tmp_path))
+    first.get_settings(["A"])
+    first.close()
+    files = list(tmp_path.iterdir())
+    assert len(files) == 1 and "tok" not in files[0].read_text() and oct(files[0].stat().st_mode)[-3:] == "600"
+    # the next task knows the window is used up and waits for its reset instead of sending into a 429
+    second = RocketChatClient("https://chat.example.com/", user_id="u1", auth_token="tok", sleep=clock.sleep,
+                              clock=clock.time, max_workers=1, rate_limit_state_dir=str(tmp_path))
+    second.session = FakeSession([INFO, ("GET", "/settings/A", FakeResponse(200, {"value": 1, "success": True}))])
+    assert second.get_settings(["A"]) == {"A": 1}
+    assert clock.slept == [30.01] and second.stats()["rate_limited"] == 0
+    second.close()
+    assert list(tmp_path.iterdir()) == []       # nothing left to remember: the cache file is gone
