@@ -278,6 +278,9 @@ def apply_federation(client, params, check_mode=False):
     """Converge the federation intent; returns the module result (without secrets)."""
     version = client.version()
     mode = params["mode"]
+    if params.get("check_configuration") and (mode != "matrix_bridge" or not supports("matrix_bridge", version)):
+        raise RocketChatValidationError("check_configuration applies to mode=matrix_bridge on Rocket.Chat 4.7 to 7.10; "
+                                        "this is mode=%s on %s." % (mode, version))
     desired, secrets, warnings = desired_settings(mode, params, version)
     extra = []
     validate = None
@@ -292,7 +295,7 @@ def apply_federation(client, params, check_mode=False):
     result["warnings"] = warnings + result["warnings"]
     result["mode"] = mode
     result["supported_modes"] = supported_modes(version)
-    current = result.pop("current")
+    result.pop("current")
     if mode == "legacy" and result["changed"] and not check_mode:
         status = client.get_settings(["FEDERATION_Status", "FEDERATION_Enabled"], missing_ok=True)
         result["legacy_status"] = status.get("FEDERATION_Status")
@@ -300,15 +303,12 @@ def apply_federation(client, params, check_mode=False):
             result["warnings"].append("Rocket.Chat switched FEDERATION_Enabled off again (FEDERATION_Status: %s)."
                                       % status.get("FEDERATION_Status"))
     if params.get("check_configuration"):
-        result.update(check_bridge_configuration(client, version, mode, check_mode, current))
+        result.update(check_bridge_configuration(client, check_mode))
     return result
 
 
-def check_bridge_configuration(client, version, mode, check_mode, current):
+def check_bridge_configuration(client, check_mode):
     """Press Federation_Matrix_check_configuration_button (bridge, before 7.11) and read the status."""
-    if mode != "matrix_bridge" or not supports("matrix_bridge", version):
-        raise RocketChatValidationError("check_configuration applies to mode=matrix_bridge on Rocket.Chat 4.7 to 7.10; "
-                                        "this is mode=%s on %s." % (mode, version))
     out = {"configuration_checked": False, "configuration_message": None}
     if check_mode:
         status = client.get_settings(["Federation_Matrix_configuration_status"], missing_ok=True)

@@ -92,3 +92,10 @@ def test_disabled_is_idempotent(fake_client, capsys):
     fake_client(values=dict(NATIVE_711, FEDERATION_Enabled=False, Federation_Matrix_enabled=False), version="7.11.1")
     result, failed, client = run(federation_module.main, dict(AUTH, mode="disabled"), capsys)
     assert not failed and not result["changed"] and client.writes == []
+
+
+def test_check_configuration_outside_the_bridge_is_refused_before_writing(fake_client, capsys):
+    fake_client(values=NATIVE_711, version="7.11.1")
+    args = dict(AUTH, mode="native", native={"domain": "chat.example.com"}, check_configuration=True)
+    result, failed, client = run(federation_module.main, args, capsys)
+    assert failed and "check_configuration applies to mode=matrix_bridge" in result["msg"] and client.writes == []
