@@ -41,6 +41,8 @@ try:
     import dns.tsig
     import dns.tsigkeyring
     import dns.update
+    import dns.rdataset
+    import dns.xfr
 except ImportError:
     HAS_DNSPYTHON = False
     DNSPYTHON_IMPORT_ERROR = traceback.format_exc()
@@ -96,10 +98,12 @@ def rrset_from_answer(name, rtype, rdataset):
             chunks[value] = tuple(rdata.strings)
         elif rtype == "SRV":
             values.append("%d %d %d %s" % (rdata.priority, rdata.weight, rdata.port, rdata.target.to_text().lower()))
-        elif rtype == "CNAME":
+        elif rtype in ("CNAME", "NS"):
             values.append(rdata.target.to_text().lower())
-        else:
+        elif rtype in ("A", "AAAA"):
             values.append(canonical_value(rtype, rdata.to_text()))
+        else:
+            values.append(rdata.to_text())
     return RRSet(name, rtype, rdataset.ttl, values, chunks=chunks, origin=rdataset)
 
 
@@ -168,8 +172,13 @@ def send(message, where, port, timeout, policy, protocol="auto", counter=None):
             response = dns.query.tcp(message, where, timeout=timeout, port=port)
         return response
 
+    return call(once, where, port, timeout, policy, "TCP and UDP" if protocol == "auto" else protocol.upper())
+
+
+def call(func, where, port, timeout, policy, transport="TCP and UDP"):
+    """Run one DNS exchange `func()` with bounded retries on network errors; translate failures."""
     try:
-        return policy.call(once, is_network_error)
+        return policy.call(func, is_network_error)
     except dns.exception.DNSException as exc:
         if is_tsig_exception(exc):
             raise tsig_error(exc, "%s port %s" % (where, port))
@@ -183,7 +192,7 @@ def send(message, where, port, timeout, policy, protocol="auto", counter=None):
             raise DNSNetworkError(
                 "DNS server %s port %s did not answer after %d attempt(s) of %ss each; check the "
                 "server address and port, firewalls, and that it listens on %s"
-                % (where, port, getattr(exc, "attempts", 1), timeout, "TCP and UDP" if protocol == "auto" else protocol.upper()))
+                % (where, port, getattr(exc, "attempts", 1), timeout, transport))
         raise DNSProviderError("DNS exchange with %s port %s failed: %s" % (where, port, exc))
     except (OSError, EOFError) as exc:
         raise DNSNetworkError(
@@ -198,6 +207,39 @@ def query(name, rtype, where, port, timeout, policy, keyring=None, keyname=None,
     if keyring is not None:
         msg.use_tsig(keyring, keyname=keyname, algorithm=keyalgorithm)
     return send(msg, where, port, timeout, policy, protocol="udp", counter=counter)
+
+
+def zone_transfer(zone, where, port, timeout, policy, keyring=None, keyname=None, keyalgorithm=None, counter=None):
+    """{(name, type): RRSet} of a whole zone read with one AXFR (over TCP), SOA left out."""
+    def once():
+        if counter:
+            counter("query")
+        kwargs = dict(port=port, timeout=timeout, lifetime=timeout * 3, relativize=False)
+        if keyring is not None:
+            kwargs.update(keyring=keyring, keyname=keyname, keyalgorithm=keyalgorithm)
+        return list(dns.query.xfr(where, zone, **kwargs))
+
+    try:
+        messages = call(once, where, port, timeout, policy, "TCP")
+    except DNSProviderError as exc:
+        if "REFUSED" in exc.msg or "NOTAUTH" in exc.msg:
+            raise DNSProviderError(
+                "%s port %s refused the zone transfer of %s; allow it for the key (BIND: allow-transfer { key "
+                "<name>; };) or use rfc2136.read_method=query" % (where, port, zone))
+        raise
+    rdatasets = {}
+    for message in messages:
+        for rrset in message.answer:
+            if rrset.rdtype == dns.rdatatype.SOA:
+                continue
+            key = (rrset.name.to_text().lower(), dns.rdatatype.to_text(rrset.rdtype))
+            found = rdatasets.get(key)
+            if found is None:
+                rdatasets[key] = dns.rdataset.from_rdata_list(rrset.ttl, list(rrset))
+            else:
+                found.union_update(rrset)
+    return dict((key, rrset_from_answer(key[0], key[1], rds)) for key, rds in rdatasets.items()
+                if key[1] in ("A", "AAAA", "CNAME", "SRV", "TXT", "NS"))
 
 
 def answer_rdataset(response, name, rtype):

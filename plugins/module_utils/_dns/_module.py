@@ -67,6 +67,7 @@ def argument_spec():
             protocol=dict(type="str", default="auto", choices=["auto", "udp", "tcp"]),
             allow_unsigned=dict(type="bool", default=False),
             sign_queries=dict(type="bool", default=True),
+            read_method=dict(type="str", default="query", choices=["query", "axfr"]),
         )),
         powerdns=dict(type="dict", options=dict(
             api_url=dict(type="str", required=True),

@@ -58,6 +58,8 @@ class RFC2136Provider(DNSProvider):
                 "rfc2136.key_name and rfc2136.key_secret are required: updates are TSIG-signed. "
                 "Only if the server accepts unsigned updates on purpose, set rfc2136.allow_unsigned=true")
         self.sign_queries = self.keyring is not None and self.options.get("sign_queries", True) is not False
+        self.read_method = self.options.get("read_method") or "query"
+        self.snapshot = None
 
     def _query(self, name, rtype):
         self.count("query")
@@ -110,6 +112,15 @@ class RFC2136Provider(DNSProvider):
         keys = list(keys)
         if not keys:
             return {}
+        if self.read_method == "axfr":
+            if self.snapshot is None:
+                sign = dict(keyring=self.keyring, keyname=self.keyname, keyalgorithm=self.keyalgorithm) if self.sign_queries else {}
+                self.snapshot = _dnsmsg.zone_transfer(zone, self.address, self.port, self.timeout, self.policy,
+                                                      counter=self.count, **sign)
+                for (name, rtype), rrset in self.snapshot.items():
+                    if rtype == "CNAME":
+                        self.cname_conflicts[name] = rrset.values[0]
+            return dict((key, self.snapshot.get(key)) for key in keys)
         with ThreadPoolExecutor(max_workers=min(16, len(keys))) as pool:
             futures = [(key, pool.submit(self._read_one, key)) for key in keys]
             return dict((key, future.result()) for key, future in futures)
@@ -166,6 +177,7 @@ class RFC2136Provider(DNSProvider):
 
     def _prerequisite_failed(self, zone, changes, cname_guard, rcode, ids, retried):
         keys = [(c.name, c.rtype) for c in changes] + [(t, "CNAME") for t in cname_guard]
+        self.snapshot = None  # read afresh
         now = self.read(zone, keys)
         if retried and all(
                 (c.after is None and now.get((c.name, c.rtype)) is None)

@@ -282,3 +282,22 @@ def test_wrong_algorithm_is_an_auth_error(dns_bind, algorithm):
     args["rfc2136"]["key_algorithm"] = algorithm
     failed = run_failing(MODULE, args)
     assert failed["error"] == "DNSAuthError"
+
+
+def test_axfr_read_method_one_message_per_read(dns_bind):
+    domain = "axfr.fed.test"
+    args = args_for(dns_bind, domain=domain)
+    args["rfc2136"]["read_method"] = "axfr"
+    counter = Counter(dns_bind)
+    assert run_ok(MODULE, args)["changed"] is True
+    assert counter.delta() == {"QUERY": 1, "UPDATE": 1}
+    counter = Counter(dns_bind)
+    again = run_ok(MODULE, args)
+    assert again["changed"] is False and again["stats"]["query"] == 1
+    assert counter.delta() == {"QUERY": 1, "UPDATE": 0}
+    args["legacy"]["public_key"] = KEY_2
+    counter = Counter(dns_bind)
+    changed = run_ok(MODULE, args)
+    assert [(c["action"], c["type"]) for c in changed["changes"]] == [("update", "TXT")]
+    assert counter.delta() == {"QUERY": 1, "UPDATE": 1}
+    assert joined_txt(lookup(dns_bind, "rocketchat-public-key.%s." % domain, "TXT")).decode() == KEY_2
