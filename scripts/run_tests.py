@@ -60,9 +60,12 @@ def junit_counts(path):
     return total - failed - skipped, failed, skipped
 
 
-def layer_pytest(name, path):
+def layer_pytest(name, path, workers=None):
     junit = os.path.join(LOGS, name + ".xml")
     cmd = [os.path.join(VENV, "pytest"), path, "-q", "--junitxml", junit, "-o", "junit_family=xunit2"]
+    if workers:
+        # One file's tests share a worker, so module-scoped servers are started once per file.
+        cmd += ["-n", str(workers), "--dist", "loadfile"]
     rc, _text, secs = run(name, cmd)
     passed, failed, skipped = junit_counts(junit)
     if rc == 5:  # no tests collected: a layer with content must run something
@@ -125,7 +128,7 @@ def layer_build():
 LAYERS = {
     "sanity": layer_sanity,
     "units": lambda: layer_pytest("units", "tests/unit"),
-    "integration": lambda: layer_pytest("integration", "tests/integration"),
+    "integration": lambda: layer_pytest("integration", "tests/integration", workers=os.cpu_count() or 2),
     "molecule": layer_molecule,
     "lint": layer_lint,
     "docs": layer_docs,
