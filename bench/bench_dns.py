@@ -155,8 +155,9 @@ def main(argv=None):
             for label, (venv_bin, build, zone, env_extra) in tools.items():
                 reset_zone(bind, zone)
                 for scenario, key in (("create", KEYS[0]), ("converged", KEYS[0]), ("changed", KEYS[1])):
-                    sample = measure(bind, label, lambda: run_playbook(venv_bin, build(bind, zone, key), workdir, env_extra,
-                                                                        verbose=label.startswith("federation_dns")))
+                    verbose = label.startswith("federation_dns")
+                    sample = measure(bind, label, lambda: run_playbook(
+                        venv_bin, build(bind, zone, key), workdir, env_extra, verbose=verbose))
                     expected_change = scenario != "converged"
                     if sample["changed"] != expected_change:
                         raise RuntimeError("%s %s: changed=%s" % (label, scenario, sample["changed"]))
@@ -238,10 +239,10 @@ def main(argv=None):
     lines += ["", "Time federation_dns spends on DNS inside the module (its `stats.seconds`: zone read with concurrent "
               "queries, plan, UPDATE), median: " + ", ".join(
                   "%s %.1f ms" % (s, ours[s]["module_dns_ms"]) for s in ("create", "converged", "changed")) + "."]
+    totals = result["total_messages"]
     lines += ["", "All three scenarios: %d messages (federation_dns), %d (read_method=axfr) vs %d (nsupdate): %.2fx and %.2fx "
               "fewer. With per-RRset queries a run cannot go below one query per RRset (5 here); a zone transfer reads "
-              "the zone in one message." % (total_ours, total_axfr, total_peer, result["total_messages"]["ratio"],
-                                           result["total_messages"]["ratio_axfr"]),
+              "the zone in one message." % (total_ours, total_axfr, total_peer, totals["ratio"], totals["ratio_axfr"]),
               "", "nsupdate reads with prerequisite-only UPDATE messages (BIND counts them as UPDATE) plus a query for "
               "the TTL; it needs the key TXT pre-split into quoted strings.", "", "| goal | met |", "|---|---|"]
     for goal, met in goals.items():

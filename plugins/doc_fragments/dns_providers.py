@@ -89,7 +89,7 @@ options:
       read_method:
         description:
           - How the current records are read. V(query) sends one query per RRset, concurrently. V(axfr) reads the
-            whole zone with one zone transfer (TSIG-signed, over TCP): a single message, worth it for small zones
+            whole zone with one zone transfer (TSIG-signed, over TCP), a single message; worth it for small zones
             whose primary allows transfers to the key; large zones are better read with V(query).
         type: str
         default: query
