@@ -37,6 +37,7 @@ extends_documentation_fragment:
   - fedops.rocketchat.dns_providers
   - fedops.rocketchat._attributes
   - fedops.rocketchat._attributes.idempotent
+  - fedops.rocketchat._attributes.actiongroup_dns
 attributes:
   check_mode:
     support: full
