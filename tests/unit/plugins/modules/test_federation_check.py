@@ -6,28 +6,16 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
-
-from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.fedops.rocketchat.plugins.module_utils._matrix import _check, _discovery, _keys
 from ansible_collections.fedops.rocketchat.plugins.modules import federation_check
 
+from tests.unit.plugins.modules.utils import run_module
+
 
 def run(capsys, args, check=False):
-    args = dict(args)
-    if check:
-        args["_ansible_check_mode"] = True
-    with patch_module_args(args):
-        with pytest.raises(SystemExit) as info:
-            federation_check.main()
-    captured = capsys.readouterr()
-    result = json.loads(captured.out)
-    result["_rc"] = info.value.code
-    result["_raw"] = captured.out
-    return result
+    return run_module(federation_check.main, capsys, args, check=check)
 
 
 def fake_result(failed=False):

@@ -6,14 +6,12 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
-
-from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.fedops.rocketchat.plugins.module_utils._dns import _dnsmsg, _module
 from ansible_collections.fedops.rocketchat.plugins.modules import federation_dns
+
+from tests.unit.plugins.modules.utils import run_module
 
 from ..module_utils._dns.fakes import MemoryProvider
 from ..module_utils._dns.test_records import MULTI, SINGLE
@@ -22,18 +20,7 @@ SECRET = "c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0MTI="
 
 
 def run(capsys, args, check=False, diff=False):
-    args = dict(args)
-    if check:
-        args["_ansible_check_mode"] = True
-    if diff:
-        args["_ansible_diff"] = True
-    with patch_module_args(args):
-        with pytest.raises(SystemExit):
-            federation_dns.main()
-    captured = capsys.readouterr()
-    result = json.loads(captured.out)
-    result["_raw"] = captured.out
-    return result
+    return run_module(federation_dns.main, capsys, args, check=check, diff=diff)
 
 
 def base_args(**kw):

@@ -14,35 +14,15 @@ import stat
 
 import pytest
 
-from ansible.module_utils.testing import patch_module_args
-
 from ansible_collections.fedops.rocketchat.plugins.modules import secret
+
+from tests.unit.plugins.modules.utils import run_module, snapshot
 
 MASTER = "correct horse battery staple master"
 
 
 def run(capsys, args, check=False, diff=False):
-    args = dict(args)
-    if check:
-        args["_ansible_check_mode"] = True
-    if diff:
-        args["_ansible_diff"] = True
-    with patch_module_args(args):
-        with pytest.raises(SystemExit):
-            secret.main()
-    captured = capsys.readouterr()
-    result = json.loads(captured.out)
-    result["_raw"] = captured.out
-    result["_err"] = captured.err
-    return result
-
-
-def snapshot(path):
-    if not os.path.exists(path):
-        return None
-    st = os.stat(path)
-    with open(path, "rb") as handle:
-        return handle.read(), st.st_mtime_ns, stat.S_IMODE(st.st_mode)
+    return run_module(secret.main, capsys, args, check=check, diff=diff)
 
 
 def test_derived_without_file(capsys):

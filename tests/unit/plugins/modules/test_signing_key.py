@@ -12,41 +12,18 @@ import os
 import re
 import stat
 
-import pytest
-
-from ansible.module_utils.testing import patch_module_args
-
 from ansible_collections.fedops.rocketchat.plugins.module_utils._matrix import _keys
 from ansible_collections.fedops.rocketchat.plugins.module_utils._matrix import _signedjson as sj
 from ansible_collections.fedops.rocketchat.plugins.modules import signing_key
+
+from tests.unit.plugins.modules.utils import run_module, snapshot
 
 SEED = bytes(range(32))
 SEED_B64 = sj.unpadded_b64encode(SEED)
 
 
 def run(capsys, args, check=False, diff=False):
-    args = dict(args)
-    if check:
-        args["_ansible_check_mode"] = True
-    if diff:
-        args["_ansible_diff"] = True
-    with patch_module_args(args):
-        with pytest.raises(SystemExit) as info:
-            signing_key.main()
-    captured = capsys.readouterr()
-    result = json.loads(captured.out)
-    result["_rc"] = info.value.code
-    result["_raw"] = captured.out
-    result["_err"] = captured.err
-    return result
-
-
-def snapshot(path):
-    if not os.path.exists(path):
-        return None
-    st = os.stat(path)
-    with open(path, "rb") as handle:
-        return handle.read(), st.st_mtime_ns, stat.S_IMODE(st.st_mode)
+    return run_module(signing_key.main, capsys, args, check=check, diff=diff)
 
 
 def test_create_then_idempotent(tmp_path, capsys):

@@ -1,15 +1,15 @@
 """Shared by the module unit tests of settings, federation and federation_info: run a module's main()
 with patch_module_args against an in-memory Rocket.Chat client."""
-import json
 from unittest import mock
 
 import pytest
 from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat import module as glue
 from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat.errors import RocketChatSettingNotFound
 from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat.version import RocketChatVersion
+
+from tests.unit.plugins.modules.utils import call_main
 
 AUTH = {"url": "https://chat.example.com", "user_id": "u1", "auth_token": "personal-access-token-1234567890"}
 
@@ -85,18 +85,9 @@ def fake_client(monkeypatch):
 def run(main, args, capsys, check_mode=False, diff=False):
     """Run main() with the args; returns (result dict, failed, client). Warnings the module gave are in
     result["warnings"] as plain strings (in-process, ansible-core sends them to the display instead)."""
-    args = dict(args)
-    if check_mode:
-        args["_ansible_check_mode"] = True
-    if diff:
-        args["_ansible_diff"] = True
     warnings = []
-    with patch_module_args(args), mock.patch.object(AnsibleModule, "warn",
-                                                    lambda self, msg, **kw: warnings.append(msg)):
-        with pytest.raises(SystemExit) as info:
-            main()
-    out = capsys.readouterr().out
-    result = json.loads(out)
+    with mock.patch.object(AnsibleModule, "warn", lambda self, msg, **kw: warnings.append(msg)):
+        result, rc, _captured = call_main(main, args, capsys, check=check_mode, diff=diff)
     result.setdefault("warnings", warnings)
     client = FakeClient.instances[-1] if FakeClient.instances else None
-    return result, info.value.code != 0 or result.get("failed", False), client
+    return result, rc != 0 or result.get("failed", False), client

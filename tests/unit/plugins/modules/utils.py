@@ -1,0 +1,48 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) fedops.rocketchat contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Shared by the module unit tests: run a module's main() in-process with patch_module_args, snapshot files."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+
+import pytest
+
+from ansible.module_utils.testing import patch_module_args
+
+
+def call_main(main, args, capsys, check=False, diff=False):
+    """Run main() with the args (plus check/diff mode); returns (result dict, exit code, captured output)."""
+    args = dict(args)
+    if check:
+        args["_ansible_check_mode"] = True
+    if diff:
+        args["_ansible_diff"] = True
+    with patch_module_args(args):
+        with pytest.raises(SystemExit) as info:
+            main()
+    captured = capsys.readouterr()
+    return json.loads(captured.out), info.value.code, captured
+
+
+def run_module(main, capsys, args, check=False, diff=False):
+    """Run main() with the args; returns the result dict with the exit code in ``_rc``, stdout in ``_raw`` and
+    stderr in ``_err``."""
+    result, rc, captured = call_main(main, args, capsys, check=check, diff=diff)
+    result["_rc"] = rc
+    result["_raw"] = captured.out
+    result["_err"] = captured.err
+    return result
+
+
+def snapshot(path):
+    """Content, mtime (ns) and mode of a file, or None when it does not exist."""
+    if not os.path.exists(path):
+        return None
+    st = os.stat(path)
+    with open(path, "rb") as handle:
+        return handle.read(), st.st_mtime_ns, stat.S_IMODE(st.st_mode)
