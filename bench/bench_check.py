@@ -55,7 +55,7 @@ def main(argv=None):
         stats = None
         for mode in ("concurrent", "sequential"):
             times = []
-            for _ in range(args.runs):
+            for _iteration in range(args.runs):
                 start = time.perf_counter()
                 result = _check.run_checks(dict(options), sequential=(mode == "sequential"))
                 times.append(time.perf_counter() - start)
@@ -65,13 +65,13 @@ def main(argv=None):
             rows[mode] = {"runs": args.runs, "median_ms": _median_ms(times), "min_ms": round(min(times) * 1000, 1),
                           "max_ms": round(max(times) * 1000, 1), "checks": checks}
         playbook_times = []
-        for _ in range(args.playbook_runs):
+        for _iteration in range(args.playbook_runs):
             start = time.perf_counter()
             res = run_tasks([{"name": "check", "fedops.rocketchat.federation_check": module_args}])
             playbook_times.append(time.perf_counter() - start)
             assert res.rc == 0 and res.last["federation_ok"], res.output[-3000:]
         noop_times = []
-        for _ in range(args.playbook_runs):
+        for _iteration in range(args.playbook_runs):
             start = time.perf_counter()
             run_tasks([{"name": "noop", "ansible.builtin.ping": {}}])
             noop_times.append(time.perf_counter() - start)
@@ -109,7 +109,7 @@ def main(argv=None):
     for mode in ("concurrent", "sequential"):
         row = rows[mode]
         lines.append("| %s | %d | %.1f | %.1f | %.1f | %d |" % (mode, row["runs"], row["median_ms"], row["min_ms"],
-                                                               row["max_ms"], row["checks"]))
+                                                                row["max_ms"], row["checks"]))
     lines += [
         "",
         "Sequential / concurrent: **%.2fx**." % speedup,
@@ -124,7 +124,7 @@ def main(argv=None):
         "Peers: " + data["peers"] + ".",
         "",
         "Python %s, %d CPUs. Regenerate with `.venv/bin/python bench/bench_check.py`." % (data["python"],
-                                                                                       data["cpus"]),
+                                                                                          data["cpus"]),
     ]
     with open(os.path.join(out_dir, "check.md"), "w", encoding="utf-8") as handle:
         handle.write("\n".join(lines) + "\n")

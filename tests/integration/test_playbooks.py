@@ -68,13 +68,13 @@ def test_native_playbook(rocketchat_711, bind_server, workdir):
     srv = dns.query.udp(dns.message.make_query("_matrix-fed._tcp.fed.test.", "SRV"), bind_server.host,
                         port=bind_server.port, timeout=5)
     assert [r.to_text() for rr in srv.answer for r in rr] == ["10 0 443 chat.fed.test."]
-    again, _ = run_playbook("native.yml", workdir, extra_vars)
+    again, _unused = run_playbook("native.yml", workdir, extra_vars)
     assert again == 0
     # Drift check: someone turns federation off by hand; check mode reports it, the next run repairs it.
     store.set_value("Federation_Service_Enabled", False)
-    drift, _ = run_playbook("native.yml", workdir, extra_vars, check=True)
+    drift, _unused = run_playbook("native.yml", workdir, extra_vars, check=True)
     assert drift == 1 and store_value(server, "Federation_Service_Enabled") is False
-    repaired, _ = run_playbook("native.yml", workdir, extra_vars)
+    repaired, _unused = run_playbook("native.yml", workdir, extra_vars)
     assert repaired == 1 and store_value(server, "Federation_Service_Enabled") is True
 
 

@@ -63,14 +63,14 @@ def test_fail_on_error_false_reports_the_verdict(capsys, fake_checks):
 def test_expected_key_from_result_dict_and_file(capsys, fake_checks, tmp_path):
     key = _keys.generate_signing_key(version="a_Test")
     run(capsys, {"server_name": "example.org", "expected_signing_key": {"key_id": key.key_id,
-                                                                         "public_key": key.public_key_b64}})
+                                                                        "public_key": key.public_key_b64}})
     assert fake_checks[-1]["_expected_keys"] == [(key.key_id, key.public_key_b64)]
     path = tmp_path / "hs.signing.key"
     other = _keys.generate_signing_key(version="a_Old")
     path.write_text(_keys.serialize_signing_keys([key, other]))
     result = run(capsys, {"server_name": "example.org", "signing_key_path": str(path)})
     assert fake_checks[-1]["_expected_keys"] == [(key.key_id, key.public_key_b64), (other.key_id,
-                                                                                     other.public_key_b64)]
+                                                                                    other.public_key_b64)]
     seed_text = _keys.serialize_signing_keys([key]).split()[2]
     assert seed_text not in result["_raw"]
 

@@ -51,7 +51,7 @@ def test_good_key_response_passes_everything():
 
 
 def test_server_name_mismatch():
-    records, _ = c.check_key_response(key_doc(server="matrix.example.org"), SERVER, NOW_MS)
+    records, _unused = c.check_key_response(key_doc(server="matrix.example.org"), SERVER, NOW_MS)
     (rec,) = [r for r in records if r["name"] == "key_server_name"]
     assert rec["status"] == "fail" and "'matrix.example.org'" in rec["detail"]
     assert "not the delegated host" in rec["hint"]
@@ -60,17 +60,17 @@ def test_server_name_mismatch():
 
 
 def test_server_name_with_a_port_the_server_does_not_have():
-    records, _ = c.check_key_response(key_doc(), SERVER + ":8448", NOW_MS)
+    records, _unused = c.check_key_response(key_doc(), SERVER + ":8448", NOW_MS)
     rec = [r for r in records if r["name"] == "key_server_name"][0]
     assert rec["status"] == "fail" and "port is part of the server name only when" in rec["hint"]
 
 
 def test_valid_until_in_the_past_and_soon():
-    records, _ = c.check_key_response(key_doc(vut=NOW_MS - 1), SERVER, NOW_MS)
+    records, _unused = c.check_key_response(key_doc(vut=NOW_MS - 1), SERVER, NOW_MS)
     assert statuses(records)["key_valid_until"] == "fail"
-    records, _ = c.check_key_response(key_doc(vut=NOW_MS + 60 * 1000), SERVER, NOW_MS)
+    records, _unused = c.check_key_response(key_doc(vut=NOW_MS + 60 * 1000), SERVER, NOW_MS)
     assert statuses(records)["key_valid_until"] == "warn"
-    records, _ = c.check_key_response(key_doc(vut=NOW_MS + 30 * 86400 * 1000), SERVER, NOW_MS)
+    records, _unused = c.check_key_response(key_doc(vut=NOW_MS + 30 * 86400 * 1000), SERVER, NOW_MS)
     rec = [r for r in records if r["name"] == "key_valid_until"][0]
     assert rec["status"] == "pass" and "peers cache it until 2027-01-22" in rec["detail"]
 
@@ -79,7 +79,7 @@ def test_valid_until_in_the_past_and_soon():
 def test_valid_until_wrong_type(vut):
     doc = key_doc()
     doc["valid_until_ts"] = vut
-    records, _ = c.check_key_response(doc, SERVER, NOW_MS)
+    records, _unused = c.check_key_response(doc, SERVER, NOW_MS)
     assert statuses(records)["key_valid_until"] == "fail"
 
 
@@ -99,12 +99,12 @@ def test_short_key_and_missing_keys():
 def test_tampered_or_unsigned_key_response():
     doc = key_doc()
     doc["valid_until_ts"] += 1          # signature no longer covers the content
-    records, _ = c.check_key_response(doc, SERVER, NOW_MS)
+    records, _unused = c.check_key_response(doc, SERVER, NOW_MS)
     rec = [r for r in records if r["name"] == "key_signatures"][0]
     assert rec["status"] == "fail" and "does not verify" in rec["detail"]
     doc = key_doc(keys=(("ed25519:a_one", SEED), ("ed25519:a_two", SEED2)))
     del doc["signatures"][SERVER]["ed25519:a_two"]   # every key must sign, not just the first
-    records, _ = c.check_key_response(doc, SERVER, NOW_MS)
+    records, _unused = c.check_key_response(doc, SERVER, NOW_MS)
     assert "ed25519:a_two" in [r for r in records if r["name"] == "key_signatures"][0]["detail"]
 
 
@@ -267,10 +267,10 @@ def test_rocketchat_correct_split_key():
 def test_rocketchat_order_https_before_http_before_tcp():
     http_srv = [d.SrvRecord(1, 1, 80, "h." + DOMAIN)]
     records, url = c.rocketchat_legacy_records(DOMAIN, rc_answers(https=SRV_443, http=http_srv, tcp=http_srv,
-                                                                   key=[[KEY.encode()]]), KEY, "given")
+                                                                  key=[[KEY.encode()]]), KEY, "given")
     assert url.startswith("https://chat.example.com")
     records, url = c.rocketchat_legacy_records(DOMAIN, rc_answers(http=http_srv, tcp=SRV_443,
-                                                                   key=[[KEY.encode()]]), KEY, "given")
+                                                                  key=[[KEY.encode()]]), KEY, "given")
     assert url == "http://h.chat.example.com:80" and statuses(records)["rocketchat_srv"] == "warn"
 
 
@@ -283,10 +283,10 @@ def test_rocketchat_first_srv_record_only():
 
 def test_rocketchat_tcp_only_warns_and_http_protocol_fails():
     records, url = c.rocketchat_legacy_records(DOMAIN, rc_answers(tcp=SRV_443, key=[[KEY.encode()]],
-                                                                   protocol=[[b"https"]]))
+                                                                  protocol=[[b"https"]]))
     assert statuses(records)["rocketchat_protocol"] == "warn" and url.startswith("https://")
     records, url = c.rocketchat_legacy_records(DOMAIN, rc_answers(tcp=SRV_443, key=[[KEY.encode()]],
-                                                                   protocol=[[b"http"]]))
+                                                                  protocol=[[b"http"]]))
     rec = [r for r in records if r["name"] == "rocketchat_protocol"][0]
     assert rec["status"] == "fail" and url.startswith("https://") and "_rocketchat._http." in rec["hint"]
 
@@ -296,24 +296,24 @@ def test_rocketchat_missing_and_broken_records():
     assert statuses(records) == {"rocketchat_srv": "fail", "rocketchat_protocol": "skip",
                                  "rocketchat_public_key_txt": "fail", "rocketchat_public_key": "skip"}
     assert url is None
-    records, _ = c.rocketchat_legacy_records(DOMAIN, rc_answers(**{"_rocketchat._https." + DOMAIN: "error"}))
+    records, _unused = c.rocketchat_legacy_records(DOMAIN, rc_answers(**{"_rocketchat._https." + DOMAIN: "error"}))
     assert "SERVFAIL" in records[0]["detail"]
-    records, _ = c.rocketchat_legacy_records(DOMAIN, rc_answers(https=SRV_443, key=[[b"not a key"]]), KEY, "given")
+    records, _unused = c.rocketchat_legacy_records(DOMAIN, rc_answers(https=SRV_443, key=[[b"not a key"]]), KEY, "given")
     assert statuses(records)["rocketchat_public_key_txt"] == "fail"
-    records, _ = c.rocketchat_legacy_records(DOMAIN, rc_answers(https=SRV_443, key=[[KEY.encode()], [b"x"]]),
-                                             KEY, "given")
+    records, _unused = c.rocketchat_legacy_records(DOMAIN, rc_answers(https=SRV_443, key=[[KEY.encode()], [b"x"]]),
+                                                   KEY, "given")
     assert statuses(records)["rocketchat_public_key_txt"] == "warn"
 
 
 def test_rocketchat_key_comparison():
     other = legacy_public_key()
-    records, _ = c.rocketchat_legacy_records(DOMAIN, rc_answers(https=SRV_443, key=[split_key(KEY)]), other,
-                                             "settings API")
+    records, _unused = c.rocketchat_legacy_records(DOMAIN, rc_answers(https=SRV_443, key=[split_key(KEY)]), other,
+                                                   "settings API")
     rec = [r for r in records if r["name"] == "rocketchat_public_key"][0]
     assert rec["status"] == "fail" and "settings API" in rec["detail"]
     multiline = KEY.replace("-----BEGIN PUBLIC KEY-----", "-----BEGIN PUBLIC KEY-----\n")
-    records, _ = c.rocketchat_legacy_records(DOMAIN, rc_answers(https=SRV_443, key=[split_key(KEY)]), multiline,
-                                             "given")
+    records, _unused = c.rocketchat_legacy_records(DOMAIN, rc_answers(https=SRV_443, key=[split_key(KEY)]), multiline,
+                                                   "given")
     assert statuses(records)["rocketchat_public_key"] == "pass"
 
 
@@ -436,7 +436,6 @@ def test_report_orders_failures_then_warnings():
                      "  step one", "FAIL c: bad", "  fix: do y", "WARN b [t1]: meh", "  fix: do x"]
     assert c.record("x", "pass", "d", "hint")["hint"] is None
     assert c.record("x", "fail", "d", "hint")["ok"] is False
-
 
 
 def test_sequential_mode_gives_the_same_records():

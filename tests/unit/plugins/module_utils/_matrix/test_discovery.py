@@ -259,7 +259,7 @@ def test_no_wellknown_no_srv_falls_back_to_8448():
 
 def test_srv_error_is_recorded():
     dns = FakeDns({("_matrix-fed._tcp.example.org", "SRV"): d.DnsAnswer("_matrix-fed._tcp.example.org", "SRV",
-                                                                           "error", error="SERVFAIL"),
+                                                                        "error", error="SERVFAIL"),
                    ("example.org", "A"): ["192.0.2.6"]})
     res = resolve("example.org", dns)
     assert res.srv.errors and "SERVFAIL" in res.errors[0]
@@ -277,7 +277,7 @@ def test_override_replaces_dns_for_a_target():
 
 def test_same_address_is_listed_once():
     dns = FakeDns({("_matrix-fed._tcp.example.org", "SRV"): [d.SrvRecord(10, 0, 8448, "a.example.org."),
-                                                               d.SrvRecord(10, 0, 8448, "b.example.org.")],
+                                                             d.SrvRecord(10, 0, 8448, "b.example.org.")],
                    ("a.example.org", "A"): ["192.0.2.7"], ("b.example.org", "A"): ["192.0.2.7"]})
     res = resolve("example.org", dns)
     assert [e.label for e in res.endpoints] == ["192.0.2.7:8448"]
@@ -355,10 +355,10 @@ def test_fetch_follows_relative_and_absolute_redirects():
 
 
 def test_fetch_stops_loops_plain_http_and_long_chains():
-    client, _ = client_with({"https://a.example/x": Hop(302, "/y"), "https://a.example/y": Hop(302, "/x")})
+    client, _unused = client_with({"https://a.example/x": Hop(302, "/y"), "https://a.example/y": Hop(302, "/x")})
     _response, _hops, error = client.fetch("https://a.example/x")
     assert "redirect loop" in error.message
-    client, _ = client_with({"https://a.example/x": Hop(301, "http://a.example/x")})
+    client, _unused = client_with({"https://a.example/x": Hop(301, "http://a.example/x")})
     _response, hops, error = client.fetch("https://a.example/x")
     assert "not https" in error.message and hops[-1]["error"] == "not https"
     chain = dict(("https://a.example/%d" % i, Hop(302, "/%d" % (i + 1))) for i in range(20))
@@ -368,7 +368,7 @@ def test_fetch_stops_loops_plain_http_and_long_chains():
 
 
 def test_fetch_reports_connection_errors():
-    client, _ = client_with({"https://a.example/x": d.HttpError("refused", "connection refused")})
+    client, _unused = client_with({"https://a.example/x": d.HttpError("refused", "connection refused")})
     response, hops, error = client.fetch("https://a.example/x")
     assert response is None and error.kind == "refused" and hops[0]["error"] == "connection refused"
 
