@@ -11,23 +11,12 @@ The registered variable still holds the value; callbacks (including -vvv output)
 
 from __future__ import annotations
 
-from ansible.plugins.action import ActionBase
-from ansible.utils.vars import merge_hash
+from ansible_collections.fedops.rocketchat.plugins.plugin_utils._hidden_result import HiddenResultActionBase
 
 
-class ActionModule(ActionBase):
+class ActionModule(HiddenResultActionBase):
 
-    _supports_check_mode = True
-    _supports_async = True
-
-    def run(self, tmp=None, task_vars=None):
-        result = super(ActionModule, self).run(tmp, task_vars)
-        del tmp
-        wrap_async = self._task.async_val and not self._connection.has_native_async
-        result = merge_hash(result, self._execute_module(task_vars=task_vars, wrap_async=wrap_async))
-        if not wrap_async:
-            self._remove_tmp_path(self._connection._shell.tmpdir)  # pylint: disable=protected-access
-        # A failure carries no secret (the module masks the value in its messages) and its message must be seen.
-        if not result.get("failed"):
-            result["_ansible_no_log"] = True
-        return result
+    def hide_result(self):
+        # A failure carries no secret (the module masks the value in its messages) and its message must be seen;
+        # the base never hides one.
+        return True

@@ -11,26 +11,14 @@ Without return_content the module returns public facts only and its result is sh
 from __future__ import annotations
 
 from ansible.module_utils.parsing.convert_bool import boolean
-from ansible.plugins.action import ActionBase
-from ansible.utils.vars import merge_hash
+
+from ansible_collections.fedops.rocketchat.plugins.plugin_utils._hidden_result import HiddenResultActionBase
 
 
-class ActionModule(ActionBase):
+class ActionModule(HiddenResultActionBase):
 
-    _supports_check_mode = True
-    _supports_async = True
-
-    def run(self, tmp=None, task_vars=None):
-        result = super(ActionModule, self).run(tmp, task_vars)
-        del tmp
-        wrap_async = self._task.async_val and not self._connection.has_native_async
-        result = merge_hash(result, self._execute_module(task_vars=task_vars, wrap_async=wrap_async))
-        if not wrap_async:
-            self._remove_tmp_path(self._connection._shell.tmpdir)  # pylint: disable=protected-access
+    def hide_result(self):
         try:
-            return_content = boolean(self._task.args.get("return_content", False), strict=True)
+            return boolean(self._task.args.get("return_content", False), strict=True)
         except TypeError:
-            return_content = True  # the module rejects the value; hide the result anyway
-        if return_content and not result.get("failed"):
-            result["_ansible_no_log"] = True
-        return result
+            return True  # the module rejects the value; hide the result anyway
