@@ -49,16 +49,6 @@ attributes:
       - When run twice in a row outside check mode, with the same arguments, the second invocation indicates no change.
 """
 
-    ACTIONGROUP_ROCKETCHAT = r"""
-options: {}
-attributes:
-  action_group:
-    description: Use C(group/fedops.rocketchat.rocketchat) in C(module_defaults) to set defaults for this module.
-    support: full
-    membership:
-      - fedops.rocketchat.rocketchat
-"""
-
     ACTIONGROUP_DNS = r"""
 options: {}
 attributes:
