@@ -58,7 +58,7 @@ for pair in "${pairs[@]}"; do
   role=${pair%%/*} scen=${pair#*/}
   logfile="$CACHE/molecule/$role-$scen.log"
   start=$(date +%s)
-  log "running $pair (log: ${logfile#$ROOT/})"
+  log "running $pair (log: ${logfile#"$ROOT"/})"
   if (cd "$ROOT/roles/$role" && molecule test -s "$scen") >"$logfile" 2>&1; then
     status=passed
   else
