@@ -18,7 +18,7 @@ demo: bootstrap
 	@.venv/bin/python scripts/demo.py
 
 test:
-	@$(BOOT) apt dev peers image
+	@$(BOOT) apt dev image
 	@$(RUN)
 
 quick: bootstrap
@@ -28,7 +28,7 @@ sanity units integration lint docs build: bootstrap
 	@$(RUN) $@
 
 molecule:
-	@$(BOOT) apt dev peers image
+	@$(BOOT) apt dev image
 	@$(RUN) molecule
 
 bench:

@@ -4,7 +4,7 @@
 # apt    Debian packages for the real servers the tests start (BIND, PowerDNS, podman, ...)
 # dev    the project venv .venv from requirements/dev.txt, the collection symlink tree under .build/,
 #        and the offline get-pip stand-in that ansible-test needs
-# peers  .venv-peers with the `ansible` package (community.general, containers.podman) for bench/ and Molecule
+# peers  .venv-peers with the `ansible` package (community.general) for the peer comparisons in bench/
 # image  the Debian 12 + systemd container image that Molecule scenarios boot (debootstrap, cached)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
