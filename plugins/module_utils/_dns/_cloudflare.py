@@ -14,7 +14,6 @@ TXT content is decoded before comparing: the quoting it adds is not a change.
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import quote
 
 from ansible_collections.fedops.rocketchat.plugins.module_utils._dns._errors import (
@@ -133,14 +132,6 @@ class CloudflareProvider(DNSProvider):
         ttls = set(r.get("ttl") for r in records)
         ttl = ttls.pop() if len(ttls) == 1 else -1  # mixed TTLs: never equal, so they get unified
         return RRSet(name, rtype, ttl, values, chunks=chunks, origin=entries)
-
-    def read(self, zone, keys):
-        keys = list(keys)
-        if not keys:
-            return {}
-        with ThreadPoolExecutor(max_workers=min(8, len(keys))) as pool:
-            futures = [(key, pool.submit(self._read_one, key)) for key in keys]
-            return dict((key, future.result()) for key, future in futures)
 
     def apply(self, zone, changes, current, cname_guard=()):
         deletes, updates, creates = [], [], []

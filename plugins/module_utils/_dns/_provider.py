@@ -21,6 +21,7 @@ Providers raise the exceptions of `_errors.py`; nothing else may escape.
 from __future__ import annotations
 
 import threading
+from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.fedops.rocketchat.plugins.module_utils._dns._backoff import RetryPolicy
 from ansible_collections.fedops.rocketchat.plugins.module_utils._dns._records import is_subdomain
@@ -67,6 +68,16 @@ class DNSProvider(object):
         raise NotImplementedError
 
     def read(self, zone, keys):
+        """Current RRsets by key; by default one `_read_one` call per key, run concurrently."""
+        keys = list(keys)
+        if not keys:
+            return {}
+        with ThreadPoolExecutor(max_workers=min(8, len(keys))) as pool:
+            futures = [(key, pool.submit(self._read_one, key)) for key in keys]
+            return dict((key, future.result()) for key, future in futures)
+
+    def _read_one(self, key):
+        """The current RRset for one (name, type) key, or None; providers that use the default `read` implement it."""
         raise NotImplementedError
 
     def apply(self, zone, changes, current, cname_guard=()):

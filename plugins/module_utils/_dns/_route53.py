@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import time
 import traceback
-from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.fedops.rocketchat.plugins.module_utils._dns._errors import (
     DNSAuthError,
@@ -173,14 +172,6 @@ class Route53Provider(DNSProvider):
             raise DNSInputError("%s %s is an alias or routing-policy record in Route 53; manage it outside this module"
                                 % (name, rtype))
         return rrset_from_api(name, item)
-
-    def read(self, zone, keys):
-        keys = list(keys)
-        if not keys:
-            return {}
-        with ThreadPoolExecutor(max_workers=min(8, len(keys))) as pool:
-            futures = [(key, pool.submit(self._read_one, key)) for key in keys]
-            return dict((key, future.result()) for key, future in futures)
 
     def apply(self, zone, changes, current, cname_guard=()):
         batch = []
