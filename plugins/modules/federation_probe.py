@@ -1,0 +1,308 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) fedops.rocketchat contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: federation_probe
+short_description: Prove that Matrix federation carries a conversation between two homeservers
+version_added: 0.1.0
+description:
+  - Performs a real round trip over federation between two accounts on two homeservers and reports every step with
+    its duration. Run it after every apply or upgrade; discovery and key checks (M(fedops.rocketchat.federation_check))
+    say federation I(should) work, the probe shows that a person on the other side receives a message.
+  - 'Steps, in order: C(accounts) (C(whoami) for both accounts and a C(/sync) position on each side),
+    C(create_room) (a private room created by the O(local) account), C(invite) (the O(remote) account is invited; the
+    local homeserver delivers the invite over federation), C(invite_received) (the invite shows up in the remote
+    account''s C(/sync)), C(join) (the remote account joins through the local server),
+    C(message_to_remote) and C(message_to_local) (a message each way; each side must see the event id the other side
+    sent), then optionally C(typing) (the remote sees C(m.typing) for the local user in its ephemeral events),
+    C(reaction) (an C(m.reaction) annotation from the remote account reaches the local side) and C(media) (a file
+    uploaded on the local homeserver is downloaded through the remote homeserver, with the authenticated
+    C(/_matrix/client/v1/media/download) endpoint, or C(/_matrix/media/v3/download) on servers without it), and
+    finally C(cleanup).'
+  - Waits poll C(/sync) (long polls) until the step's O(timeout), never longer than O(total_timeout) for the whole
+    probe. A failed step stops the probe; the steps after it are reported as C(skip).
+  - B(Nothing is left behind), also when a step fails - both accounts leave and forget the room (the remote account
+    first, rejecting the invite when it never joined). The module therefore always reports C(changed=false) - the
+    room is temporary and the homeservers end as they were, apart from the room's history kept by Synapse, which no
+    client sees after the room is forgotten.
+  - Every failed step carries a hint naming what to look at, for example an invite that never arrives (one
+    side's federation cannot reach the other - run M(fedops.rocketchat.federation_check) on both server names),
+    a join refused with 403 (C(federation_domain_whitelist) or the room's server ACL), a message not seen
+    (outbound federation, the federation sender) or a media download failing with 404 (media federation disabled,
+    C(federation_custom_ca_list)).
+  - The accounts must be on two different homeservers (different server names), otherwise the probe fails in the
+    C(accounts) step because it would not cross federation. Use dedicated probe accounts; their rooms list stays
+    empty between runs.
+author:
+  - fedops.rocketchat contributors (@fedops)
+requirements:
+  - requests
+extends_documentation_fragment:
+  - fedops.rocketchat._attributes
+attributes:
+  check_mode:
+    support: full
+    details:
+      - In check mode no request is sent at all; the module returns the steps it would run with status C(planned).
+  diff_mode:
+    support: none
+  idempotent:
+    support: full
+    details:
+      - The probe leaves and forgets its room in every case, so it reports C(changed=false) and a second run
+        starts from the same state.
+options:
+  local:
+    description:
+      - The account that creates the room, invites, sends the first message, types and uploads the media.
+    type: dict
+    required: true
+    suboptions: &account
+      homeserver_url:
+        description:
+          - Base URL of the account's homeserver client API, for example V(https://matrix.example.org).
+        type: str
+        required: true
+      access_token:
+        description:
+          - The account's access token.
+          - Exactly one of O(local.access_token) and O(local.as_token) is required.
+        type: str
+      as_token:
+        description:
+          - An application service token (for example the Rocket.Chat bridge's C(as_token)); requests act as
+            O(local.user_id), which must be in the application service's user namespace and be registered.
+          - The account then uses C(/sync) like any user, so the probe also works on the bridge's homeserver.
+        type: str
+      user_id:
+        description:
+          - The full Matrix user id the application service acts as (C(?user_id=) on every request). Required with
+            O(local.as_token).
+        type: str
+      ca_path:
+        description:
+          - A CA bundle to verify the homeserver's TLS certificate with, instead of the system CAs.
+        type: path
+      validate_certs:
+        description:
+          - Verify the homeserver's TLS certificate. Only turn this off for a throw-away lab.
+        type: bool
+        default: true
+  remote:
+    description:
+      - The account on the other homeserver, which is invited, joins, answers and reacts, and downloads the media.
+      - Same suboptions as O(local).
+    type: dict
+    required: true
+    suboptions: *account
+  typing:
+    description:
+      - Run the C(typing) step.
+    type: bool
+    default: true
+  reaction:
+    description:
+      - Run the C(reaction) step.
+    type: bool
+    default: true
+  media:
+    description:
+      - Run the C(media) step.
+    type: bool
+    default: true
+  timeout:
+    description:
+      - Seconds one step may take (also the timeout of each HTTP request).
+    type: float
+    default: 30
+  total_timeout:
+    description:
+      - Seconds the whole probe may take before its cleanup. Steps not started by then fail.
+    type: float
+    default: 180
+  room_name:
+    description:
+      - Name prefix of the temporary room (a random nonce is added), so the probe room is recognisable in logs.
+    type: str
+    default: fedops federation probe
+  fail_on_error:
+    description:
+      - Fail the task when a step fails. With V(false) the task succeeds and RV(ok) says whether the probe passed.
+    type: bool
+    default: true
+seealso:
+  - module: fedops.rocketchat.federation_check
+  - ref: fedops.rocketchat.guide_probe
+    description: Probing federation after every upgrade.
+"""
+
+EXAMPLES = r"""
+- name: Prove federation between our homeserver and a partner's after the upgrade
+  fedops.rocketchat.federation_probe:
+    local:
+      homeserver_url: https://matrix.example.org
+      access_token: "{{ vault_probe_token_local }}"
+    remote:
+      homeserver_url: https://matrix.partner.example
+      access_token: "{{ vault_probe_token_partner }}"
+  register: probe
+
+- name: Print the verdict
+  ansible.builtin.debug:
+    msg: "{{ probe.verdict }}"
+
+- name: Probe from the Rocket.Chat bridge's side, acting as one of its users, against a lab CA
+  fedops.rocketchat.federation_probe:
+    local:
+      homeserver_url: https://matrix.chat.example
+      as_token: "{{ vault_bridge_as_token }}"
+      user_id: "@rc_probe:chat.example"
+      ca_path: /etc/ssl/lab-ca.pem
+    remote:
+      homeserver_url: https://matrix.partner.example
+      access_token: "{{ vault_probe_token_partner }}"
+    media: false
+    timeout: 20
+    fail_on_error: false
+  register: probe
+
+- name: Show what a run would do (sends nothing)
+  fedops.rocketchat.federation_probe:
+    local: "{{ probe_local }}"
+    remote: "{{ probe_remote }}"
+  check_mode: true
+"""
+
+RETURN = r"""
+ok:
+  description: Whether every step passed. Null in check mode.
+  returned: always
+  type: bool
+  sample: true
+verdict:
+  description: One line, C(OK) with the round trip, or the failed step with its detail and hint.
+  returned: always
+  type: str
+  sample: "federation probe @probe:a.example -> @probe:b.example: OK, message round trip 412 ms, typing, reaction, media passed, 1630 ms in all"
+steps:
+  description: One record per step, in order.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    name:
+      description: Step name (C(accounts), C(create_room), C(invite), C(invite_received), C(join),
+        C(message_to_remote), C(message_to_local), C(typing), C(reaction), C(media), C(cleanup)).
+      type: str
+      sample: invite_received
+    status:
+      description: C(pass), C(fail), C(skip) (not reached or nothing to do) or C(planned) (check mode).
+      type: str
+      sample: pass
+    duration_ms:
+      description: Wall time of the step in milliseconds.
+      type: int
+      sample: 118
+    detail:
+      description: What happened, with the account whose request failed (C(local) or C(remote)) on failure.
+      type: str
+      sample: "the invite reached @probe:b.example"
+    hint:
+      description: What to look at when the step failed; empty otherwise.
+      type: str
+      sample: ""
+failed_step:
+  description: Name of the first failed step, or null.
+  returned: always
+  type: str
+  sample: null
+round_trip_ms:
+  description: Milliseconds for the message to the remote side plus the reply back, each counted until the other
+    side saw it in its C(/sync). Null when either message step did not pass.
+  returned: always
+  type: int
+  sample: 412
+duration_ms:
+  description: Wall time of the whole probe including cleanup, in milliseconds.
+  returned: always
+  type: int
+  sample: 1630
+room_id:
+  description: The temporary room's id (already left and forgotten), for finding the probe in server logs.
+  returned: always
+  type: str
+  sample: "!aBcDeF:a.example"
+local_user:
+  description: The local account's user id as the homeserver reported it.
+  returned: always
+  type: str
+  sample: "@probe:a.example"
+remote_user:
+  description: The remote account's user id as the homeserver reported it.
+  returned: always
+  type: str
+  sample: "@probe:b.example"
+event_ids:
+  description: Event ids the probe sent (C(message_to_remote), C(message_to_local), C(reaction)).
+  returned: success
+  type: dict
+  sample: {"message_to_remote": "$abc", "message_to_local": "$def"}
+"""
+
+import traceback
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+
+from ansible_collections.fedops.rocketchat.plugins.module_utils._matrix import _client, _probe
+
+ACCOUNT = dict(
+    homeserver_url=dict(type="str", required=True),
+    access_token=dict(type="str", no_log=True),
+    as_token=dict(type="str", no_log=True),
+    user_id=dict(type="str"),
+    ca_path=dict(type="path"),
+    validate_certs=dict(type="bool", default=True),
+)
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            local=dict(type="dict", required=True, options=ACCOUNT),
+            remote=dict(type="dict", required=True, options=ACCOUNT),
+            typing=dict(type="bool", default=True),
+            reaction=dict(type="bool", default=True),
+            media=dict(type="bool", default=True),
+            timeout=dict(type="float", default=30.0),
+            total_timeout=dict(type="float", default=180.0),
+            room_name=dict(type="str", default="fedops federation probe"),
+            fail_on_error=dict(type="bool", default=True),
+        ),
+        supports_check_mode=True,
+    )
+    if not _client.HAS_REQUESTS:
+        module.fail_json(msg=missing_required_lib("requests"), exception=_client.REQUESTS_IMPORT_ERROR)
+    params = module.params
+    for name in ("timeout", "total_timeout"):
+        if params[name] <= 0:
+            module.fail_json(msg="%s must be a positive number of seconds, got %s" % (name, params[name]))
+    for name in ("local", "remote"):
+        problem = _probe.account_problem(name, params[name])
+        if problem:
+            module.fail_json(msg=problem)
+    try:
+        result = _probe.run_from_params(params, check_mode=module.check_mode)
+    except Exception as exc:  # pylint: disable=broad-except
+        module.fail_json(msg="federation probe could not run: %s" % exc, exception=traceback.format_exc())
+    if params["fail_on_error"] and result["ok"] is False:
+        module.fail_json(msg=result["verdict"], changed=False, **result)
+    module.exit_json(changed=False, **result)
+
+
+if __name__ == "__main__":
+    main()
