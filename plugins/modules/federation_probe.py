@@ -137,8 +137,11 @@ options:
     default: true
 seealso:
   - module: fedops.rocketchat.federation_check
-  - ref: fedops.rocketchat.guide_probe
+  - ref: ansible_collections.fedops.rocketchat.docsite.guide_probe
     description: Probing federation after every upgrade.
+  - name: Matrix client-server API
+    description: The endpoints the probe uses (rooms, sync, typing, relations, authenticated media).
+    link: https://spec.matrix.org/latest/client-server-api/
 """
 
 EXAMPLES = r"""
