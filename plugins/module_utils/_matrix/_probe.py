@@ -175,8 +175,8 @@ def hint_for(step, error, local_server, remote_server, side="local"):
                     "federation_domain_whitelist on both homeservers and invite restrictions on %s"
                     % (remote_server, local_server, remote_server))
         return ("%s could not deliver the invite to %s over federation: %s %s and check that %s trusts %s's "
-                "certificate (federation_custom_ca_list)" % (local_server, remote_server, fc, remote_server,
-                                                              local_server, remote_server))
+                "certificate (federation_custom_ca_list)"
+                % (local_server, remote_server, fc, remote_server, local_server, remote_server))
     if step == "invite_received":
         return ("the invite never arrived: the remote's federation can't reach us or we can't reach it; %s both "
                 "server names (%s and %s)" % (fc, local_server, remote_server))
@@ -185,8 +185,8 @@ def hint_for(step, error, local_server, remote_server, side="local"):
             return ("the join was refused (403): an allow/block list shuts %s out: federation_domain_whitelist on "
                     "either homeserver, or the room's server ACL (m.room.server_acl)" % remote_server)
         return ("%s could not join through %s over federation (make_join/send_join): %s %s and check that %s "
-                "trusts %s's certificate (federation_custom_ca_list)" % (remote_server, local_server, fc,
-                                                                          local_server, remote_server, local_server))
+                "trusts %s's certificate (federation_custom_ca_list)"
+                % (remote_server, local_server, fc, local_server, remote_server, local_server))
     if step in ("message_to_remote", "typing"):
         if kind in ("timeout", "mismatch"):
             what = "messages" if step == "message_to_remote" else "typing notifications (EDUs)"
