@@ -44,6 +44,7 @@ requirements:
   - requests
 extends_documentation_fragment:
   - fedops.rocketchat._attributes
+  - fedops.rocketchat._attributes.idempotent
 attributes:
   check_mode:
     support: full
