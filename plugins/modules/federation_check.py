@@ -302,29 +302,30 @@ import traceback
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
-from ansible_collections.fedops.rocketchat.plugins.module_utils._matrix import _check, _discovery, _keys
+from ansible_collections.fedops.rocketchat.plugins.module_utils._matrix import _dnsclient, _keys, _servername
+from ansible_collections.fedops.rocketchat.plugins.module_utils._matrix._check import _keyserver, _orchestrate, _tls
 
 
 def _validate(module):
     params = module.params
     try:
         if params["server_name"] is not None:
-            _discovery.parse_server_name(params["server_name"], "server_name")
+            _servername.parse_server_name(params["server_name"], "server_name")
     except ValueError as exc:
         module.fail_json(msg="%s; give 'hostname', 'hostname:port', an IPv4 address or '[IPv6]'" % exc)
     try:
         for entry in params["nameservers"] or []:
-            _discovery.parse_address(entry, 53, "entry")
+            _servername.parse_address(entry, 53, "entry")
     except ValueError as exc:
         module.fail_json(msg="nameservers: %s; give 'ip' or 'ip:port'" % exc)
     try:
-        _discovery.AddressOverrides(params["resolve"])
+        _servername.AddressOverrides(params["resolve"])
     except (ValueError, TypeError) as exc:
         module.fail_json(msg="resolve: %s; give 'host[:port]': 'ip[:port]'" % exc)
     expected = None
     if params["expected_signing_key"] is not None:
         try:
-            expected = _check.normalise_expected(params["expected_signing_key"])
+            expected = _keyserver.normalise_expected(params["expected_signing_key"])
         except ValueError as exc:
             module.fail_json(msg="expected_signing_key: %s" % exc)
     if params["signing_key_path"] is not None:
@@ -382,17 +383,17 @@ def main():
         mutually_exclusive=[["expected_signing_key", "signing_key_path"]],
         supports_check_mode=True,
     )
-    if not _discovery.HAS_DNSPYTHON:
-        module.fail_json(msg=missing_required_lib("dnspython"), exception=_discovery.DNSPYTHON_IMPORT_ERROR)
-    if not _check.HAS_CRYPTOGRAPHY:
-        module.fail_json(msg=missing_required_lib("cryptography"), exception=_check.CRYPTOGRAPHY_IMPORT_ERROR)
+    if not _dnsclient.HAS_DNSPYTHON:
+        module.fail_json(msg=missing_required_lib("dnspython"), exception=_dnsclient.DNSPYTHON_IMPORT_ERROR)
+    if not _tls.HAS_CRYPTOGRAPHY:
+        module.fail_json(msg=missing_required_lib("cryptography"), exception=_tls.CRYPTOGRAPHY_IMPORT_ERROR)
     if module.params["timeout"] <= 0:
         module.fail_json(msg="timeout must be a positive number of seconds")
     expected = _validate(module)
     options = dict(module.params)
     options["_expected_keys"] = expected
     try:
-        result = _check.run_checks(options)
+        result = _orchestrate.run_checks(options)
     except Exception as exc:  # pylint: disable=broad-except
         module.fail_json(msg="federation check could not run: %s" % exc, exception=traceback.format_exc())
     if module.params["fail_on_error"] and not result["federation_ok"]:
