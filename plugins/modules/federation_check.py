@@ -88,6 +88,39 @@ options:
           - The appservice's C(as_token) (Rocket.Chat's C(Federation_Matrix_as_token)).
         type: str
         required: true
+      hs_token:
+        description:
+          - The registration's C(hs_token), the token the homeserver sends to the bridge (Rocket.Chat's
+            C(Federation_Matrix_hs_token)).
+          - With O(appservice.url), the bridge is sent an empty transaction
+            (C(PUT <url>/_matrix/app/v1/transactions/<id>) with body C({"events": []})) authenticated exactly as the
+            homeserver authenticates it; see O(appservice.legacy_authorization).
+          - Requires O(appservice.url).
+        type: str
+        version_added: 0.1.0
+      url:
+        description:
+          - The bridge's URL as the homeserver calls it, that is the registration's C(url) (Rocket.Chat's
+            C(Federation_Matrix_bridge_url)), for example V(http://rocketchat.internal:3300).
+          - The transaction is sent from the host running the module; run the module where the homeserver runs
+            (for example with C(delegate_to)) when the URL is only reachable from there.
+          - Requires O(appservice.hs_token).
+        type: str
+        version_added: 0.1.0
+      legacy_authorization:
+        description:
+          - Whether the homeserver uses legacy authorization towards application services (Synapse's
+            C(use_appservice_legacy_authorization) in C(homeserver.yaml)).
+          - With V(false) the transaction carries the token only in the C(Authorization) header, as Synapse 1.90
+            and later send it by default. Rocket.Chat's Matrix bridge (4.7 to 7.10) embeds C(matrix-appservice)
+            0.10.0, which accepts only the C(access_token) query parameter; such a bridge refuses the header-only
+            transaction with HTTP 403, and the check fails with the hint to set
+            C(use_appservice_legacy_authorization: true) in Synapse's C(homeserver.yaml).
+          - With V(true) the token is sent in the header and as C(?access_token=), as Synapse does with that
+            option; a refusal then means the C(hs_token) differs between the registration and the bridge.
+        type: bool
+        default: false
+        version_added: 0.1.0
       homeserver_url:
         description:
           - The homeserver's client API URL, for example V(https://matrix.example.org).
@@ -139,6 +172,8 @@ options:
     description:
       - A PEM bundle of CA certificates to verify TLS certificates with. It replaces the system trust store, as
         Synapse's C(federation_custom_ca_list) does; give the CA the peers trust.
+      - The module fails before any check when the file does not exist, cannot be read or holds no PEM
+        certificate.
     type: path
   timeout:
     description:
@@ -302,7 +337,7 @@ import traceback
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
-from ansible_collections.fedops.rocketchat.plugins.module_utils._matrix import _dnsclient, _keys, _servername
+from ansible_collections.fedops.rocketchat.plugins.module_utils._matrix import _dnsclient, _https, _keys, _servername
 from ansible_collections.fedops.rocketchat.plugins.module_utils._matrix._check import _keyserver, _orchestrate, _tls
 
 
@@ -322,6 +357,11 @@ def _validate(module):
         _servername.AddressOverrides(params["resolve"])
     except (ValueError, TypeError) as exc:
         module.fail_json(msg="resolve: %s; give 'host[:port]': 'ip[:port]'" % exc)
+    if params["ca_path"] is not None:
+        try:
+            _https.check_ca_bundle(params["ca_path"])
+        except ValueError as exc:
+            module.fail_json(msg="ca_path: %s" % exc)
     expected = None
     if params["expected_signing_key"] is not None:
         try:
@@ -330,9 +370,10 @@ def _validate(module):
             module.fail_json(msg="expected_signing_key: %s" % exc)
     if params["signing_key_path"] is not None:
         expected = _expected_from_file(module, params["signing_key_path"])
-    if params["appservice"] and params["appservice"].get("homeserver_url"):
-        if not params["appservice"]["homeserver_url"].startswith(("https://", "http://")):
-            module.fail_json(msg="appservice.homeserver_url must start with https:// (or http://)")
+    for key in ("homeserver_url", "url"):
+        value = (params["appservice"] or {}).get(key)
+        if value is not None and not value.startswith(("https://", "http://")):
+            module.fail_json(msg="appservice.%s must start with https:// or http://, got %r" % (key, value))
     rc = params["rocketchat"]
     if rc:
         if not rc.get("public_key") and rc.get("url") and not (rc.get("user_id") and rc.get("auth_token")):
@@ -364,8 +405,11 @@ def main():
             appservice=dict(type="dict", options=dict(
                 id=dict(type="str", required=True),
                 as_token=dict(type="str", required=True, no_log=True),
+                hs_token=dict(type="str", no_log=True),
+                url=dict(type="str"),
+                legacy_authorization=dict(type="bool", default=False),
                 homeserver_url=dict(type="str"),
-            )),
+            ), required_together=[["hs_token", "url"]]),
             rocketchat=dict(type="dict", options=dict(
                 domain=dict(type="str", required=True),
                 public_key=dict(type="str", no_log=False),

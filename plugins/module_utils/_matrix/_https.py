@@ -19,6 +19,7 @@ from __future__ import annotations
 import http.client
 import ipaddress
 import json
+import os
 import socket
 import ssl
 import threading
@@ -207,6 +208,26 @@ class HttpsConnection(object):
         self.close()
 
 
+def check_ca_bundle(path):
+    """Raise ``ValueError`` saying what is wrong unless ``path`` is a readable PEM bundle with a CA certificate."""
+    if not os.path.exists(path):
+        raise ValueError("%r does not exist" % path)
+    if os.path.isdir(path):
+        raise ValueError("%r is a directory; give a PEM file of CA certificates" % path)
+    try:
+        with open(path, "rb") as handle:
+            content = handle.read()
+    except (IOError, OSError) as exc:
+        raise ValueError("cannot read %r: %s" % (path, exc.strerror or exc)) from None
+    if b"-----BEGIN CERTIFICATE-----" not in content:
+        raise ValueError("%r holds no PEM certificate (-----BEGIN CERTIFICATE-----); give the CA bundle in PEM form"
+                         % path)
+    try:
+        ssl.create_default_context(cafile=path)
+    except (ssl.SSLError, ValueError) as exc:
+        raise ValueError("%r is not a usable PEM bundle of CA certificates: %s" % (path, short_error(exc))) from None
+
+
 class HttpsClient(object):
     """Creates pinned connections and follows URLs, resolving hosts through overrides and :class:`DnsClient`.
 
@@ -252,6 +273,9 @@ class HttpsClient(object):
             return [(str(ipaddress.ip_address(host)), port)], None
         except ValueError:
             pass
+        if host.lower().rstrip(".") == "localhost":
+            # RFC 6761: localhost is the loopback address, whatever the configured nameservers say.
+            return [("127.0.0.1", port), ("::1", port)], None
         if self.dns is None:
             raise HttpError("dns", "no resolver configured for %s" % host)
         found = []

@@ -19,7 +19,10 @@ from ansible_collections.fedops.rocketchat.plugins.module_utils._matrix import _
 from ansible_collections.fedops.rocketchat.plugins.module_utils._matrix._dnsclient import DnsClient
 from ansible_collections.fedops.rocketchat.plugins.module_utils._matrix._https import HttpsClient
 from ansible_collections.fedops.rocketchat.plugins.module_utils._matrix._servername import AddressOverrides, parse_server_name, server_name_warnings
-from ansible_collections.fedops.rocketchat.plugins.module_utils._matrix._check._appservice import check_appservice
+from ansible_collections.fedops.rocketchat.plugins.module_utils._matrix._check._appservice import (
+    check_appservice,
+    check_appservice_transaction,
+)
 from ansible_collections.fedops.rocketchat.plugins.module_utils._matrix._check._delegation import check_client_wellknown, discovery_records, wellknown_record
 from ansible_collections.fedops.rocketchat.plugins.module_utils._matrix._check._endpoint import check_endpoint
 from ansible_collections.fedops.rocketchat.plugins.module_utils._matrix._check._keyserver import check_consistency, check_expected
@@ -118,6 +121,9 @@ def _matrix_checks(ctx):
     ping_future = None
     if appservice and appservice.get("homeserver_url"):
         ping_future = ctx.submit(check_appservice, ctx, appservice["homeserver_url"])
+    transaction_future = None
+    if appservice and appservice.get("hs_token") and appservice.get("url"):
+        transaction_future = ctx.submit(check_appservice_transaction, ctx)
     res = disc.resolve_server(name, ctx.dns, ctx.http, ctx.submit)
     records.append(wellknown_record(res.wellknown, ctx))
     records.extend(discovery_records(res))
@@ -146,6 +152,8 @@ def _matrix_checks(ctx):
             url = base_url or "https://%s" % name.text
             ping_future = ctx.submit(check_appservice, ctx, url)
         records.append(ping_future.result())
+    if transaction_future is not None:
+        records.append(transaction_future.result())
     summary = res.steps + (["addresses: %s" % ", ".join(e.label for e in res.endpoints)] if res.endpoints else [])
     versions = [r["data"].get("server") for r in records if r["name"] == "federation_version" and r["status"] == PASS]
     result = {"server_name": name.text, "discovery": res.as_dict(),

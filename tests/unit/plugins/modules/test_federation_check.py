@@ -169,11 +169,41 @@ def test_expected_key_from_result_dict_and_file(capsys, fake_checks, tmp_path):
      "appservice.homeserver_url must start with https://"),
     ({"rocketchat": {"domain": "c.example.com", "url": "https://c.example.com"}}, "rocketchat.user_id"),
     ({"server_name": "example.org", "appservice": {"id": "x"}}, "as_token"),
+    ({"server_name": "example.org", "appservice": {"id": "x", "as_token": "token-as-1", "hs_token": "token-hs-1"}},
+     "parameters are required together: hs_token, url"),
+    ({"server_name": "example.org", "appservice": {"id": "x", "as_token": "token-as-1", "hs_token": "token-hs-1", "url": "rc:3300"}},
+     "appservice.url must start with https:// or http://, got 'rc:3300'"),
 ])
 def test_bad_input(capsys, fake_checks, args, fragment):
     result = run(capsys, args)
     assert result["_rc"] == 1 and fragment in result["msg"]
     assert fake_checks == []
+
+
+@pytest.mark.parametrize("content, fragment", [
+    (None, "does not exist"),
+    ("dir", "is a directory"),
+    (b"just text\n", "holds no PEM certificate"),
+    (b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n", "is not a usable PEM bundle"),
+])
+def test_bad_ca_path_is_refused_before_any_check(capsys, fake_checks, tmp_path, content, fragment):
+    """Without TLS in play (legacy check over http) as with it: the option and the value are named up front."""
+    path = tmp_path / "ca.pem"
+    if content == "dir":
+        path.mkdir()
+    elif content is not None:
+        path.write_bytes(content)
+    for args in ({"server_name": "example.org"}, {"rocketchat": {"domain": "c.example.com", "public_key": "k"}}):
+        result = run(capsys, dict(args, ca_path=str(path)))
+        assert result["_rc"] == 1 and result["msg"].startswith("ca_path: '%s' " % path) and fragment in result["msg"]
+        assert "Errno" not in result["msg"]
+    assert fake_checks == []
+
+
+def test_good_ca_path_is_accepted(capsys, fake_checks, tls_homeserver):
+    ca = tls_homeserver[0]
+    result = run(capsys, {"server_name": "example.org", "ca_path": ca.cert_path})
+    assert result["_rc"] == 0 and fake_checks[0]["ca_path"] == ca.cert_path
 
 
 def test_bad_key_file(capsys, fake_checks, tmp_path):
