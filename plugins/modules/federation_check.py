@@ -154,6 +154,21 @@ options:
         description:
           - A personal access token or login token of O(rocketchat.user_id) (sent as C(X-Auth-Token)).
         type: str
+  peer_families:
+    description:
+      - The families of federation peers that must be able to reach O(server_name); a problem that affects only a
+        family not listed is reported as a warning instead of a failure. RV(peer_families) says for each family
+        whether it reaches the server.
+      - V(matrix_spec) are peers that resolve server names as the Matrix specification and Synapse do.
+      - V(rocketchat_native) are Rocket.Chat 7.11+ workspaces with native federation (C(@rocket.chat/federation-sdk)).
+        They do not use the deprecated SRV C(_matrix._tcp) when C(_matrix-fed._tcp) is absent; they connect to
+        port 8448 of the host instead. A server published only through C(_matrix._tcp) therefore fails for them
+        (check C(rocketchat_native_discovery)), with the C(_matrix-fed._tcp) record to add as the hint.
+    type: list
+    elements: str
+    choices: [matrix_spec, rocketchat_native]
+    default: [matrix_spec, rocketchat_native]
+    version_added: 0.1.0
   nameservers:
     description:
       - DNS servers to ask instead of the ones in C(/etc/resolv.conf), each V(ip) or V(ip:port)
@@ -253,9 +268,10 @@ checks:
       description:
         - The check, for example C(wellknown_server), C(srv), C(srv_target), C(addresses), C(connection),
           C(tls_certificate), C(federation_version), C(key_response), C(key_server_name), C(key_valid_until),
-          C(key_ed25519), C(key_signatures), C(keys_consistent), C(expected_key), C(wellknown_client),
-          C(appservice_ping), C(rocketchat_srv), C(rocketchat_protocol), C(rocketchat_public_key_txt),
-          C(rocketchat_public_key), C(rocketchat_settings).
+          C(key_ed25519), C(key_signatures), C(keys_consistent), C(rocketchat_native_discovery), C(expected_key),
+          C(wellknown_client), C(appservice_ping), C(appservice_transaction), C(rocketchat_srv),
+          C(rocketchat_protocol), C(rocketchat_connection), C(rocketchat_public_key_txt), C(rocketchat_public_key),
+          C(rocketchat_settings).
       type: str
       sample: tls_certificate
     target:
@@ -309,6 +325,17 @@ server_name:
   returned: when O(server_name) is set
   type: str
   sample: example.org
+peer_families:
+  description:
+    - For each peer family (V(matrix_spec), V(rocketchat_native)), whether its peers reach the server.
+    - C(reachable) is false when a check that decides reachability failed; C(failed_checks) names them;
+      C(required) tells whether the family is in O(peer_families).
+  returned: when O(server_name) is set
+  type: dict
+  sample:
+    matrix_spec: {name: Matrix spec / Synapse, reachable: true, required: true, failed_checks: []}
+    rocketchat_native: {name: Rocket.Chat native (7.11+), reachable: false, required: true,
+                        failed_checks: [rocketchat_native_discovery]}
 discovery:
   description: How the server name was resolved (well-known, SRV, targets with TLS name and Host header, addresses).
   returned: when O(server_name) is set
@@ -357,6 +384,8 @@ def _validate(module):
         _servername.AddressOverrides(params["resolve"])
     except (ValueError, TypeError) as exc:
         module.fail_json(msg="resolve: %s; give 'host[:port]': 'ip[:port]'" % exc)
+    if not params["peer_families"]:
+        module.fail_json(msg="peer_families: name at least one of matrix_spec, rocketchat_native")
     if params["ca_path"] is not None:
         try:
             _https.check_ca_bundle(params["ca_path"])
@@ -417,6 +446,8 @@ def main():
                 user_id=dict(type="str"),
                 auth_token=dict(type="str", no_log=True),
             )),
+            peer_families=dict(type="list", elements="str", choices=["matrix_spec", "rocketchat_native"],
+                               default=["matrix_spec", "rocketchat_native"]),
             nameservers=dict(type="list", elements="str"),
             resolve=dict(type="dict"),
             ca_path=dict(type="path"),

@@ -61,12 +61,8 @@ def public_key_der(text):
     return der
 
 
-def rocketchat_legacy_records(domain, answers, workspace_key=None, key_source=None):
-    """Check Rocket.Chat legacy DNS federation from the lookups Rocket.Chat makes (4.x-7.x ``dns.js``).
-
-    ``answers`` maps query names to :class:`DnsAnswer`: the three SRV names, the key TXT and the protocol TXT.
-    """
-    out = []
+def choose_srv(domain, answers):
+    """``((prefix, protocol, answer) or None, [the SRV answers in lookup order])``, in Rocket.Chat's order."""
     chosen = None
     srv_answers = []
     for prefix, protocol in RC_SRV_ORDER:
@@ -74,6 +70,25 @@ def rocketchat_legacy_records(domain, answers, workspace_key=None, key_source=No
         srv_answers.append(answer)
         if answer.ok and chosen is None:
             chosen = (prefix, protocol, answer)
+    return chosen, srv_answers
+
+
+def peer_url(domain, answers):
+    """The URL a Rocket.Chat peer calls: ``<protocol>://<first SRV target>:<port>``, or None."""
+    chosen, _answers = choose_srv(domain, answers)
+    if chosen is None:
+        return None
+    first = chosen[2].records[0]
+    return "%s://%s:%d" % (chosen[1], first.target, first.port)
+
+
+def rocketchat_legacy_records(domain, answers, workspace_key=None, key_source=None):
+    """Check Rocket.Chat legacy DNS federation from the lookups Rocket.Chat makes (4.x-7.x ``dns.js``).
+
+    ``answers`` maps query names to :class:`DnsAnswer`: the three SRV names, the key TXT and the protocol TXT.
+    """
+    out = []
+    chosen, srv_answers = choose_srv(domain, answers)
     errors = [a for a in srv_answers if a.status == "error"]
     protocol_txt = answers["%s.%s" % (RC_PROTOCOL_TXT, domain)]
     if chosen is None:
@@ -87,9 +102,8 @@ def rocketchat_legacy_records(domain, answers, workspace_key=None, key_source=No
                               "falls back to the federation Hub" % domain, domain))
         url = None
     else:
-        prefix, protocol, answer = chosen
-        first = answer.records[0]
-        url = "%s://%s:%d" % (protocol, first.target, first.port)
+        prefix, _protocol, answer = chosen
+        url = peer_url(domain, answers)
         data = {"name": answer.name, "records": [r.as_dict() for r in answer.records], "url": url}
         detail = "Rocket.Chat uses %s: %s" % (answer.name, url)
         if prefix == "_rocketchat._http":
@@ -173,13 +187,21 @@ def _same_public_key(a, b):
     return "".join(a.split()) == "".join(b.split())
 
 
-def fetch_workspace_key(ctx, rc):
-    """``(key, source, error record)``: the legacy public key from the options or Rocket.Chat's settings API."""
+def fetch_workspace_key(ctx, rc, srv_url=None):
+    """``(key, source, error record)``: the legacy public key from the options or Rocket.Chat's settings API.
+
+    The API is ``rocketchat.url``; without it, but with credentials, it is the workspace as peers reach it
+    (``srv_url``, the SRV target), so the key compared is the one the answering workspace holds.
+    """
     if rc.get("public_key"):
         return rc["public_key"], "given", None
-    if not rc.get("url"):
+    base = rc.get("url")
+    source = "settings API"
+    if not base and srv_url and rc.get("user_id") and rc.get("auth_token"):
+        base, source = srv_url, "settings API at %s" % srv_url
+    if not base:
         return None, None, None
-    url = rc["url"].rstrip("/") + "/api/v1/settings/" + RC_KEY_SETTING
+    url = base.rstrip("/") + "/api/v1/settings/" + RC_KEY_SETTING
     headers = {"X-User-Id": rc.get("user_id") or "", "X-Auth-Token": rc.get("auth_token") or ""}
     try:
         response = ctx.http.request_url(url, headers=headers)
@@ -195,7 +217,7 @@ def fetch_workspace_key(ctx, rc):
             return None, None, record("rocketchat_settings", FAIL, "%s is empty" % RC_KEY_SETTING,
                                       "enable legacy federation once so Rocket.Chat generates its key pair",
                                       rc.get("domain"))
-        return content["value"], "settings API", None
+        return content["value"], source, None
     if response.status == 401:
         hint = "rocketchat.user_id/auth_token are not valid: log in again or use a personal access token"
     elif response.status == 403:
@@ -210,16 +232,70 @@ def fetch_workspace_key(ctx, rc):
         rc.get("domain"))
 
 
+def check_connection(ctx, url, domain):
+    """Connect to the SRV target as a Rocket.Chat peer does and confirm that Rocket.Chat answers there.
+
+    Peers call ``<protocol>://<SRV target>:<port>/api/v1/federation.*`` with Node's http(s) client, which
+    verifies the certificate against the SRV target for https. ``GET /api/info`` is the public, read-only
+    request every Rocket.Chat answers with ``{"version": "<major.minor>", "success": true}``.
+    """
+    info_url = url.rstrip("/") + "/api/info"
+    data = {"url": info_url}
+    try:
+        response = ctx.http.request_url(info_url)
+    except HttpError as exc:
+        where = url.split("://", 1)[1]
+        if exc.kind == "refused":
+            hint = ("nothing listens on %s, where the SRV record sends peers: fix the SRV record's target/port or "
+                    "make Rocket.Chat (or its reverse proxy) listen there" % where)
+        elif exc.kind == "tls_verify":
+            hint = ("peers verify the certificate against %s: serve a certificate for that name from a CA peers trust "
+                    "(ca_path here)" % where.rsplit(":", 1)[0])
+        elif exc.kind == "tls":
+            hint = ("%s does not speak TLS, but _rocketchat._https tells peers to use https: serve HTTPS there, or "
+                    "publish _rocketchat._http instead" % where)
+        elif exc.kind == "dns":
+            hint = "publish A/AAAA records for the SRV target %s" % where.rsplit(":", 1)[0]
+        else:
+            hint = "peers cannot reach %s: check the SRV target, the port and firewalls" % where
+        return record("rocketchat_connection", FAIL, "GET %s: %s" % (info_url, exc.message), hint, domain, data)
+    try:
+        content = response.json()
+    except ValueError:
+        content = None
+    data["status"] = response.status
+    version = content.get("version") if isinstance(content, dict) else None
+    success = isinstance(content, dict) and content.get("success") is True
+    if response.status == 200 and success and isinstance(version, str) and version[:1].isdigit():
+        data["version"] = version
+        tls = " over verified TLS" if url.startswith("https://") else " over plain HTTP"
+        return record("rocketchat_connection", PASS, "Rocket.Chat %s answers at %s%s" % (version, url, tls),
+                      target=domain, data=data)
+    return record("rocketchat_connection", FAIL,
+                  "what answers at %s is not Rocket.Chat: GET /api/info gave HTTP %d%s" % (
+                      url, response.status, "" if content is not None else ", not JSON"),
+                  "point the SRV record at the workspace's host and port (Rocket.Chat answers /api/info with its "
+                  "version)", domain, data)
+
+
 def check_rocketchat(ctx):
     rc = ctx.options["rocketchat"]
     domain = rc["domain"].rstrip(".")
     names = [("%s.%s" % (prefix, domain), "SRV") for prefix, _p in RC_SRV_ORDER]
     names += [("%s.%s" % (RC_KEY_TXT, domain), "TXT"), ("%s.%s" % (RC_PROTOCOL_TXT, domain), "TXT")]
     futures = [(n, ctx.submit(ctx.dns.query, n, t)) for n, t in names]
-    key_future = ctx.submit(fetch_workspace_key, ctx, rc)
+    key_future = ctx.submit(fetch_workspace_key, ctx, rc) if rc.get("public_key") or rc.get("url") else None
     answers = dict((n, f.result()) for n, f in futures)
+    url = peer_url(domain, answers)
+    connection_future = ctx.submit(check_connection, ctx, url, domain) if url else None
+    if key_future is None:
+        key_future = ctx.submit(fetch_workspace_key, ctx, rc, url)
     workspace_key, source, error = key_future.result()
     out = [error] if error else []
     records, url = rocketchat_legacy_records(domain, answers, workspace_key, source)
     out.extend(records)
+    if connection_future is not None:
+        out.insert(len(out) - len(records) + 1, connection_future.result())
+    else:
+        out.append(record("rocketchat_connection", SKIP, "no SRV record to connect to", target=domain))
     return out, {"domain": domain, "url": url, "lookups": [answers[n].as_dict() for n, _t in names]}

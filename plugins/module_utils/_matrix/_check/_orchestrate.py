@@ -18,16 +18,31 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from ansible_collections.fedops.rocketchat.plugins.module_utils._matrix import _discovery as disc
 from ansible_collections.fedops.rocketchat.plugins.module_utils._matrix._dnsclient import DnsClient
 from ansible_collections.fedops.rocketchat.plugins.module_utils._matrix._https import HttpsClient
-from ansible_collections.fedops.rocketchat.plugins.module_utils._matrix._servername import AddressOverrides, parse_server_name, server_name_warnings
+from ansible_collections.fedops.rocketchat.plugins.module_utils._matrix._servername import (
+    AddressOverrides,
+    parse_server_name,
+    server_name_warnings,
+)
+from ansible_collections.fedops.rocketchat.plugins.module_utils._matrix._check import _families
 from ansible_collections.fedops.rocketchat.plugins.module_utils._matrix._check._appservice import (
     check_appservice,
     check_appservice_transaction,
 )
-from ansible_collections.fedops.rocketchat.plugins.module_utils._matrix._check._delegation import check_client_wellknown, discovery_records, wellknown_record
+from ansible_collections.fedops.rocketchat.plugins.module_utils._matrix._check._delegation import (
+    check_client_wellknown,
+    discovery_records,
+    wellknown_record,
+)
 from ansible_collections.fedops.rocketchat.plugins.module_utils._matrix._check._endpoint import check_endpoint
 from ansible_collections.fedops.rocketchat.plugins.module_utils._matrix._check._keyserver import check_consistency, check_expected
 from ansible_collections.fedops.rocketchat.plugins.module_utils._matrix._check._legacy import check_rocketchat
-from ansible_collections.fedops.rocketchat.plugins.module_utils._matrix._check._report import PASS, WARN, record, render_report, verdict
+from ansible_collections.fedops.rocketchat.plugins.module_utils._matrix._check._report import (
+    PASS,
+    WARN,
+    record,
+    render_report,
+    verdict,
+)
 
 
 class CheckContext(object):
@@ -128,6 +143,8 @@ def _matrix_checks(ctx):
     records.append(wellknown_record(res.wellknown, ctx))
     records.extend(discovery_records(res))
     endpoint_futures = [(e, ctx.submit(check_endpoint, ctx, e, name.text)) for e in res.endpoints]
+    required = options.get("peer_families") or _families.FAMILIES
+    native_future = ctx.submit(_families.check_rocketchat_native, ctx, res, _families.ROCKETCHAT_NATIVE in required)
     responses = {}
     key_sets = {}
     for endpoint, future in endpoint_futures:
@@ -140,6 +157,8 @@ def _matrix_checks(ctx):
         records.append(record("connection", FAIL, "no address to connect to",
                               "publish A/AAAA records for the homeserver host (see the addresses check)"))
     records.append(check_consistency(key_sets))
+    records.append(native_future.result())
+    families = _families.family_summary(records, required)
     expected = options.get("_expected_keys")
     if expected:
         records.append(check_expected(expected, responses))
@@ -155,7 +174,8 @@ def _matrix_checks(ctx):
     if transaction_future is not None:
         records.append(transaction_future.result())
     summary = res.steps + (["addresses: %s" % ", ".join(e.label for e in res.endpoints)] if res.endpoints else [])
+    summary += _families.summary_lines(families)
     versions = [r["data"].get("server") for r in records if r["name"] == "federation_version" and r["status"] == PASS]
-    result = {"server_name": name.text, "discovery": res.as_dict(),
+    result = {"server_name": name.text, "discovery": res.as_dict(), "peer_families": families,
               "keys": responses, "version": versions[0] if versions else None}
     return records, summary, result

@@ -169,6 +169,8 @@ def test_expected_key_from_result_dict_and_file(capsys, fake_checks, tmp_path):
      "appservice.homeserver_url must start with https://"),
     ({"rocketchat": {"domain": "c.example.com", "url": "https://c.example.com"}}, "rocketchat.user_id"),
     ({"server_name": "example.org", "appservice": {"id": "x"}}, "as_token"),
+    ({"server_name": "example.org", "peer_families": []}, "peer_families: name at least one"),
+    ({"server_name": "example.org", "peer_families": ["synapse"]}, "peer_families"),
     ({"server_name": "example.org", "appservice": {"id": "x", "as_token": "token-as-1", "hs_token": "token-hs-1"}},
      "parameters are required together: hs_token, url"),
     ({"server_name": "example.org", "appservice": {"id": "x", "as_token": "token-as-1", "hs_token": "token-hs-1", "url": "rc:3300"}},

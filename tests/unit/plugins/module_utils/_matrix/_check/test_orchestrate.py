@@ -12,20 +12,33 @@ from tests.emulator.rocketchat.profiles import legacy_public_key
 
 from ansible_collections.fedops.rocketchat.plugins.module_utils._matrix._check import _orchestrate as orch
 
-from tests.unit.plugins.module_utils._matrix._check.fakes import DOMAIN, KEY, SRV_443, FakeDns, FakeHttp, rc_answers, split_key
+from tests.unit.plugins.module_utils._matrix._check.fakes import (
+    DOMAIN,
+    KEY,
+    SRV_443,
+    FakeDns,
+    FakeHttp,
+    Resp,
+    rc_answers,
+    split_key,
+)
+
+RC_INFO = Resp(200, {"version": "6.9", "success": True})
 
 
 def test_run_checks_legacy_only():
     answers = rc_answers(https=SRV_443, key=[split_key(KEY)])
     result = orch.run_checks({"rocketchat": {"domain": DOMAIN, "public_key": KEY}}, dns_client=FakeDns(answers),
-                          http_client=FakeHttp(None))
+                          http_client=FakeHttp(RC_INFO))
     assert result["federation_ok"] is True and result["failed_checks"] == []
     assert result["stats"]["dns_queries"] == 5
-    assert result["report_lines"][0] == ("federation check chat.example.com: OK (4 passed, 0 failed, 0 warnings, "
+    assert result["report_lines"][0] == ("federation check chat.example.com: OK (5 passed, 0 failed, 0 warnings, "
                                          "0 skipped)")
+    assert [c["name"] for c in result["checks"]] == ["rocketchat_srv", "rocketchat_connection", "rocketchat_protocol",
+                                                     "rocketchat_public_key_txt", "rocketchat_public_key"]
     answers = rc_answers(https=SRV_443, key=[split_key(legacy_public_key())])
     result = orch.run_checks({"rocketchat": {"domain": DOMAIN, "public_key": KEY}}, dns_client=FakeDns(answers),
-                          http_client=FakeHttp(None))
+                          http_client=FakeHttp(RC_INFO))
     assert result["federation_ok"] is False and result["failed_checks"] == ["rocketchat_public_key"]
     assert "FAIL rocketchat_public_key [chat.example.com]" in result["report"]
     assert "  fix: publish the current FEDERATION_Public_Key" in result["report"]
@@ -35,8 +48,8 @@ def test_run_checks_legacy_only():
 def test_sequential_mode_gives_the_same_records():
     answers = rc_answers(https=SRV_443, key=[split_key(KEY)])
     options = {"rocketchat": {"domain": DOMAIN, "public_key": KEY}}
-    concurrent = orch.run_checks(options, dns_client=FakeDns(answers), http_client=FakeHttp(None))
-    sequential = orch.run_checks(options, dns_client=FakeDns(answers), http_client=FakeHttp(None), sequential=True)
+    concurrent = orch.run_checks(options, dns_client=FakeDns(answers), http_client=FakeHttp(RC_INFO))
+    sequential = orch.run_checks(options, dns_client=FakeDns(answers), http_client=FakeHttp(RC_INFO), sequential=True)
     assert sequential["checks"] == concurrent["checks"]
 
 
