@@ -81,8 +81,9 @@ def main(argv=None):
     data = {
         "benchmark": "federation_check full check on loopback (correct setup)",
         "setup": "server name -> well-known -> SRV _matrix-fed._tcp -> 2 addresses (Synapse TLS + TLS proxy), "
-                 "client well-known + /versions, appservice ping through Synapse, legacy Rocket.Chat SRV/TXT + "
-                 "settings API (emulator), expected signing key",
+                 "Rocket.Chat native discovery, client well-known + /versions, appservice ping through Synapse + "
+                 "an empty transaction to the bridge, legacy Rocket.Chat SRV/TXT + /api/info at the SRV target "
+                 "over TLS + settings API (emulator), expected signing key",
         "python": platform.python_version(),
         "cpus": os.cpu_count(),
         "check": rows,

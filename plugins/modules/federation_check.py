@@ -9,7 +9,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: federation_check
 short_description: Verify Matrix and legacy Rocket.Chat federation the way a remote peer sees it
-version_added: 1.0.0
+version_added: 0.1.0
 description:
   - Answers "will federation work, and if not, what exactly do I fix" from inside a playbook or pipeline, also for
     private networks a public federation tester cannot reach.
@@ -25,18 +25,28 @@ description:
     a valid signature over canonical JSON for every key. All addresses must publish the same keys, and with
     O(expected_signing_key) or O(signing_key_path) the expected key must be among them, which catches a regenerated
     key.
+  - The result says which families of peers reach the server (RV(peer_families)), peers following the Matrix
+    specification and Synapse, and Rocket.Chat 7.11+ native federation, which does not use the deprecated
+    C(_matrix._tcp) SRV record when C(_matrix-fed._tcp) is absent (check C(rocketchat_native_discovery)).
   - C(/.well-known/matrix/client) is checked (with C(/_matrix/client/versions) at its C(base_url)), and with
     O(appservice) Synapse is asked to ping the appservice (C(POST /_matrix/client/v1/appservice/{id}/ping)), which
     proves that Synapse reaches the Rocket.Chat bridge and that both agree on the tokens.
+  - With O(appservice.hs_token) and O(appservice.url) the bridge is sent an empty transaction authenticated exactly
+    as the homeserver authenticates it (check C(appservice_transaction)). This catches a bridge that answers the
+    ping but refuses every transaction, as Rocket.Chat's bridge (4.7 to 7.10) does unless Synapse uses legacy
+    authorization.
   - B(Legacy Rocket.Chat federation), when O(rocketchat) is set. The SRV lookups are made in Rocket.Chat's own order
     (C(_rocketchat._https), C(_rocketchat._http), C(_rocketchat._tcp)); the public key TXT record is read as
     Rocket.Chat reads it (the first record, its strings joined without separator) and compared with the workspace's
     C(FEDERATION_Public_Key), given or read through the settings API. A warning is given when only
     C(_rocketchat._tcp) and the protocol TXT record exist, because Rocket.Chat's lookup of that TXT record is broken.
+    The SRV target is connected to as a Rocket.Chat peer connects (TLS verified for C(_rocketchat._https)) and must
+    answer C(GET /api/info) as Rocket.Chat does (check C(rocketchat_connection)).
   - Every check returns a record with its name, status, detail and a hint naming the fix; the module also returns
     an overall verdict and a short report to print. Checks run concurrently.
   - The module never changes anything. It sends only GET requests, plus the appservice ping, which makes Synapse
-    send one ping request to the appservice.
+    send one ping request to the appservice, and with O(appservice.hs_token) one or two empty transactions to the
+    bridge (no events, so the bridge has nothing to process).
 author:
   - fedops.rocketchat contributors (@fedops)
 requirements:
@@ -92,9 +102,9 @@ options:
         description:
           - The registration's C(hs_token), the token the homeserver sends to the bridge (Rocket.Chat's
             C(Federation_Matrix_hs_token)).
-          - With O(appservice.url), the bridge is sent an empty transaction
-            (C(PUT <url>/_matrix/app/v1/transactions/<id>) with body C({"events": []})) authenticated exactly as the
-            homeserver authenticates it; see O(appservice.legacy_authorization).
+          - 'With O(appservice.url), the bridge is sent an empty transaction, C(PUT <url>/_matrix/app/v1/transactions/<id>)
+            with the body C({"events": []}), authenticated exactly as the homeserver authenticates it; see
+            O(appservice.legacy_authorization).'
           - Requires O(appservice.url).
         type: str
         version_added: 0.1.0
@@ -115,7 +125,7 @@ options:
             and later send it by default. Rocket.Chat's Matrix bridge (4.7 to 7.10) embeds C(matrix-appservice)
             0.10.0, which accepts only the C(access_token) query parameter; such a bridge refuses the header-only
             transaction with HTTP 403, and the check fails with the hint to set
-            C(use_appservice_legacy_authorization: true) in Synapse's C(homeserver.yaml).
+            C(use_appservice_legacy_authorization) to V(true) in Synapse's C(homeserver.yaml).
           - With V(true) the token is sent in the header and as C(?access_token=), as Synapse does with that
             option; a refusal then means the C(hs_token) differs between the registration and the bridge.
         type: bool
@@ -149,6 +159,8 @@ options:
       user_id:
         description:
           - Id of the user who owns O(rocketchat.auth_token) (sent as C(X-User-Id)).
+          - With O(rocketchat.auth_token) but without O(rocketchat.url) and O(rocketchat.public_key), the key is read
+            through the settings API of the SRV target, the workspace peers reach.
         type: str
       auth_token:
         description:
@@ -231,6 +243,24 @@ EXAMPLES = r"""
 - name: Print the report
   ansible.builtin.debug:
     msg: "{{ federation.report_lines }}"
+
+- name: Send the Rocket.Chat bridge an empty transaction as Synapse sends it, from the Synapse host
+  fedops.rocketchat.federation_check:
+    server_name: example.org
+    client_wellknown: false
+    appservice:
+      id: rocketchat_a1b2c3
+      as_token: "{{ rocketchat_as_token }}"
+      hs_token: "{{ rocketchat_hs_token }}"
+      url: http://rocketchat.internal:3300
+      legacy_authorization: true
+  delegate_to: synapse.example.org
+
+- name: Require only Synapse peers to reach the server (Rocket.Chat native peers give warnings)
+  fedops.rocketchat.federation_check:
+    server_name: example.org
+    peer_families:
+      - matrix_spec
 
 - name: Lab check against a private DNS server and CA, without failing the play
   fedops.rocketchat.federation_check:

@@ -119,3 +119,29 @@ def test_addresses_from_override_literal_and_dns():
     assert client.addresses("m.example.org", 8448) == ([("192.0.2.1", 8448), ("2001:db8::1", 8448)], None)
     with pytest.raises(h.HttpError, match="no A or AAAA"):
         client.addresses("none.example.org", 443)
+
+
+def test_localhost_is_loopback_without_dns():
+    dns = FakeDns()
+    client = h.HttpsClient(dns)
+    assert client.addresses("localhost", 3300) == ([("127.0.0.1", 3300), ("::1", 3300)], None)
+    assert client.addresses("LOCALHOST.", 80)[0][0] == ("127.0.0.1", 80)
+    assert dns.asked == []
+
+
+def test_check_ca_bundle(tmp_path):
+    from tests.support.pki import TestCA  # pylint: disable=import-outside-toplevel
+    ca = TestCA(str(tmp_path / "pki"))
+    h.check_ca_bundle(ca.cert_path)
+    with pytest.raises(ValueError, match="does not exist"):
+        h.check_ca_bundle(str(tmp_path / "missing.pem"))
+    with pytest.raises(ValueError, match="is a directory"):
+        h.check_ca_bundle(str(tmp_path))
+    key_only = tmp_path / "key.pem"
+    key_only.write_text("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n")
+    with pytest.raises(ValueError, match="holds no PEM certificate"):
+        h.check_ca_bundle(str(key_only))
+    broken = tmp_path / "broken.pem"
+    broken.write_text("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n")
+    with pytest.raises(ValueError, match="not a usable PEM bundle"):
+        h.check_ca_bundle(str(broken))
