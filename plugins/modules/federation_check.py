@@ -394,64 +394,8 @@ import traceback
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
-from ansible_collections.fedops.rocketchat.plugins.module_utils._matrix import _dnsclient, _https, _keys, _servername
-from ansible_collections.fedops.rocketchat.plugins.module_utils._matrix._check import _keyserver, _orchestrate, _tls
-
-
-def _validate(module):
-    params = module.params
-    try:
-        if params["server_name"] is not None:
-            _servername.parse_server_name(params["server_name"], "server_name")
-    except ValueError as exc:
-        module.fail_json(msg="%s; give 'hostname', 'hostname:port', an IPv4 address or '[IPv6]'" % exc)
-    try:
-        for entry in params["nameservers"] or []:
-            _servername.parse_address(entry, 53, "entry")
-    except ValueError as exc:
-        module.fail_json(msg="nameservers: %s; give 'ip' or 'ip:port'" % exc)
-    try:
-        _servername.AddressOverrides(params["resolve"])
-    except (ValueError, TypeError) as exc:
-        module.fail_json(msg="resolve: %s; give 'host[:port]': 'ip[:port]'" % exc)
-    if not params["peer_families"]:
-        module.fail_json(msg="peer_families: name at least one of matrix_spec, rocketchat_native")
-    if params["ca_path"] is not None:
-        try:
-            _https.check_ca_bundle(params["ca_path"])
-        except ValueError as exc:
-            module.fail_json(msg="ca_path: %s" % exc)
-    expected = None
-    if params["expected_signing_key"] is not None:
-        try:
-            expected = _keyserver.normalise_expected(params["expected_signing_key"])
-        except ValueError as exc:
-            module.fail_json(msg="expected_signing_key: %s" % exc)
-    if params["signing_key_path"] is not None:
-        expected = _expected_from_file(module, params["signing_key_path"])
-    for key in ("homeserver_url", "url"):
-        value = (params["appservice"] or {}).get(key)
-        if value is not None and not value.startswith(("https://", "http://")):
-            module.fail_json(msg="appservice.%s must start with https:// or http://, got %r" % (key, value))
-    rc = params["rocketchat"]
-    if rc:
-        if not rc.get("public_key") and rc.get("url") and not (rc.get("user_id") and rc.get("auth_token")):
-            module.fail_json(msg="rocketchat.url needs rocketchat.user_id and rocketchat.auth_token to read "
-                                 "FEDERATION_Public_Key; or give rocketchat.public_key")
-    return expected
-
-
-def _expected_from_file(module, path):
-    try:
-        with open(path, "rb") as handle:
-            content = handle.read()
-    except (IOError, OSError) as exc:
-        module.fail_json(msg="signing_key_path: cannot read %s: %s" % (path, exc.strerror or exc))
-    try:
-        keys = _keys.parse_signing_keys(content)
-    except ValueError as exc:
-        module.fail_json(msg="signing_key_path: %s is not a Synapse signing key file: %s" % (path, exc))
-    return [(key.key_id, key.public_key_b64) for key in keys]
+from ansible_collections.fedops.rocketchat.plugins.module_utils._matrix import _dnsclient
+from ansible_collections.fedops.rocketchat.plugins.module_utils._matrix._check import _options, _orchestrate, _tls
 
 
 def main():
@@ -492,22 +436,16 @@ def main():
         module.fail_json(msg=missing_required_lib("dnspython"), exception=_dnsclient.DNSPYTHON_IMPORT_ERROR)
     if not _tls.HAS_CRYPTOGRAPHY:
         module.fail_json(msg=missing_required_lib("cryptography"), exception=_tls.CRYPTOGRAPHY_IMPORT_ERROR)
-    if module.params["timeout"] <= 0:
-        module.fail_json(msg="timeout must be a positive number of seconds")
-    expected = _validate(module)
-    options = dict(module.params)
-    options["_expected_keys"] = expected
+    try:
+        options = _options.prepare(module.params)
+    except ValueError as exc:
+        module.fail_json(msg=str(exc))
     try:
         result = _orchestrate.run_checks(options)
     except Exception as exc:  # pylint: disable=broad-except
         module.fail_json(msg="federation check could not run: %s" % exc, exception=traceback.format_exc())
     if module.params["fail_on_error"] and not result["federation_ok"]:
-        failed = [r for r in result["checks"] if r["status"] == "fail"]
-        first = failed[0]
-        msg = "federation check failed: %s. First: %s%s: %s. Fix: %s" % (
-            ", ".join(result["failed_checks"]), first["name"], " [%s]" % first["target"] if first["target"] else "",
-            first["detail"], first["hint"])
-        module.fail_json(msg=msg, changed=False, **result)
+        module.fail_json(msg=_options.failure_message(result), changed=False, **result)
     module.exit_json(changed=False, **result)
 
 
