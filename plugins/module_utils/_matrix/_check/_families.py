@@ -38,7 +38,7 @@ VERSION_PATH = "/_matrix/federation/v1/version"
 def srv_record_text(name, srv_record):
     """The zone-file line of one SRV record at ``name``."""
     return "%s. 3600 IN SRV %d %d %d %s." % (name, srv_record.priority, srv_record.weight, srv_record.port,
-                                              srv_record.target.rstrip("."))
+                                             srv_record.target.rstrip("."))
 
 
 def check_rocketchat_native(ctx, res, required=True):
@@ -96,6 +96,8 @@ def family_summary(records, required):
 
 
 def summary_lines(families):
-    return ["%s peers: %s" % (f["name"], "reach it" if f["reachable"] else "cannot reach it (%s)"
-                                          % ", ".join(f["failed_checks"]))
-            for f in (families[k] for k in FAMILIES)]
+    lines = []
+    for family in (families[k] for k in FAMILIES):
+        state = "reach it" if family["reachable"] else "cannot reach it (%s)" % ", ".join(family["failed_checks"])
+        lines.append("%s peers: %s" % (family["name"], state))
+    return lines

@@ -37,6 +37,7 @@ from ansible_collections.fedops.rocketchat.plugins.module_utils._matrix._check._
 from ansible_collections.fedops.rocketchat.plugins.module_utils._matrix._check._keyserver import check_consistency, check_expected
 from ansible_collections.fedops.rocketchat.plugins.module_utils._matrix._check._legacy import check_rocketchat
 from ansible_collections.fedops.rocketchat.plugins.module_utils._matrix._check._report import (
+    FAIL,
     PASS,
     WARN,
     record,
@@ -87,7 +88,7 @@ def run_checks(options, dns_client=None, http_client=None, now=None, max_workers
     """
     dns_client = dns_client or DnsClient(options.get("nameservers"), options.get("timeout", 10.0))
     http_client = http_client or HttpsClient(dns_client, AddressOverrides(options.get("resolve")),
-                                                  options.get("ca_path"), options.get("timeout", 10.0))
+                                             options.get("ca_path"), options.get("timeout", 10.0))
     records = []
     summary = []
     result = {}

@@ -15,8 +15,6 @@ Each check yields one record ``{name, target, status, ok, detail, hint, data}``:
 from __future__ import annotations
 
 
-
-
 PASS, WARN, FAIL, SKIP = "pass", "warn", "fail", "skip"
 
 

@@ -33,7 +33,7 @@ def fake_result(failed=False):
     checks = [_report.record("server_name", "pass", "example.org")]
     if failed:
         checks.append(_report.record("tls_certificate", "fail", "certificate is for a, not b", "issue a cert for b",
-                                    "192.0.2.1:8448"))
+                                     "192.0.2.1:8448"))
     ok, failed_recs, _warned = _report.verdict(checks)
     return {"federation_ok": ok, "checks": checks, "failed_checks": sorted(r["name"] for r in failed_recs),
             "warning_checks": [], "report": "r", "report_lines": ["r"], "stats": {}}

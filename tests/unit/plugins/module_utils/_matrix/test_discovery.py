@@ -95,7 +95,7 @@ def test_no_wellknown_no_srv_falls_back_to_8448():
 
 def test_srv_error_is_recorded():
     dns = FakeDns({("_matrix-fed._tcp.example.org", "SRV"): dc.DnsAnswer("_matrix-fed._tcp.example.org", "SRV",
-                                                                        "error", error="SERVFAIL"),
+                                                                         "error", error="SERVFAIL"),
                    ("example.org", "A"): ["192.0.2.6"]})
     res = resolve("example.org", dns)
     # the failed lookup is kept, named, and the resolution still falls back as Synapse does (to port 8448)

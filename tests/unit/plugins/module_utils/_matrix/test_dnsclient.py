@@ -7,7 +7,6 @@
 from __future__ import annotations
 
 
-
 from ansible_collections.fedops.rocketchat.plugins.module_utils._matrix import _dnsclient as dc
 
 

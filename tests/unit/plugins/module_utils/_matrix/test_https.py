@@ -28,7 +28,6 @@ def test_classify_error():
     assert h.classify_error(OSError(113, "No route to host")).kind == "connect"
 
 
-
 class Hop(object):
     def __init__(self, status, location=None):
         self.status = status

@@ -37,7 +37,6 @@ def statuses(records):
     return dict((r["name"], r["status"]) for r in records)
 
 
-
 DOMAIN = "chat.example.com"
 KEY = legacy_public_key()
 
@@ -65,7 +64,6 @@ SRV_443 = [dc.SrvRecord(1, 1, 443, DOMAIN + ".")]
 
 def split_key(text, size=100):
     return [text[i:i + size].encode() for i in range(0, len(text), size)]
-
 
 
 class Resp(object):

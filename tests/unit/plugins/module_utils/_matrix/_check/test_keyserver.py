@@ -18,7 +18,7 @@ from tests.unit.plugins.module_utils._matrix._check.fakes import NOW_MS, PUB, PU
 
 def test_good_key_response_passes_everything():
     records, good = ks.check_key_response(key_doc(keys=(("ed25519:a_one", SEED), ("ed25519:a_two", SEED2))),
-                                         SERVER, NOW_MS, "192.0.2.1:8448")
+                                          SERVER, NOW_MS, "192.0.2.1:8448")
     assert statuses(records) == {"key_server_name": "pass", "key_valid_until": "pass", "key_ed25519": "pass",
                                  "key_signatures": "pass"}
     assert good == {"ed25519:a_one": PUB, "ed25519:a_two": PUB2}

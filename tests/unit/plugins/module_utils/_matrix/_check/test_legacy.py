@@ -61,10 +61,10 @@ def test_rocketchat_correct_split_key():
 def test_rocketchat_order_https_before_http_before_tcp():
     http_srv = [dc.SrvRecord(1, 1, 80, "h." + DOMAIN)]
     records, url = legacy.rocketchat_legacy_records(DOMAIN, rc_answers(https=SRV_443, http=http_srv, tcp=http_srv,
-                                                                  key=[[KEY.encode()]]), KEY, "given")
+                                                                       key=[[KEY.encode()]]), KEY, "given")
     assert url.startswith("https://chat.example.com")
     records, url = legacy.rocketchat_legacy_records(DOMAIN, rc_answers(http=http_srv, tcp=SRV_443,
-                                                                  key=[[KEY.encode()]]), KEY, "given")
+                                                                       key=[[KEY.encode()]]), KEY, "given")
     assert url == "http://h.chat.example.com:80" and statuses(records)["rocketchat_srv"] == "warn"
 
 
@@ -77,10 +77,10 @@ def test_rocketchat_first_srv_record_only():
 
 def test_rocketchat_tcp_only_warns_and_http_protocol_fails():
     records, url = legacy.rocketchat_legacy_records(DOMAIN, rc_answers(tcp=SRV_443, key=[[KEY.encode()]],
-                                                                  protocol=[[b"https"]]))
+                                                                       protocol=[[b"https"]]))
     assert statuses(records)["rocketchat_protocol"] == "warn" and url.startswith("https://")
     records, url = legacy.rocketchat_legacy_records(DOMAIN, rc_answers(tcp=SRV_443, key=[[KEY.encode()]],
-                                                                  protocol=[[b"http"]]))
+                                                                       protocol=[[b"http"]]))
     rec = [r for r in records if r["name"] == "rocketchat_protocol"][0]
     assert rec["status"] == "fail" and url.startswith("https://") and "_rocketchat._http." in rec["hint"]
 
@@ -95,21 +95,20 @@ def test_rocketchat_missing_and_broken_records():
     records, _unused = legacy.rocketchat_legacy_records(DOMAIN, rc_answers(https=SRV_443, key=[[b"not a key"]]), KEY, "given")
     assert statuses(records)["rocketchat_public_key_txt"] == "fail"
     records, _unused = legacy.rocketchat_legacy_records(DOMAIN, rc_answers(https=SRV_443, key=[[KEY.encode()], [b"x"]]),
-                                                   KEY, "given")
+                                                        KEY, "given")
     assert statuses(records)["rocketchat_public_key_txt"] == "warn"
 
 
 def test_rocketchat_key_comparison():
     other = legacy_public_key()
     records, _unused = legacy.rocketchat_legacy_records(DOMAIN, rc_answers(https=SRV_443, key=[split_key(KEY)]), other,
-                                                   "settings API")
+                                                        "settings API")
     rec = [r for r in records if r["name"] == "rocketchat_public_key"][0]
     assert rec["status"] == "fail" and "settings API" in rec["detail"]
     multiline = KEY.replace("-----BEGIN PUBLIC KEY-----", "-----BEGIN PUBLIC KEY-----\n")
     records, _unused = legacy.rocketchat_legacy_records(DOMAIN, rc_answers(https=SRV_443, key=[split_key(KEY)]), multiline,
-                                                   "given")
+                                                        "given")
     assert statuses(records)["rocketchat_public_key"] == "pass"
-
 
 
 @pytest.mark.parametrize("status, body, fragment", [
@@ -121,7 +120,7 @@ def test_rocketchat_key_comparison():
 def test_workspace_key_errors(status, body, fragment):
     ctx = ctx_with(Resp(status, body))
     key, source, rec = legacy.fetch_workspace_key(ctx, {"domain": DOMAIN, "url": "https://chat.example.com/",
-                                                   "user_id": "u", "auth_token": "t"})
+                                                        "user_id": "u", "auth_token": "t"})
     assert key is None and rec["status"] == "fail" and rec["name"] == "rocketchat_settings"
     assert fragment in (rec["hint"] or "")
     assert ctx.http.calls[0][1] == "https://chat.example.com/api/v1/settings/FEDERATION_Public_Key"
@@ -134,7 +133,7 @@ def test_workspace_key_given_or_read():
     assert ctx.http.calls == []
     assert legacy.fetch_workspace_key(ctx, {"domain": DOMAIN}) == (None, None, None)
     key, source, rec = legacy.fetch_workspace_key(ctx, {"domain": DOMAIN, "url": "http://rc:3000", "user_id": "u",
-                                                   "auth_token": "t"})
+                                                        "auth_token": "t"})
     assert (key, source, rec) == (KEY, "settings API", None)
 
 

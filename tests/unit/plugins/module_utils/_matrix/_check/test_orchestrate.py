@@ -29,7 +29,7 @@ RC_INFO = Resp(200, {"version": "6.9", "success": True})
 def test_run_checks_legacy_only():
     answers = rc_answers(https=SRV_443, key=[split_key(KEY)])
     result = orch.run_checks({"rocketchat": {"domain": DOMAIN, "public_key": KEY}}, dns_client=FakeDns(answers),
-                          http_client=FakeHttp(RC_INFO))
+                             http_client=FakeHttp(RC_INFO))
     assert result["federation_ok"] is True and result["failed_checks"] == []
     assert result["stats"]["dns_queries"] == 5
     assert result["report_lines"][0] == ("federation check chat.example.com: OK (5 passed, 0 failed, 0 warnings, "
@@ -38,11 +38,10 @@ def test_run_checks_legacy_only():
                                                      "rocketchat_public_key_txt", "rocketchat_public_key"]
     answers = rc_answers(https=SRV_443, key=[split_key(legacy_public_key())])
     result = orch.run_checks({"rocketchat": {"domain": DOMAIN, "public_key": KEY}}, dns_client=FakeDns(answers),
-                          http_client=FakeHttp(RC_INFO))
+                             http_client=FakeHttp(RC_INFO))
     assert result["federation_ok"] is False and result["failed_checks"] == ["rocketchat_public_key"]
     assert "FAIL rocketchat_public_key [chat.example.com]" in result["report"]
     assert "  fix: publish the current FEDERATION_Public_Key" in result["report"]
-
 
 
 def test_sequential_mode_gives_the_same_records():
@@ -57,3 +56,14 @@ def test_inline_executor_keeps_exceptions():
     future = orch.InlineExecutor().submit(lambda: 1 / 0)
     with pytest.raises(ZeroDivisionError):
         future.result()
+
+
+def test_a_server_name_without_addresses_fails_connection():
+    """No well-known, no SRV, no A/AAAA: nothing to connect to, and no peer family reaches it."""
+    from tests.unit.plugins.module_utils._matrix.fakes import FakeDns as NoRecords, FakeHttp as NoWellKnown  # pylint: disable=import-outside-toplevel
+    result = orch.run_checks({"server_name": "example.org", "client_wellknown": False}, dns_client=NoRecords(),
+                             http_client=NoWellKnown())
+    (rec,) = [c for c in result["checks"] if c["name"] == "connection"]
+    assert rec["status"] == "fail" and rec["detail"] == "no address to connect to"
+    assert result["failed_checks"] == ["addresses", "connection"]
+    assert [f["reachable"] for f in result["peer_families"].values()] == [False, False]

@@ -52,12 +52,12 @@ def test_explain_wrong_name_untrusted_expired(certs):
     assert "subjectAltName includes hs.example.org" in hint
     info2 = tls.describe_certificate(_der(other))
     detail, hint = tls.explain_certificate_failure("unable to get local issuer certificate", info2,
-                                                 "matrix.example.org", "the CA bundle /x.pem")
+                                                   "matrix.example.org", "the CA bundle /x.pem")
     assert "issued by 'fedops untrusted CA', which the CA bundle /x.pem does not trust" in detail
     assert "federation_custom_ca_list" in hint
     detail, hint = tls.explain_certificate_failure("certificate has expired", info, "matrix.example.org", "x",
-                                                 now=time.time() + 400 * 86400)
+                                                   now=time.time() + 400 * 86400)
     assert detail.startswith("certificate expired at") and "renew" in hint
     detail, _hint = tls.explain_certificate_failure("self-signed", dict(info, self_issued=True, dns_names=["a"],
-                                                                      ip_addresses=[]), "a", "x")
+                                                                        ip_addresses=[]), "a", "x")
     assert "is self-signed" in detail
