@@ -266,6 +266,13 @@ def check_connection(ctx, url, domain):
     data["status"] = response.status
     version = content.get("version") if isinstance(content, dict) else None
     success = isinstance(content, dict) and content.get("success") is True
+    if response.status == 429 and isinstance(content, dict) and content.get("success") is False and \
+            "too many requests" in str(content.get("error", "")).lower():
+        # Rocket.Chat's API rate limiter answered: Rocket.Chat is there, over the connection a peer uses.
+        data["rate_limited"] = True
+        tls = " over verified TLS" if url.startswith("https://") else " over plain HTTP"
+        return record("rocketchat_connection", PASS, "Rocket.Chat answers at %s%s (its rate limiter: HTTP 429)"
+                      % (url, tls), target=domain, data=data)
     if response.status == 200 and success and isinstance(version, str) and version[:1].isdigit():
         data["version"] = version
         tls = " over verified TLS" if url.startswith("https://") else " over plain HTTP"

@@ -214,6 +214,22 @@ def test_plain_http_srv_to_rocketchat(workspace):
     assert rec["status"] == "pass" and rec["detail"].endswith("over plain HTTP")
 
 
+@pytest.mark.parametrize("status, body, result", [
+    (429, {"success": False, "error": "Error, too many requests. Please slow down. You must wait 10 seconds before "
+                                      "trying this endpoint again."}, "pass"),
+    (429, {"detail": "slow down"}, "fail"),
+    (200, {"version": "6.9"}, "fail"),
+    (200, {"success": True, "version": "unknown"}, "fail"),
+])
+def test_what_counts_as_rocketchat(status, body, result):
+    """Rocket.Chat's own rate limiter (429 with its error text) still proves Rocket.Chat answers there."""
+    ctx = ctx_with(Resp(status, body))
+    rec = legacy.check_connection(ctx, "https://%s:443" % RC_HOST, DOMAIN)
+    assert rec["status"] == result
+    if result == "pass":
+        assert "rate limiter" in rec["detail"]
+
+
 def test_something_else_answers(workspace):
     ca, _emulator, _url, fronts = workspace
     rec = connect(ca, "https://%s:%d" % (RC_HOST, fronts["other"].port))
