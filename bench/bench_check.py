@@ -40,7 +40,7 @@ def main(argv=None):
     parser.add_argument("--playbook-runs", type=int, default=3)
     args = parser.parse_args(argv)
     _install_collection_finder()
-    from ansible_collections.fedops.rocketchat.plugins.module_utils._matrix import _check
+    from ansible_collections.fedops.rocketchat.plugins.module_utils._matrix._check import _keyserver, _orchestrate
     from tests.integration.check.conftest import Lab
     from tests.support.ansible_run import run_tasks
 
@@ -50,14 +50,14 @@ def main(argv=None):
     try:
         module_args = lab.args()
         options = dict(module_args, client_wellknown=True, resolve=None, fail_on_error=True)
-        options["_expected_keys"] = _check.normalise_expected(options.pop("expected_signing_key"))
+        options["_expected_keys"] = _keyserver.normalise_expected(options.pop("expected_signing_key"))
         rows = {}
         stats = None
         for mode in ("concurrent", "sequential"):
             times = []
             for _iteration in range(args.runs):
                 start = time.perf_counter()
-                result = _check.run_checks(dict(options), sequential=(mode == "sequential"))
+                result = _orchestrate.run_checks(dict(options), sequential=(mode == "sequential"))
                 times.append(time.perf_counter() - start)
                 assert result["federation_ok"], result["report"]
                 stats = result["stats"]
@@ -81,8 +81,9 @@ def main(argv=None):
     data = {
         "benchmark": "federation_check full check on loopback (correct setup)",
         "setup": "server name -> well-known -> SRV _matrix-fed._tcp -> 2 addresses (Synapse TLS + TLS proxy), "
-                 "client well-known + /versions, appservice ping through Synapse, legacy Rocket.Chat SRV/TXT + "
-                 "settings API (emulator), expected signing key",
+                 "Rocket.Chat native discovery, client well-known + /versions, appservice ping through Synapse + "
+                 "an empty transaction to the bridge, legacy Rocket.Chat SRV/TXT + /api/info at the SRV target "
+                 "over TLS + settings API (emulator), expected signing key",
         "python": platform.python_version(),
         "cpus": os.cpu_count(),
         "check": rows,

@@ -9,7 +9,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: federation_check
 short_description: Verify Matrix and legacy Rocket.Chat federation the way a remote peer sees it
-version_added: 1.0.0
+version_added: 0.1.0
 description:
   - Answers "will federation work, and if not, what exactly do I fix" from inside a playbook or pipeline, also for
     private networks a public federation tester cannot reach.
@@ -25,18 +25,28 @@ description:
     a valid signature over canonical JSON for every key. All addresses must publish the same keys, and with
     O(expected_signing_key) or O(signing_key_path) the expected key must be among them, which catches a regenerated
     key.
+  - The result says which families of peers reach the server (RV(peer_families)), peers following the Matrix
+    specification and Synapse, and Rocket.Chat 7.11+ native federation, which does not use the deprecated
+    C(_matrix._tcp) SRV record when C(_matrix-fed._tcp) is absent (check C(rocketchat_native_discovery)).
   - C(/.well-known/matrix/client) is checked (with C(/_matrix/client/versions) at its C(base_url)), and with
     O(appservice) Synapse is asked to ping the appservice (C(POST /_matrix/client/v1/appservice/{id}/ping)), which
     proves that Synapse reaches the Rocket.Chat bridge and that both agree on the tokens.
+  - With O(appservice.hs_token) and O(appservice.url) the bridge is sent an empty transaction authenticated exactly
+    as the homeserver authenticates it (check C(appservice_transaction)). This catches a bridge that answers the
+    ping but refuses every transaction, as Rocket.Chat's bridge (4.7 to 7.10) does unless Synapse uses legacy
+    authorization.
   - B(Legacy Rocket.Chat federation), when O(rocketchat) is set. The SRV lookups are made in Rocket.Chat's own order
     (C(_rocketchat._https), C(_rocketchat._http), C(_rocketchat._tcp)); the public key TXT record is read as
     Rocket.Chat reads it (the first record, its strings joined without separator) and compared with the workspace's
     C(FEDERATION_Public_Key), given or read through the settings API. A warning is given when only
     C(_rocketchat._tcp) and the protocol TXT record exist, because Rocket.Chat's lookup of that TXT record is broken.
+    The SRV target is connected to as a Rocket.Chat peer connects (TLS verified for C(_rocketchat._https)) and must
+    answer C(GET /api/info) as Rocket.Chat does (check C(rocketchat_connection)).
   - Every check returns a record with its name, status, detail and a hint naming the fix; the module also returns
     an overall verdict and a short report to print. Checks run concurrently.
   - The module never changes anything. It sends only GET requests, plus the appservice ping, which makes Synapse
-    send one ping request to the appservice.
+    send one ping request to the appservice, and with O(appservice.hs_token) one or two empty transactions to the
+    bridge (no events, so the bridge has nothing to process).
 author:
   - fedops.rocketchat contributors (@fedops)
 requirements:
@@ -88,6 +98,39 @@ options:
           - The appservice's C(as_token) (Rocket.Chat's C(Federation_Matrix_as_token)).
         type: str
         required: true
+      hs_token:
+        description:
+          - The registration's C(hs_token), the token the homeserver sends to the bridge (Rocket.Chat's
+            C(Federation_Matrix_hs_token)).
+          - 'With O(appservice.url), the bridge is sent an empty transaction, C(PUT <url>/_matrix/app/v1/transactions/<id>)
+            with the body C({"events": []}), authenticated exactly as the homeserver authenticates it; see
+            O(appservice.legacy_authorization).'
+          - Requires O(appservice.url).
+        type: str
+        version_added: 0.1.0
+      url:
+        description:
+          - The bridge's URL as the homeserver calls it, that is the registration's C(url) (Rocket.Chat's
+            C(Federation_Matrix_bridge_url)), for example V(http://rocketchat.internal:3300).
+          - The transaction is sent from the host running the module; run the module where the homeserver runs
+            (for example with C(delegate_to)) when the URL is only reachable from there.
+          - Requires O(appservice.hs_token).
+        type: str
+        version_added: 0.1.0
+      legacy_authorization:
+        description:
+          - Whether the homeserver uses legacy authorization towards application services (Synapse's
+            C(use_appservice_legacy_authorization) in C(homeserver.yaml)).
+          - With V(false) the transaction carries the token only in the C(Authorization) header, as Synapse 1.90
+            and later send it by default. Rocket.Chat's Matrix bridge (4.7 to 7.10) embeds C(matrix-appservice)
+            0.10.0, which accepts only the C(access_token) query parameter; such a bridge refuses the header-only
+            transaction with HTTP 403, and the check fails with the hint to set
+            C(use_appservice_legacy_authorization) to V(true) in Synapse's C(homeserver.yaml).
+          - With V(true) the token is sent in the header and as C(?access_token=), as Synapse does with that
+            option; a refusal then means the C(hs_token) differs between the registration and the bridge.
+        type: bool
+        default: false
+        version_added: 0.1.0
       homeserver_url:
         description:
           - The homeserver's client API URL, for example V(https://matrix.example.org).
@@ -116,11 +159,28 @@ options:
       user_id:
         description:
           - Id of the user who owns O(rocketchat.auth_token) (sent as C(X-User-Id)).
+          - With O(rocketchat.auth_token) but without O(rocketchat.url) and O(rocketchat.public_key), the key is read
+            through the settings API of the SRV target, the workspace peers reach.
         type: str
       auth_token:
         description:
           - A personal access token or login token of O(rocketchat.user_id) (sent as C(X-Auth-Token)).
         type: str
+  peer_families:
+    description:
+      - The families of federation peers that must be able to reach O(server_name); a problem that affects only a
+        family not listed is reported as a warning instead of a failure. RV(peer_families) says for each family
+        whether it reaches the server.
+      - V(matrix_spec) are peers that resolve server names as the Matrix specification and Synapse do.
+      - V(rocketchat_native) are Rocket.Chat 7.11+ workspaces with native federation (C(@rocket.chat/federation-sdk)).
+        They do not use the deprecated SRV C(_matrix._tcp) when C(_matrix-fed._tcp) is absent; they connect to
+        port 8448 of the host instead. A server published only through C(_matrix._tcp) therefore fails for them
+        (check C(rocketchat_native_discovery)), with the C(_matrix-fed._tcp) record to add as the hint.
+    type: list
+    elements: str
+    choices: [matrix_spec, rocketchat_native]
+    default: [matrix_spec, rocketchat_native]
+    version_added: 0.1.0
   nameservers:
     description:
       - DNS servers to ask instead of the ones in C(/etc/resolv.conf), each V(ip) or V(ip:port)
@@ -139,6 +199,8 @@ options:
     description:
       - A PEM bundle of CA certificates to verify TLS certificates with. It replaces the system trust store, as
         Synapse's C(federation_custom_ca_list) does; give the CA the peers trust.
+      - The module fails before any check when the file does not exist, cannot be read or holds no PEM
+        certificate.
     type: path
   timeout:
     description:
@@ -182,6 +244,24 @@ EXAMPLES = r"""
   ansible.builtin.debug:
     msg: "{{ federation.report_lines }}"
 
+- name: Send the Rocket.Chat bridge an empty transaction as Synapse sends it, from the Synapse host
+  fedops.rocketchat.federation_check:
+    server_name: example.org
+    client_wellknown: false
+    appservice:
+      id: rocketchat_a1b2c3
+      as_token: "{{ rocketchat_as_token }}"
+      hs_token: "{{ rocketchat_hs_token }}"
+      url: http://rocketchat.internal:3300
+      legacy_authorization: true
+  delegate_to: synapse.example.org
+
+- name: Require only Synapse peers to reach the server (Rocket.Chat native peers give warnings)
+  fedops.rocketchat.federation_check:
+    server_name: example.org
+    peer_families:
+      - matrix_spec
+
 - name: Lab check against a private DNS server and CA, without failing the play
   fedops.rocketchat.federation_check:
     server_name: hs1.lab.test
@@ -218,9 +298,10 @@ checks:
       description:
         - The check, for example C(wellknown_server), C(srv), C(srv_target), C(addresses), C(connection),
           C(tls_certificate), C(federation_version), C(key_response), C(key_server_name), C(key_valid_until),
-          C(key_ed25519), C(key_signatures), C(keys_consistent), C(expected_key), C(wellknown_client),
-          C(appservice_ping), C(rocketchat_srv), C(rocketchat_protocol), C(rocketchat_public_key_txt),
-          C(rocketchat_public_key), C(rocketchat_settings).
+          C(key_ed25519), C(key_signatures), C(keys_consistent), C(rocketchat_native_discovery), C(expected_key),
+          C(wellknown_client), C(appservice_ping), C(appservice_transaction), C(rocketchat_srv),
+          C(rocketchat_protocol), C(rocketchat_connection), C(rocketchat_public_key_txt), C(rocketchat_public_key),
+          C(rocketchat_settings).
       type: str
       sample: tls_certificate
     target:
@@ -274,6 +355,17 @@ server_name:
   returned: when O(server_name) is set
   type: str
   sample: example.org
+peer_families:
+  description:
+    - For each peer family (V(matrix_spec), V(rocketchat_native)), whether its peers reach the server.
+    - C(reachable) is false when a check that decides reachability failed; C(failed_checks) names them;
+      C(required) tells whether the family is in O(peer_families).
+  returned: when O(server_name) is set
+  type: dict
+  sample:
+    matrix_spec: {name: Matrix spec / Synapse, reachable: true, required: true, failed_checks: []}
+    rocketchat_native: {name: Rocket.Chat native (7.11+), reachable: false, required: true,
+                        failed_checks: [rocketchat_native_discovery]}
 discovery:
   description: How the server name was resolved (well-known, SRV, targets with TLS name and Host header, addresses).
   returned: when O(server_name) is set
@@ -302,55 +394,8 @@ import traceback
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
-from ansible_collections.fedops.rocketchat.plugins.module_utils._matrix import _check, _discovery, _keys
-
-
-def _validate(module):
-    params = module.params
-    try:
-        if params["server_name"] is not None:
-            _discovery.parse_server_name(params["server_name"], "server_name")
-    except ValueError as exc:
-        module.fail_json(msg="%s; give 'hostname', 'hostname:port', an IPv4 address or '[IPv6]'" % exc)
-    try:
-        for entry in params["nameservers"] or []:
-            _discovery.parse_address(entry, 53, "entry")
-    except ValueError as exc:
-        module.fail_json(msg="nameservers: %s; give 'ip' or 'ip:port'" % exc)
-    try:
-        _discovery.AddressOverrides(params["resolve"])
-    except (ValueError, TypeError) as exc:
-        module.fail_json(msg="resolve: %s; give 'host[:port]': 'ip[:port]'" % exc)
-    expected = None
-    if params["expected_signing_key"] is not None:
-        try:
-            expected = _check.normalise_expected(params["expected_signing_key"])
-        except ValueError as exc:
-            module.fail_json(msg="expected_signing_key: %s" % exc)
-    if params["signing_key_path"] is not None:
-        expected = _expected_from_file(module, params["signing_key_path"])
-    if params["appservice"] and params["appservice"].get("homeserver_url"):
-        if not params["appservice"]["homeserver_url"].startswith(("https://", "http://")):
-            module.fail_json(msg="appservice.homeserver_url must start with https:// (or http://)")
-    rc = params["rocketchat"]
-    if rc:
-        if not rc.get("public_key") and rc.get("url") and not (rc.get("user_id") and rc.get("auth_token")):
-            module.fail_json(msg="rocketchat.url needs rocketchat.user_id and rocketchat.auth_token to read "
-                                 "FEDERATION_Public_Key; or give rocketchat.public_key")
-    return expected
-
-
-def _expected_from_file(module, path):
-    try:
-        with open(path, "rb") as handle:
-            content = handle.read()
-    except (IOError, OSError) as exc:
-        module.fail_json(msg="signing_key_path: cannot read %s: %s" % (path, exc.strerror or exc))
-    try:
-        keys = _keys.parse_signing_keys(content)
-    except ValueError as exc:
-        module.fail_json(msg="signing_key_path: %s is not a Synapse signing key file: %s" % (path, exc))
-    return [(key.key_id, key.public_key_b64) for key in keys]
+from ansible_collections.fedops.rocketchat.plugins.module_utils._matrix import _dnsclient
+from ansible_collections.fedops.rocketchat.plugins.module_utils._matrix._check import _options, _orchestrate, _tls
 
 
 def main():
@@ -363,8 +408,11 @@ def main():
             appservice=dict(type="dict", options=dict(
                 id=dict(type="str", required=True),
                 as_token=dict(type="str", required=True, no_log=True),
+                hs_token=dict(type="str", no_log=True),
+                url=dict(type="str"),
+                legacy_authorization=dict(type="bool", default=False),
                 homeserver_url=dict(type="str"),
-            )),
+            ), required_together=[["hs_token", "url"]]),
             rocketchat=dict(type="dict", options=dict(
                 domain=dict(type="str", required=True),
                 public_key=dict(type="str", no_log=False),
@@ -372,6 +420,8 @@ def main():
                 user_id=dict(type="str"),
                 auth_token=dict(type="str", no_log=True),
             )),
+            peer_families=dict(type="list", elements="str", choices=["matrix_spec", "rocketchat_native"],
+                               default=["matrix_spec", "rocketchat_native"]),
             nameservers=dict(type="list", elements="str"),
             resolve=dict(type="dict"),
             ca_path=dict(type="path"),
@@ -382,26 +432,20 @@ def main():
         mutually_exclusive=[["expected_signing_key", "signing_key_path"]],
         supports_check_mode=True,
     )
-    if not _discovery.HAS_DNSPYTHON:
-        module.fail_json(msg=missing_required_lib("dnspython"), exception=_discovery.DNSPYTHON_IMPORT_ERROR)
-    if not _check.HAS_CRYPTOGRAPHY:
-        module.fail_json(msg=missing_required_lib("cryptography"), exception=_check.CRYPTOGRAPHY_IMPORT_ERROR)
-    if module.params["timeout"] <= 0:
-        module.fail_json(msg="timeout must be a positive number of seconds")
-    expected = _validate(module)
-    options = dict(module.params)
-    options["_expected_keys"] = expected
+    if not _dnsclient.HAS_DNSPYTHON:
+        module.fail_json(msg=missing_required_lib("dnspython"), exception=_dnsclient.DNSPYTHON_IMPORT_ERROR)
+    if not _tls.HAS_CRYPTOGRAPHY:
+        module.fail_json(msg=missing_required_lib("cryptography"), exception=_tls.CRYPTOGRAPHY_IMPORT_ERROR)
     try:
-        result = _check.run_checks(options)
+        options = _options.prepare(module.params)
+    except ValueError as exc:
+        module.fail_json(msg=str(exc))
+    try:
+        result = _orchestrate.run_checks(options)
     except Exception as exc:  # pylint: disable=broad-except
         module.fail_json(msg="federation check could not run: %s" % exc, exception=traceback.format_exc())
     if module.params["fail_on_error"] and not result["federation_ok"]:
-        failed = [r for r in result["checks"] if r["status"] == "fail"]
-        first = failed[0]
-        msg = "federation check failed: %s. First: %s%s: %s. Fix: %s" % (
-            ", ".join(result["failed_checks"]), first["name"], " [%s]" % first["target"] if first["target"] else "",
-            first["detail"], first["hint"])
-        module.fail_json(msg=msg, changed=False, **result)
+        module.fail_json(msg=_options.failure_message(result), changed=False, **result)
     module.exit_json(changed=False, **result)
 
 

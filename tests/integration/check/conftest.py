@@ -5,7 +5,8 @@ updates between scenarios); one Synapse ``hs1.check.test`` with a TLS federation
 and a plain listener on ``<net>.11:8008`` for the fronts; TLS fronts (reverse proxies to that plain listener)
 with a good certificate (``.14``), an untrusted one (``.12``) and one for the wrong name (``.13``); the
 well-known front on ``hs1.check.test:443`` (``.10``); an appservice listener (``.30``) registered in Synapse;
-and the Rocket.Chat emulator for the settings API. Each module gets its own ``127.77.N.0/24`` so parallel
+and the Rocket.Chat emulator for the settings API (``.20``), behind a TLS front on ``rc.check.test:443`` where
+the legacy SRV record sends peers. Each module gets its own ``127.77.N.0/24`` so parallel
 suites never collide. Scenarios change DNS records and front routes only: Synapse starts once.
 """
 import os
@@ -97,7 +98,8 @@ class Lab:
         """Module arguments for the lab (nameserver, CA) plus ``extra``."""
         args = {"server_name": SERVER_NAME, "nameservers": ["%s:%d" % (self.bind.host, self.bind.port)],
                 "ca_path": self.ca.cert_path, "timeout": 5,
-                "appservice": {"id": AS_ID, "as_token": self.as_token},
+                "appservice": {"id": AS_ID, "as_token": self.as_token, "hs_token": self.hs_token,
+                               "url": self.appservice.url},
                 "rocketchat": {"domain": "rc.%s" % ZONE, "url": self.rc_url, "user_id": RC_ADMIN_ID,
                                "auth_token": RC_ADMIN_PAT},
                 "expected_signing_key": self.published_key}
@@ -148,6 +150,9 @@ class Lab:
 
         self.rc_server, self.rc_url = serve_in_thread(version="6.9", host=ip(20))
         self.rc_key = self.rc_server.emulator.store.value("FEDERATION_Public_Key")
+        # the workspace as legacy peers reach it: TLS on the SRV target rc.check.test:443, proxied to the API
+        self.fronts["rocketchat"] = FrontServer(ip(20), 443, self.ca.issue("rocketchat", ["rc.%s" % ZONE]),
+                                                upstream=(ip(20), self.rc_server.server_address[1])).start()
         self.baseline()
         return self
 

@@ -66,8 +66,18 @@ def test_correct_setup_passes_every_check_in_check_mode(baseline):
     assert names >= {"server_name", "wellknown_server", "srv", "srv_target", "addresses", "connection",
                      "tls_certificate", "federation_version", "key_response", "key_server_name", "key_valid_until",
                      "key_ed25519", "key_signatures", "keys_consistent", "expected_key", "wellknown_client",
-                     "appservice_ping", "rocketchat_srv", "rocketchat_protocol", "rocketchat_public_key_txt",
+                     "appservice_ping", "appservice_transaction", "rocketchat_native_discovery", "rocketchat_srv",
+                     "rocketchat_connection", "rocketchat_protocol", "rocketchat_public_key_txt",
                      "rocketchat_public_key"}
+    assert all(f["reachable"] and f["required"] for f in result["peer_families"].values())
+    assert sorted(result["peer_families"]) == ["matrix_spec", "rocketchat_native"]
+    # the legacy SRV target answered as Rocket.Chat, over TLS verified for rc.check.test
+    (connection,) = _by_name(result, "rocketchat_connection")
+    assert connection["detail"] == "Rocket.Chat 6.9 answers at https://rc.check.test:443 over verified TLS"
+    # the bridge got an empty transaction authenticated as Synapse >= 1.90 sends it (header only)
+    transactions = [r for r in lab.appservice.requests[before:] if r[1].startswith("/_matrix/app/v1/transactions/")]
+    assert [(r[0], "access_token" in r[1], r[2]) for r in transactions] == [
+        ("PUT", False, "Bearer %s" % lab.hs_token)]
     # both addresses of the SRV target were checked, each with its own TLS certificate check
     assert sorted(c["target"] for c in _by_name(result, "tls_certificate")) == sorted(
         ["%s:8448" % lab.ip(11), "%s:8448" % lab.ip(14)])
@@ -82,6 +92,7 @@ def test_correct_setup_passes_every_check_in_check_mode(baseline):
     # Synapse really pinged the bridge, with the hs_token
     assert lab.appservice.requests[before:] and all(
         r[2] == "Bearer %s" % lab.hs_token for r in lab.appservice.requests[before:])
+    assert any(r[1].startswith("/_matrix/app/v1/ping") for r in lab.appservice.requests[before:])
     # no token in the output
     assert lab.as_token not in result["_playbook"].output
     assert lab.hs_token not in result["_playbook"].output
@@ -176,15 +187,19 @@ def test_appservice_tokens_wrong(baseline):
                      {"name": "bridge rejects the hs_token", MODULE: wrong_hs, "ignore_errors": True}])
     as_result, hs_result = _results(res)
     assert as_result["failed"] and hs_result["failed"]
-    for result in (as_result, hs_result):
-        result["changed"] = result.get("changed", False)
-        _only_failure(result, "appservice_ping")
+    as_result["changed"] = as_result.get("changed", False)
+    _only_failure(as_result, "appservice_ping")
+    assert as_result["failed_checks"] == ["appservice_ping"]
+    assert hs_result["failed_checks"] == ["appservice_ping", "appservice_transaction"]
     (as_check,) = _by_name(as_result, "appservice_ping")
     assert "as_token" in as_check["hint"]
     (hs_check,) = _by_name(hs_result, "appservice_ping")
     assert "M_BAD_STATUS" in hs_check["detail"] and "403" in hs_check["detail"]
     assert "hs_token" in hs_check["hint"]
-    assert "wrong-as-token" not in res.output
+    # the transaction probe, tried both ways, names the token, not Synapse's legacy option
+    (txn_check,) = _by_name(hs_result, "appservice_transaction")
+    assert "HTTP 403" in txn_check["detail"] and txn_check["hint"].startswith("the hs_token differs")
+    assert "wrong-as-token" not in res.output and lab.hs_token not in res.output
 
 
 def test_wellknown_308_redirect_is_flagged(baseline):
@@ -209,7 +224,7 @@ def test_legacy_tcp_only_warns_and_given_key(baseline):
                 ("_rocketchat._tcp.rc", "SRV", ["1 1 443 rc.check.test."]),
                 ("rocketchat-tcp-protocol.rc", "TXT", ['"https"'])])
     result = run_module(MODULE, {"rocketchat": {"domain": "rc.check.test", "public_key": lab.rc_key},
-                                 "nameservers": lab.args()["nameservers"]})
+                                 "nameservers": lab.args()["nameservers"], "ca_path": lab.ca.cert_path})
     assert result["federation_ok"] is True
     assert result["warning_checks"] == ["rocketchat_protocol"]
     (check,) = _by_name(result, "rocketchat_protocol")
@@ -218,7 +233,52 @@ def test_legacy_tcp_only_warns_and_given_key(baseline):
     assert "server_name" not in result
 
 
-def test_bad_input_fails_naming_the_option():
+def test_matrix_tcp_only_fails_for_rocketchat_peers(baseline):
+    """Only the deprecated SRV: Synapse peers follow it, Rocket.Chat 7.11+ peers go to matrix.check.test:8448,
+    where nothing listens."""
+    lab = baseline
+    lab.update([("_matrix-fed._tcp.matrix", "SRV", []),
+                ("_matrix._tcp.matrix", "SRV", ["10 5 8448 fed.check.test."]),
+                ("matrix", "A", [lab.ip(10)])])
+    both = lab.args(rocketchat=None, appservice=None, client_wellknown=False)
+    synapse_only = dict(both, peer_families=["matrix_spec"])
+    res = run_tasks([{"name": "both families", MODULE: both, "ignore_errors": True},
+                     {"name": "Synapse peers only", MODULE: synapse_only, "ignore_errors": True}])
+    both_result, synapse_result = _results(res)
+    both_result["changed"] = both_result.get("changed", False)
+    (check,) = _only_failure(both_result, "rocketchat_native_discovery")
+    assert check["target"] == "matrix.check.test"
+    assert "connect to matrix.check.test:8448 instead" in check["detail"] and "connection refused" in check["detail"]
+    assert check["hint"] == ("publish _matrix-fed._tcp.matrix.check.test. 3600 IN SRV 10 5 8448 fed.check.test. "
+                             "(the same target and port as _matrix._tcp.matrix.check.test)")
+    assert both_result["peer_families"]["matrix_spec"]["reachable"] is True
+    assert both_result["peer_families"]["rocketchat_native"]["reachable"] is False
+    # Synapse peers still reach it through the deprecated record (with its warning)
+    assert [c["status"] for c in _by_name(both_result, "srv")] == ["warn"]
+    assert both_result["discovery"]["srv"]["used"] == "_matrix._tcp.matrix.check.test"
+    assert [c["status"] for c in _by_name(both_result, "key_signatures")] == ["pass", "pass"]
+    # with only Synapse peers required, the same server passes, warning for Rocket.Chat peers
+    assert synapse_result["failed"] is False and synapse_result["federation_ok"] is True
+    assert synapse_result["warning_checks"] == ["rocketchat_native_discovery", "srv"]
+    assert synapse_result["peer_families"]["rocketchat_native"] == {
+        "name": "Rocket.Chat native (7.11+)", "reachable": False, "required": False,
+        "failed_checks": ["rocketchat_native_discovery"]}
+
+
+def test_legacy_srv_to_a_port_where_nothing_listens(baseline):
+    lab = baseline
+    lab.update([("_rocketchat._https.rc", "SRV", ["1 1 4443 rc.check.test."])])
+    result = run_module(MODULE, lab.args(server_name=None, appservice=None, expected_signing_key=None),
+                        expect_failure=True)
+    (check,) = _only_failure(result, "rocketchat_connection")
+    assert check["detail"].startswith("GET https://rc.check.test:4443/api/info: connection refused")
+    assert check["hint"].startswith("nothing listens on rc.check.test:4443, where the SRV record sends peers")
+    assert result["rocketchat"]["url"] == "https://rc.check.test:4443"
+
+
+def test_bad_input_fails_naming_the_option(tmp_path):
+    not_pem = tmp_path / "ca.txt"
+    not_pem.write_text("not a certificate\n")
     res = run_tasks([
         {"name": "bad server name", MODULE: {"server_name": "exa mple.org"}, "ignore_errors": True},
         {"name": "bad nameserver", MODULE: {"server_name": "example.org", "nameservers": ["ns.example.org"]},
@@ -226,6 +286,11 @@ def test_bad_input_fails_naming_the_option():
         {"name": "bad override", MODULE: {"server_name": "example.org", "resolve": {"a.example.org": "nope"}},
          "ignore_errors": True},
         {"name": "bad expected key", MODULE: {"server_name": "example.org", "expected_signing_key": "abc"},
+         "ignore_errors": True},
+        {"name": "missing CA bundle, legacy check only", MODULE: {
+            "rocketchat": {"domain": "rc.example.org", "public_key": "k"}, "ca_path": "/nonexistent/ca.pem"},
+         "ignore_errors": True},
+        {"name": "CA bundle that is not PEM", MODULE: {"server_name": "example.org", "ca_path": str(not_pem)},
          "ignore_errors": True},
     ])
     results = _results(res)
@@ -235,6 +300,9 @@ def test_bad_input_fails_naming_the_option():
     assert messages[1].startswith("nameservers:")
     assert messages[2].startswith("resolve:")
     assert messages[3].startswith("expected_signing_key:")
+    assert messages[4] == "ca_path: '/nonexistent/ca.pem' does not exist"
+    assert messages[5].startswith("ca_path: '%s' holds no PEM certificate" % not_pem)
+    assert "Errno" not in res.output
     assert "Traceback" not in res.output
 
 

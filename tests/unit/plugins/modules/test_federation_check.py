@@ -2,15 +2,26 @@
 # Copyright (c) fedops.rocketchat contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""fedops.rocketchat.federation_check in-process: argument handling, verdict, fail_on_error (checks faked)."""
+"""fedops.rocketchat.federation_check in-process: argument handling, verdict and fail_on_error (checks faked), and
+the real checks against loopback servers (check mode, secrets never in the output)."""
 
 from __future__ import annotations
 
+import json
+import socket
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
 import pytest
 
-from ansible_collections.fedops.rocketchat.plugins.module_utils._matrix import _check, _discovery, _keys
+from ansible_collections.fedops.rocketchat.plugins.module_utils._matrix import _dnsclient, _keys
+from ansible_collections.fedops.rocketchat.plugins.module_utils._matrix._check import _orchestrate, _report
 from ansible_collections.fedops.rocketchat.plugins.modules import federation_check
 
+from tests.support.pki import TestCA
+from tests.support.wellknown import FrontServer
+from tests.unit.plugins.module_utils._matrix._check.fakes import key_doc
 from tests.unit.plugins.modules.utils import run_module
 
 
@@ -19,13 +30,76 @@ def run(capsys, args, check=False):
 
 
 def fake_result(failed=False):
-    checks = [_check.record("server_name", "pass", "example.org")]
+    checks = [_report.record("server_name", "pass", "example.org")]
     if failed:
-        checks.append(_check.record("tls_certificate", "fail", "certificate is for a, not b", "issue a cert for b",
-                                    "192.0.2.1:8448"))
-    ok, failed_recs, _warned = _check.verdict(checks)
+        checks.append(_report.record("tls_certificate", "fail", "certificate is for a, not b", "issue a cert for b",
+                                     "192.0.2.1:8448"))
+    ok, failed_recs, _warned = _report.verdict(checks)
     return {"federation_ok": ok, "checks": checks, "failed_checks": sorted(r["name"] for r in failed_recs),
             "warning_checks": [], "report": "r", "report_lines": ["r"], "stats": {}}
+
+
+class _EchoHandler(BaseHTTPRequestHandler):
+    """Answers every request 403/401 with the credentials it got in the error text (a hostile echo)."""
+
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):
+        pass
+
+    def _answer(self):
+        length = int(self.headers.get("Content-Length") or 0)
+        if length:
+            self.rfile.read(length)
+        creds = "%s %s" % (self.headers.get("Authorization"), self.headers.get("X-Auth-Token"))
+        self.server.seen.append(creds)
+        status = 403 if self.path.startswith("/_matrix") else 401
+        body = json.dumps({"errcode": "M_FORBIDDEN", "error": "refused %s" % creds}).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_GET = do_POST = do_PUT = _answer  # noqa: N815
+
+
+@pytest.fixture(scope="module")
+def echo_server():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _EchoHandler)
+    server.daemon_threads = True
+    server.seen = []
+    server.url = "http://127.0.0.1:%d" % server.server_address[1]
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture(scope="module")
+def tls_homeserver(tmp_path_factory):
+    """A loopback homeserver with a certificate for 127.0.0.1 from a test CA, serving a signed key response."""
+    ca = TestCA(str(tmp_path_factory.mktemp("hs-pki")))
+    front = FrontServer("127.0.0.1", 0, ca.issue("hs", ["127.0.0.1"])).start()
+    server_name = "127.0.0.1:%d" % front.port
+    doc = key_doc(server=server_name, vut=int(time.time() * 1000) + 86400 * 1000)
+    front.set_routes({"/_matrix/federation/v1/version": (200, {"server": {"name": "Synapse", "version": "1.0"}}),
+                      "/_matrix/key/v2/server": (200, doc)})
+    try:
+        yield ca, front, server_name
+    finally:
+        front.stop()
+
+
+def closed_port():
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()
+    return port
 
 
 @pytest.fixture
@@ -36,15 +110,22 @@ def fake_checks(monkeypatch):
         calls.append(options)
         return fake_result(failed=options.get("server_name") == "bad.example.org")
 
-    monkeypatch.setattr(_check, "run_checks", fake)
+    monkeypatch.setattr(_orchestrate, "run_checks", fake)
     return calls
 
 
-def test_success_is_never_changed_and_runs_in_check_mode(capsys, fake_checks):
-    result = run(capsys, {"server_name": "example.org"}, check=True)
-    assert result["_rc"] == 0 and result["changed"] is False and result["federation_ok"] is True
-    assert fake_checks[0]["server_name"] == "example.org" and fake_checks[0]["_expected_keys"] is None
-    assert fake_checks[0]["timeout"] == 10.0 and fake_checks[0]["client_wellknown"] is True
+def test_success_is_never_changed_and_runs_in_check_mode(capsys, tls_homeserver):
+    """The real checks in check mode against a loopback homeserver with a valid certificate and signed keys."""
+    ca, homeserver, server_name = tls_homeserver
+    before = len(homeserver.hits)
+    result = run(capsys, {"server_name": server_name, "ca_path": ca.cert_path, "timeout": 5}, check=True)
+    assert result["_rc"] == 0 and result["changed"] is False and result["federation_ok"] is True, result.get("report")
+    assert set(c["status"] for c in result["checks"]) == {"pass", "skip"}
+    passed = set(c["name"] for c in result["checks"] if c["status"] == "pass")
+    assert passed >= {"connection", "tls_certificate", "federation_version", "key_response", "key_signatures"}
+    assert result["server_name"] == server_name and result["version"] == {"name": "Synapse", "version": "1.0"}
+    # only reads were sent
+    assert [h[0] for h in homeserver.hits[before:]] == ["GET", "GET"]
 
 
 def test_failure_fails_with_the_first_problem_and_fix(capsys, fake_checks):
@@ -88,11 +169,43 @@ def test_expected_key_from_result_dict_and_file(capsys, fake_checks, tmp_path):
      "appservice.homeserver_url must start with https://"),
     ({"rocketchat": {"domain": "c.example.com", "url": "https://c.example.com"}}, "rocketchat.user_id"),
     ({"server_name": "example.org", "appservice": {"id": "x"}}, "as_token"),
+    ({"server_name": "example.org", "peer_families": []}, "peer_families: name at least one"),
+    ({"server_name": "example.org", "peer_families": ["synapse"]}, "peer_families"),
+    ({"server_name": "example.org", "appservice": {"id": "x", "as_token": "token-as-1", "hs_token": "token-hs-1"}},
+     "parameters are required together: hs_token, url"),
+    ({"server_name": "example.org", "appservice": {"id": "x", "as_token": "token-as-1", "hs_token": "token-hs-1", "url": "rc:3300"}},
+     "appservice.url must start with https:// or http://, got 'rc:3300'"),
 ])
 def test_bad_input(capsys, fake_checks, args, fragment):
     result = run(capsys, args)
     assert result["_rc"] == 1 and fragment in result["msg"]
     assert fake_checks == []
+
+
+@pytest.mark.parametrize("content, fragment", [
+    (None, "does not exist"),
+    ("dir", "is a directory"),
+    (b"just text\n", "holds no PEM certificate"),
+    (b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n", "is not a usable PEM bundle"),
+])
+def test_bad_ca_path_is_refused_before_any_check(capsys, fake_checks, tmp_path, content, fragment):
+    """Without TLS in play (legacy check over http) as with it: the option and the value are named up front."""
+    path = tmp_path / "ca.pem"
+    if content == "dir":
+        path.mkdir()
+    elif content is not None:
+        path.write_bytes(content)
+    for args in ({"server_name": "example.org"}, {"rocketchat": {"domain": "c.example.com", "public_key": "k"}}):
+        result = run(capsys, dict(args, ca_path=str(path)))
+        assert result["_rc"] == 1 and result["msg"].startswith("ca_path: '%s' " % path) and fragment in result["msg"]
+        assert "Errno" not in result["msg"]
+    assert fake_checks == []
+
+
+def test_good_ca_path_is_accepted(capsys, fake_checks, tls_homeserver):
+    ca = tls_homeserver[0]
+    result = run(capsys, {"server_name": "example.org", "ca_path": ca.cert_path})
+    assert result["_rc"] == 0 and fake_checks[0]["ca_path"] == ca.cert_path
 
 
 def test_bad_key_file(capsys, fake_checks, tmp_path):
@@ -103,25 +216,35 @@ def test_bad_key_file(capsys, fake_checks, tmp_path):
 
 
 def test_missing_dnspython(capsys, fake_checks, monkeypatch):
-    monkeypatch.setattr(_discovery, "HAS_DNSPYTHON", False)
-    monkeypatch.setattr(_discovery, "DNSPYTHON_IMPORT_ERROR", "Traceback: no dns")
+    monkeypatch.setattr(_dnsclient, "HAS_DNSPYTHON", False)
+    monkeypatch.setattr(_dnsclient, "DNSPYTHON_IMPORT_ERROR", "Traceback: no dns")
     result = run(capsys, {"server_name": "example.org"})
     assert result["_rc"] == 1 and "dnspython" in result["msg"] and "Failed to import" in result["msg"]
 
 
-def test_secrets_are_not_logged(capsys, fake_checks):
-    result = run(capsys, {"server_name": "example.org",
-                          "appservice": {"id": "x", "as_token": "very-secret-as-token"},
-                          "rocketchat": {"domain": "c.example.com", "url": "https://c.example.com", "user_id": "u",
+def test_secrets_are_not_logged_by_the_real_checks(capsys, echo_server, tls_homeserver):
+    """The real checks send the tokens (the server saw them) and echo them back in error details; the module's
+    output never carries them."""
+    ca, homeserver, server_name = tls_homeserver
+    result = run(capsys, {"server_name": server_name, "ca_path": ca.cert_path, "timeout": 2,
+                          "nameservers": ["127.0.0.1:%d" % closed_port()], "fail_on_error": False,
+                          "appservice": {"id": "x", "as_token": "very-secret-as-token",
+                                         "homeserver_url": echo_server.url},
+                          "rocketchat": {"domain": "c.example.com", "url": echo_server.url, "user_id": "u",
                                          "auth_token": "very-secret-auth-token"}})
+    assert result["_rc"] == 0 and result["federation_ok"] is False
+    seen = " ".join(str(h) for h in echo_server.seen)
+    assert "Bearer very-secret-as-token" in seen and "very-secret-auth-token" in seen
+    ping = [c for c in result["checks"] if c["name"] == "appservice_ping"][0]
+    assert ping["status"] == "fail" and "HTTP 403" in ping["detail"]
     assert "very-secret-as-token" not in result["_raw"] and "very-secret-auth-token" not in result["_raw"]
-    assert fake_checks[0]["appservice"]["as_token"] == "very-secret-as-token"
+    assert "very-secret" not in result["_err"]
 
 
 def test_unexpected_error_is_reported_not_raised(capsys, monkeypatch):
     def boom(options, **kwargs):
         raise RuntimeError("resolver exploded")
 
-    monkeypatch.setattr(_check, "run_checks", boom)
+    monkeypatch.setattr(_orchestrate, "run_checks", boom)
     result = run(capsys, {"server_name": "example.org"})
     assert result["_rc"] == 1 and result["msg"] == "federation check could not run: resolver exploded"

@@ -1,0 +1,349 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) fedops.rocketchat contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+# NOTE: THIS MODULE UTIL IS PRIVATE TO THE COLLECTION. IT MAY CHANGE AT ANY TIME.
+
+"""A small HTTPS client on the standard library (``http.client`` + ``ssl``) for the checks.
+
+It connects to an exact ``ip:port`` while sending SNI and verifying the certificate against a chosen name, exposes
+the peer certificate, and can repeat a request without verification to explain a failure. ``requests``/``urllib3``
+re-apply their own trust settings per pool and cannot pin an address per request, so they are not used. Host
+names go through the address overrides (like ``curl --resolve``) before DNS. Requests that get no HTTP answer
+raise :class:`HttpError` with a ``kind`` callers turn into a hint.
+"""
+
+from __future__ import annotations
+
+import http.client
+import ipaddress
+import json
+import os
+import socket
+import ssl
+import threading
+import time
+from urllib.parse import urljoin, urlsplit
+
+from ansible_collections.fedops.rocketchat.plugins.module_utils._matrix._dnsclient import short_error
+from ansible_collections.fedops.rocketchat.plugins.module_utils._matrix._servername import AddressOverrides, format_host_port
+from ansible_collections.fedops.rocketchat.plugins.module_utils._retry import RetryPolicy, retry_call
+
+
+MAX_REDIRECTS = 10
+REDIRECT_CODES = (301, 302, 303, 307, 308)
+
+
+class HttpError(Exception):
+    """A request that got no HTTP response. ``kind``: refused, timeout, tls_verify, tls, connect, dns, protocol."""
+
+    def __init__(self, kind, message, verify_message=None):
+        super(HttpError, self).__init__(message)
+        self.kind = kind
+        self.message = message
+        self.verify_message = verify_message
+
+
+class HttpResponse(object):
+    def __init__(self, status, reason, headers, body, truncated, address, tls):
+        self.status = status
+        self.reason = reason
+        self.headers = headers
+        self.body = body
+        self.truncated = truncated
+        self.address = address
+        self.tls = tls
+
+    def json(self):
+        """The body as JSON (whatever the Content-Type); raises ``ValueError``."""
+        try:
+            return json.loads(self.body.decode("utf-8"))
+        except UnicodeDecodeError:
+            raise ValueError("body is not UTF-8") from None
+
+
+class TlsInfo(object):
+    def __init__(self, cert_der, version, cipher, verified, name):
+        self.cert_der = cert_der
+        self.version = version
+        self.cipher = cipher
+        self.verified = verified
+        self.name = name
+
+
+class _PinnedHTTPSConnection(http.client.HTTPSConnection):
+    """HTTPS to a fixed ``ip:port`` with SNI and certificate name ``tls_name`` (None for an IP literal)."""
+
+    def __init__(self, ip, port, tls_name, context, timeout):
+        super(_PinnedHTTPSConnection, self).__init__(ip, port, timeout=timeout, context=context)
+        self._tls_name = tls_name
+        self._ssl_context = context
+
+    def connect(self):
+        raw = socket.create_connection((self.host, self.port), self.timeout)
+        try:
+            self.sock = self._ssl_context.wrap_socket(raw, server_hostname=self._tls_name)
+        except BaseException:
+            raw.close()
+            raise
+
+
+def classify_error(exc):
+    """Turn a socket/TLS/HTTP exception into :class:`HttpError`."""
+    if isinstance(exc, HttpError):
+        return exc
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        message = getattr(exc, "verify_message", None) or short_error(exc)
+        return HttpError("tls_verify", "certificate verification failed: %s" % message, message)
+    if isinstance(exc, ssl.SSLError):
+        return HttpError("tls", "TLS handshake failed: %s" % short_error(exc))
+    if isinstance(exc, ConnectionRefusedError):
+        return HttpError("refused", "connection refused (nothing listens on that port)")
+    if isinstance(exc, (socket.timeout, TimeoutError)):
+        return HttpError("timeout", "timed out")
+    if isinstance(exc, (http.client.HTTPException, ConnectionResetError)):
+        return HttpError("protocol", "bad HTTP exchange: %s" % short_error(exc))
+    if isinstance(exc, OSError):
+        return HttpError("connect", "cannot connect: %s" % (exc.strerror or short_error(exc)))
+    return HttpError("protocol", short_error(exc))
+
+
+class HttpsConnection(object):
+    """One (lazily opened) HTTPS connection to ``ip:port``; sequential requests reuse it (keep-alive).
+
+    ``plain=True`` speaks HTTP without TLS (only for URLs the user gave with ``http://``).
+    """
+
+    def __init__(self, client, ip, port, tls_name, verify=True, plain=False):
+        self.client = client
+        self.ip = ip
+        self.port = port
+        self.tls_name = tls_name
+        self.verify = verify
+        self.plain = plain
+        self._conn = None
+        self._used = False
+        self.tls = None
+
+    def open(self):
+        """Connect now (TCP and TLS handshake); raises :class:`HttpError`. Idempotent.
+
+        A transient fault (connection reset, unreachable for a moment) is retried once after a short backoff;
+        a refused connection, a timeout or a certificate problem is reported at once.
+        """
+        if self._conn is not None:
+            return
+        retry_call(self._open_once, policy=self.client.retry_policy, retry_on=(HttpError,),
+                   should_retry=lambda exc: exc.kind in ("connect", "protocol"), sleep=self.client.sleep)
+
+    def _open_once(self):
+        if self.plain:
+            conn = http.client.HTTPConnection(self.ip, self.port, timeout=self.client.timeout)
+        else:
+            conn = _PinnedHTTPSConnection(self.ip, self.port, self.tls_name, self.client.context(self.verify),
+                                          self.client.timeout)
+        try:
+            conn.connect()
+        except Exception as exc:
+            conn.close()
+            raise classify_error(exc) from None
+        if not self.plain:
+            sock = conn.sock
+            self.tls = TlsInfo(sock.getpeercert(binary_form=True), sock.version(), (sock.cipher() or (None,))[0],
+                               self.verify, self.tls_name)
+        self._conn = conn
+        with self.client.lock:
+            self.client.connections += 1
+
+    def request(self, method, path, host_header, headers=None, body=None, max_body=1024 * 1024):
+        reused = self._conn is not None and self._used
+        try:
+            return self._request(method, path, host_header, headers, body, max_body)
+        except HttpError as exc:
+            if not (reused and exc.kind == "protocol"):
+                raise
+        # The server closed the kept-alive connection between two requests: once more on a new one.
+        return self._request(method, path, host_header, headers, body, max_body)
+
+    def _request(self, method, path, host_header, headers, body, max_body):
+        self.open()
+        self._used = True
+        send_headers = {"Host": host_header, "User-Agent": "fedops.rocketchat federation_check",
+                        "Accept": "application/json"}
+        send_headers.update(headers or {})
+        payload = None
+        if body is not None:
+            payload = json.dumps(body).encode("utf-8")
+            send_headers["Content-Type"] = "application/json"
+        try:
+            self._conn.request(method, path, body=payload, headers=send_headers)
+            response = self._conn.getresponse()
+            data = response.read(max_body + 1)
+            truncated = len(data) > max_body
+            if truncated:
+                data = data[:max_body]
+                self.close()
+            elif response.will_close:
+                self.close()
+        except Exception as exc:
+            self.close()
+            raise classify_error(exc) from None
+        with self.client.lock:
+            self.client.requests += 1
+        return HttpResponse(response.status, response.reason,
+                            dict((k.lower(), v) for k, v in response.getheaders()), data, truncated,
+                            (self.ip, self.port), self.tls)
+
+    def close(self):
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+        self._used = False
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+def check_ca_bundle(path):
+    """Raise ``ValueError`` saying what is wrong unless ``path`` is a readable PEM bundle with a CA certificate."""
+    if not os.path.exists(path):
+        raise ValueError("%r does not exist" % path)
+    if os.path.isdir(path):
+        raise ValueError("%r is a directory; give a PEM file of CA certificates" % path)
+    try:
+        with open(path, "rb") as handle:
+            content = handle.read()
+    except (IOError, OSError) as exc:
+        raise ValueError("cannot read %r: %s" % (path, exc.strerror or exc)) from None
+    if b"-----BEGIN CERTIFICATE-----" not in content:
+        raise ValueError("%r holds no PEM certificate (-----BEGIN CERTIFICATE-----); give the CA bundle in PEM form"
+                         % path)
+    try:
+        ssl.create_default_context(cafile=path)
+    except (ssl.SSLError, ValueError) as exc:
+        raise ValueError("%r is not a usable PEM bundle of CA certificates: %s" % (path, short_error(exc))) from None
+
+
+class HttpsClient(object):
+    """Creates pinned connections and follows URLs, resolving hosts through overrides and :class:`DnsClient`.
+
+    ``ca_path`` (a PEM bundle) replaces the system trust store when given, as Synapse's
+    ``federation_custom_ca_list`` does. ``requests``/``connections`` count what was sent (for benchmarks).
+    """
+
+    def __init__(self, dns_client=None, overrides=None, ca_path=None, timeout=10.0):
+        self.dns = dns_client
+        self.overrides = overrides or AddressOverrides()
+        self.ca_path = ca_path
+        self.timeout = timeout
+        self.lock = threading.Lock()
+        self._contexts = {}
+        self.requests = 0
+        self.connections = 0
+        self.retry_policy = RetryPolicy(attempts=2, base_delay=0.25, max_delay=1.0)
+        self.sleep = time.sleep
+
+    def context(self, verify=True):
+        with self.lock:
+            ctx = self._contexts.get(verify)
+            if ctx is None:
+                if verify:
+                    ctx = ssl.create_default_context(cafile=self.ca_path) if self.ca_path \
+                        else ssl.create_default_context()
+                else:
+                    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+                    ctx.check_hostname = False
+                    ctx.verify_mode = ssl.CERT_NONE
+                self._contexts[verify] = ctx
+            return ctx
+
+    def connection(self, ip, port, tls_name, verify=True, plain=False):
+        return HttpsConnection(self, ip, port, tls_name, verify, plain)
+
+    def addresses(self, host, port):
+        """``(addresses, note)``: ``[(ip, port), ...]`` for ``host:port`` from an override, a literal or A/AAAA."""
+        override = self.overrides.lookup(host, port)
+        if override:
+            return [override], "override %s -> %s" % (format_host_port(host, port), format_host_port(*override))
+        try:
+            return [(str(ipaddress.ip_address(host)), port)], None
+        except ValueError:
+            pass
+        if host.lower().rstrip(".") == "localhost":
+            # RFC 6761: localhost is the loopback address, whatever the configured nameservers say.
+            return [("127.0.0.1", port), ("::1", port)], None
+        if self.dns is None:
+            raise HttpError("dns", "no resolver configured for %s" % host)
+        found = []
+        notes = []
+        for rdtype in ("A", "AAAA"):
+            answer = self.dns.query(host, rdtype)
+            found.extend((ip, port) for ip in answer.records)
+            if answer.status == "error":
+                notes.append(answer.describe())
+        if not found:
+            raise HttpError("dns", "%s has no A or AAAA records%s" % (host, (" (%s)" % "; ".join(notes)) if notes else ""))
+        return found, None
+
+    def request_host(self, host, port, tls_name, host_header, method, path, headers=None, body=None, verify=True,
+                     max_body=1024 * 1024, plain=False):
+        """Send one request to the first address of ``host`` that accepts a connection."""
+        addresses, _note = self.addresses(host, port)
+        last = None
+        for ip, ip_port in addresses:
+            with self.connection(ip, ip_port, tls_name, verify, plain) as conn:
+                try:
+                    return conn.request(method, path, host_header, headers, body, max_body)
+                except HttpError as exc:
+                    last = exc
+                    if exc.kind not in ("refused", "timeout", "connect"):
+                        raise
+        raise last
+
+    def request_url(self, url, method="GET", headers=None, body=None, verify=True, max_body=1024 * 1024):
+        parts = urlsplit(url)
+        if parts.scheme not in ("https", "http"):
+            raise HttpError("protocol", "only https:// and http:// URLs are supported, got %r" % url)
+        plain = parts.scheme == "http"
+        try:
+            port = parts.port or (80 if plain else 443)
+        except ValueError:
+            raise HttpError("protocol", "bad port in %r" % url) from None
+        host = parts.hostname
+        if not host:
+            raise HttpError("protocol", "no host in %r" % url)
+        host_header = parts.netloc.rpartition("@")[2]
+        path = (parts.path or "/") + ("?" + parts.query if parts.query else "")
+        return self.request_host(host, port, host, host_header, method, path, headers, body, verify, max_body,
+                                 plain)
+
+    def fetch(self, url, max_body=1024 * 1024, verify=True):
+        """GET ``url`` following redirects; returns ``(response or None, hops, error or None)``.
+
+        ``hops`` lists ``{"url", "status"}`` for every response (redirects included), so callers can flag a 308.
+        """
+        hops = []
+        seen = set()
+        current = url
+        for _dummy in range(MAX_REDIRECTS + 1):
+            if current in seen:
+                return None, hops, HttpError("protocol", "redirect loop at %s" % current)
+            seen.add(current)
+            if not current.startswith("https://"):
+                hops.append({"url": current, "status": None, "error": "not https"})
+                return None, hops, HttpError("protocol", "redirected to %s, which is not https" % current)
+            try:
+                response = self.request_url(current, verify=verify, max_body=max_body)
+            except HttpError as exc:
+                hops.append({"url": current, "status": None, "error": exc.message})
+                return None, hops, exc
+            hops.append({"url": current, "status": response.status})
+            if response.status in REDIRECT_CODES and response.headers.get("location"):
+                current = urljoin(current, response.headers["location"])
+                continue
+            return response, hops, None
+        return None, hops, HttpError("protocol", "more than %d redirects" % MAX_REDIRECTS)
