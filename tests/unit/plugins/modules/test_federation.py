@@ -102,7 +102,7 @@ def test_check_configuration_outside_the_bridge_is_refused_before_writing(fake_c
 
 
 def test_native_on_an_unlicensed_server_fails_before_any_write(fake_client, capsys):
-    """C-LIC-3: mode=native refuses a server whose licence lacks the federation module, in check mode too."""
+    """C-LIC-1, C-LIC-2: mode=native refuses a server whose licence lacks the federation module, in check mode too."""
     for check_mode in (True, False):
         fake_client(values=NATIVE_711, version="8.0.2", license_modules=[])
         result, failed, client = run(federation_module.main, dict(AUTH, mode="native", native={

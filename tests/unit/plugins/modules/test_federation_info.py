@@ -48,7 +48,7 @@ NATIVE_VALUES = {"uniqueID": "dep", "Site_Url": "https://chat.example.com", "Fed
 
 
 def test_licence_state_is_reported(fake_client, capsys):
-    """C-LIC-3: federation_info reads licenses.info and reports whether the federation module is licensed."""
+    """C-LIC-1, C-LIC-2: federation_info reads licenses.info and reports whether the federation module is licensed."""
     fake_client(version="8.0.2", values=NATIVE_VALUES, license_modules=["livechat-enterprise"])
     result, failed, _client = run(info_module.main, dict(AUTH), capsys)
     assert not failed
