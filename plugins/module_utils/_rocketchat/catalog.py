@@ -108,9 +108,12 @@ _SPECS = [
 
     # Legacy federation.
     SettingSpec("FEDERATION_Enabled", "boolean", until=_R80, readonly_since=_R711, source=_SRC_LEGACY),
-    SettingSpec("FEDERATION_Status", "string", until=_R80, readonly=True, hidden_since=_R711, generated=True, source=_SRC_LEGACY),
-    SettingSpec("FEDERATION_Domain", "string", until=_R80, readonly_since=_R711, hidden_since=_R711, source=_SRC_LEGACY),
-    SettingSpec("FEDERATION_Public_Key", "string", until=_R80, readonly=True, hidden_since=_R711, generated=True, source=_SRC_LEGACY),
+    SettingSpec("FEDERATION_Status", "string", until=_R80, readonly=True, hidden_since=_R711, generated=True,
+                source=_SRC_LEGACY),
+    SettingSpec("FEDERATION_Domain", "string", until=_R80, readonly_since=_R711, hidden_since=_R711,
+                source=_SRC_LEGACY),
+    SettingSpec("FEDERATION_Public_Key", "string", until=_R80, readonly=True, hidden_since=_R711, generated=True,
+                source=_SRC_LEGACY),
     SettingSpec("FEDERATION_Discovery_Method", "select", until=_R80, readonly_since=_R711, hidden_since=_R711,
                 choices=("dns", "hub"), source=_SRC_LEGACY),
     SettingSpec("FEDERATION_Test_Setup", "action", until=_R80, hidden_since=_R711, source=_SRC_LEGACY),
