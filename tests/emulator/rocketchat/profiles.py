@@ -126,6 +126,7 @@ class SettingDef:
     enterprise: bool = False
     modules: tuple = ()          # licence modules an enterprise setting needs (C-LIC-2)
     invalid_value: object = None  # what Rocket.Chat serves and uses instead while the licence lacks them
+    source: str = None           # the Rocket.Chat file (and release) the entry was read from
     group: str = "General"
     section: str = None
     extra: dict = field(default_factory=dict)
@@ -204,7 +205,8 @@ def build_catalog(profile, unique_id, site_url, public_key):
     # Legacy federation (FEDERATION_*): normal up to 7.10, readonly/hidden from 7.11, deleted in 8.0 (C-CAT-1).
     if v < (8, 0, 0):
         old = v >= (7, 11, 0)
-        grp = dict(group="Federation", section="Rocket.Chat Federation")
+        grp = dict(group="Federation", section="Rocket.Chat Federation",
+                   source="apps/meteor/server/settings/federation.ts @92eea688 (C-CAT-1)")
         add("FEDERATION_Enabled", "boolean", False, public=True, readonly=old, **grp)
         add("FEDERATION_Status", "string", "Disabled", readonly=True, hidden=old, **grp)
         add("FEDERATION_Domain", "string", "", readonly=old, hidden=old, **grp)
@@ -221,12 +223,17 @@ def build_catalog(profile, unique_id, site_url, public_key):
     if (4, 7, 0) <= v < (8, 0, 0):
         old = v >= (7, 11, 0)
         late = v >= (6, 0, 0)
-        grp = dict(group="Federation", section="Matrix Bridge")
+        adapter = ("apps/meteor/server/services/federation/infrastructure/rocket-chat/adapters/Settings.ts "
+                   "@0d67af38 (C-CAT-2)")
+        grp = dict(group="Federation", section="Matrix Bridge",
+                   source=adapter if late else "the early bridge settings file of #23688, 4.7 (C-CAT-2)")
         add("Federation_Matrix_enabled", "boolean", False, public=late, readonly=old, **grp)
         if v >= (6, 8, 0):
-            add("Federation_Matrix_serve_well_known", "boolean", True, readonly=old, **grp)
+            add("Federation_Matrix_serve_well_known", "boolean", True, readonly=old,
+                **dict(grp, source="#31965, 6.8; " + adapter))
         if v >= (6, 7, 0):
-            add("Federation_Matrix_enable_ephemeral_events", "boolean", False, public=True, readonly=old, **grp)
+            add("Federation_Matrix_enable_ephemeral_events", "boolean", False, public=True, readonly=old,
+                **dict(grp, source="#32012, 6.7; " + adapter))
         add("Federation_Matrix_id", "string", "rocketchat_%s" % unique_id, readonly=True, **grp)
         add("Federation_Matrix_hs_token", "string", sha256_hex("hs_" + unique_id), readonly=True, **grp)
         add("Federation_Matrix_as_token", "string", sha256_hex("as_" + unique_id), readonly=True, **grp)
@@ -240,8 +247,10 @@ def build_catalog(profile, unique_id, site_url, public_key):
         if late:
             # C-LIC-2: enterprise with invalidValue false; the 'federation' module from the 6.12 adapter on.
             add("Federation_Matrix_max_size_of_public_rooms_users", "int", 100, public=True, enterprise=True,
-                modules=("federation",) if v >= (6, 12, 0) else (), invalid_value=False, readonly=old, **grp)
+                modules=("federation",) if v >= (6, 12, 0) else (), invalid_value=False, readonly=old,
+                **dict(grp, source="apps/meteor/server/settings/matrix-federation.ts @5ceb47ff, 6.0"))
         if v >= (6, 12, 0):
+            grp = dict(grp, source="#32535, 6.12; " + adapter)
             add("Federation_Matrix_configuration_status", "string", "Invalid", readonly=True, hidden=old,
                 invalid_value="", **grp)
             # C-SET-7: the button is readonly (and hidden) in 7.11.
@@ -250,7 +259,8 @@ def build_catalog(profile, unique_id, site_url, public_key):
 
     # Native federation (7.11+): enterprise, module 'federation', each with its invalidValue (C-LIC-2).
     if v >= (7, 11, 0):
-        grp = dict(group="Federation", enterprise=True, modules=("federation",))
+        grp = dict(group="Federation", enterprise=True, modules=("federation",),
+                   source="apps/meteor/server/settings/federation-service.ts, 7.11 (C-CAT-3)")
         add("Federation_Service_Enabled", "boolean", False, public=True, invalid_value=False, **grp)
         add("Federation_Service_Domain", "string", "", invalid_value="", **grp)
         add("Federation_Service_Matrix_Signing_Algorithm", "select", "ed25519", extra={"values": ["ed25519"]},
@@ -259,12 +269,13 @@ def build_catalog(profile, unique_id, site_url, public_key):
         add("Federation_Service_Matrix_Signing_Key", "password",
             base64.b64encode(os.urandom(32)).decode("ascii"), secret=True, invalid_value="", **grp)
         add("Federation_Service_max_allowed_size_of_public_rooms_to_join", "int", 100, invalid_value=False, **grp)
-        add("Federation_Service_Allow_List", "string", "", group="Federation")
+        add("Federation_Service_Allow_List", "string", "", group="Federation", source=grp["source"])
         add("Federation_Service_EDU_Process_Typing", "boolean", True, invalid_value=False, **grp)
         add("Federation_Service_EDU_Process_Presence", "boolean", False, invalid_value=False, **grp)
         add("Federation_Service_Join_Encrypted_Rooms", "boolean", False, invalid_value=False, **grp)
         add("Federation_Service_Join_Non_Private_Rooms", "boolean", False, invalid_value=False, **grp)
         if v >= (8, 0, 0):
+            grp = dict(grp, source="apps/meteor/server/settings/federation-service.ts, 8.0 (C-CAT-3)")
             add("Federation_Service_EDU_Process_Receipt", "boolean", False, public=True, invalid_value=False, **grp)
             add("Federation_Service_Validate_User_Domain", "boolean", False, invalid_value=False, **grp)
 

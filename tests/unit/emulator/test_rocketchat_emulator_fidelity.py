@@ -209,3 +209,11 @@ def test_method_call_keeps_its_type_checks_on_8x():
                           "params": [[{"_id": "Message_AllowEditing", "value": "true"}]]})
     status, _h, body = call(emu, "POST", "/api/v1/method.call/saveSettings", ADMIN, {"message": message})
     assert status == 200 and json.loads(body["message"])["error"]["reason"] == "Match failed"
+
+
+@pytest.mark.parametrize("version", ALL)
+def test_every_federation_setting_records_its_source(version):
+    """C-CAT-1, C-CAT-2, C-CAT-3: each federation entry names the Rocket.Chat file or change it was read from."""
+    for item in make(version).store.settings.values():
+        if item._id.startswith(("FEDERATION_", "Federation_")):
+            assert item.source and ("apps/meteor/" in item.source or "#" in item.source), item._id
