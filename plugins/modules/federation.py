@@ -23,8 +23,13 @@ description:
     C(uniqueID). Can press the configuration check and return its status.
   - B(native) - Rocket.Chat as its own Matrix homeserver (C(Federation_Service_*)), Rocket.Chat 7.11 and later with an
     Enterprise license. Checks the domain rules and warns about allow-list entries that Rocket.Chat matches as suffixes.
+    Reads the licence first (C(GET /api/v1/licenses.info)) and fails, before anything is written, when it lacks the
+    C(federation) module; Rocket.Chat would accept the writes but ignore them.
   - B(disabled) - switches every federation generation the release still has off.
-  - A mode the server's release does not support fails with the releases that do, before anything is written.
+  - A mode the server's release does not support fails with the releases that do, before anything is written. So do
+    options of a release later than the server's (for example O(matrix_bridge.enable_ephemeral_events) before 6.7),
+    options of another mode than O(mode), and values Rocket.Chat cannot use (a O(native.signing_key) that is not the
+    base64 of a 32-byte ed25519 seed, a O(legacy.domain) that is not a lower-case host name, a negative room size).
 author:
   - fedops.rocketchat contributors (@fedops)
 extends_documentation_fragment:
@@ -63,7 +68,8 @@ options:
     default: true
   check_configuration:
     description:
-      - With O(mode=matrix_bridge) (Rocket.Chat before 7.11), press C(Federation_Matrix_check_configuration_button)
+      - With O(mode=matrix_bridge) (Rocket.Chat 6.12 to 7.10, earlier bridges have no configuration check),
+        press C(Federation_Matrix_check_configuration_button)
         after writing and return RV(configuration_status) (C(Valid)/C(Invalid)) and RV(configuration_message).
         Rocket.Chat refuses to create federated rooms unless the status is C(Valid).
       - The check pings the homeserver (Synapse 1.84 or later) as the application service and asks the federation
@@ -126,6 +132,7 @@ options:
       enable_ephemeral_events:
         description:
           - C(Federation_Matrix_enable_ephemeral_events) (typing notifications and similar; costs performance).
+            Rocket.Chat 6.7 and later.
         type: bool
       serve_well_known:
         description:
@@ -134,7 +141,7 @@ options:
         type: bool
       max_public_room_users:
         description:
-          - C(Federation_Matrix_max_size_of_public_rooms_users) (Enterprise).
+          - C(Federation_Matrix_max_size_of_public_rooms_users) (Enterprise), 0 or more. Rocket.Chat 6.0 and later.
         type: int
   native:
     description:
@@ -162,12 +169,13 @@ options:
         default: warn
       signing_key:
         description:
-          - C(Federation_Service_Matrix_Signing_Key), the base64 ed25519 secret key. Unset keeps the key Rocket.Chat
+          - C(Federation_Service_Matrix_Signing_Key), the base64 of the 32-byte ed25519 seed (padded or not; the
+            C(rocketchat_key) that M(fedops.rocketchat.signing_key) returns). Unset keeps the key Rocket.Chat
             generated.
         type: str
       max_public_room_size:
         description:
-          - C(Federation_Service_max_allowed_size_of_public_rooms_to_join).
+          - C(Federation_Service_max_allowed_size_of_public_rooms_to_join), 0 or more.
         type: int
       edu_typing:
         description:
@@ -247,6 +255,12 @@ supported_modes:
   type: list
   elements: str
   sample: [legacy, matrix_bridge]
+license:
+  description: The licence read for O(mode=native) (see RV(fedops.rocketchat.federation_info#module:license)).
+  returned: when O(mode=native)
+  type: dict
+  sample: {"checked": true, "federation_module": true, "active_modules": ["federation"],
+           "detail": "active licence modules: federation"}
 changed_settings:
   description: Setting ids that were (or in check mode would be) written.
   returned: success

@@ -18,6 +18,11 @@ description:
     allow list with warnings about entries matched as suffixes.
   - Secret values (bridge tokens, signing key, the tokens inside the registration file) are masked unless
     O(show_secrets=true).
+  - Reports the federation settings of the server's generations that its release does not have yet (for example the
+    early Matrix bridge of 4.7 to 5.x has no ephemeral-events switch), instead of failing to read them.
+  - Reads the licence (C(GET /api/v1/licenses.info)). Native federation needs an Enterprise licence with the
+    C(federation) module; without it Rocket.Chat ignores the C(Federation_Service_*) values and uses their invalid
+    values, so the facts say so.
 author:
   - fedops.rocketchat contributors (@fedops)
 extends_documentation_fragment:
@@ -89,6 +94,35 @@ hidden_settings:
   returned: success
   type: list
   elements: str
+unsupported_settings:
+  description:
+    - Federation settings of the generations this release has, which the release does not have yet (or no longer),
+      with the releases that have them.
+  returned: success
+  type: dict
+  sample: {"Federation_Matrix_enable_ephemeral_events": "6.7 to before 8.0"}
+license:
+  description: The licence as far as it matters for federation.
+  returned: success
+  type: dict
+  contains:
+    checked:
+      description: Whether the licence could be read (the release has C(licenses.info) and enterprise settings).
+      type: bool
+      returned: success
+    federation_module:
+      description: Whether the C(federation) licence module is active; V(null) when not checked.
+      type: bool
+      returned: success
+    active_modules:
+      description: The active licence modules.
+      type: list
+      elements: str
+      returned: success
+    detail:
+      description: A sentence describing what was found.
+      type: str
+      returned: success
 site_url:
   description: C(Site_Url).
   returned: success
@@ -180,6 +214,14 @@ native:
       type: list
       elements: str
       returned: success
+    licensed:
+      description: Whether the licence includes the C(federation) module; V(null) when it could not be read.
+      type: bool
+      returned: success
+    license_warning:
+      description: Present when the licence lacks the C(federation) module, so the values shown have no effect.
+      type: str
+      returned: when the licence lacks the module
 requests:
   description: HTTP requests sent, retries, 429 answers and seconds spent waiting for rate-limit windows.
   returned: always

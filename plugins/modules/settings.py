@@ -16,9 +16,11 @@ description:
     compares them with their JSON types (V(true) differs from V(1) and from V("true")), and writes all differences
     in B(one) call where the release has a bulk path - C(POST /api/v1/settings) on Rocket.Chat 8.6 and later, the
     C(saveSettings) method through C(method.call) before (its always-200 result is parsed for errors).
-  - A value of the wrong JSON type for a setting whose type is known (from the module's catalog, or from the value
-    the server holds when that is a boolean or a number) is refused before anything is written; Rocket.Chat 6.x and
-    7.x would store it as given.
+  - A value of the wrong JSON type is refused before anything is written; Rocket.Chat would store it as given (no
+    release checks the type on the per-setting endpoint; 8.x checks only bounds and validation rules). The type
+    comes from the module's catalog, else from the value the server holds (boolean, number, list or string; a
+    number or boolean stored as text may be repaired); a server holding no value earns a warning instead. V(NaN) and
+    infinite numbers are refused for every setting.
   - An id that does not exist or is hidden on the server's release fails the task before anything is written.
   - Settings that are read-only in the admin UI are written anyway (the REST API does not enforce read-only) with
     a warning.

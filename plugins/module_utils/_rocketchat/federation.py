@@ -7,9 +7,10 @@
 
 """The federation intent: one ``mode`` with its options, mapped to the settings of the server's release.
 
-Generations (rocketchat.md §1): legacy DNS federation (``FEDERATION_*``, settings hidden from 7.11,
-deleted in 8.0), the Matrix bridge (``Federation_Matrix_*``, 4.7 to 7.10) and native federation
-(``Federation_Service_*``, 7.11+). Everything here except ``apply_federation`` is a pure function.
+Generations: legacy DNS federation (``FEDERATION_*``, settings hidden from 7.11, deleted in 8.0), the
+Matrix bridge (``Federation_Matrix_*``, 4.7 to 7.10) and native federation (``Federation_Service_*``,
+7.11+, Enterprise licence with the ``federation`` module). Everything here except ``apply_federation``
+and ``license_state`` is a pure function.
 """
 
 from __future__ import annotations
@@ -17,8 +18,11 @@ from __future__ import annotations
 import hashlib
 import re
 
+from ansible_collections.fedops.rocketchat.plugins.module_utils._matrix._keys import from_rocketchat
 from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat import catalog
 from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat.errors import (
+    RocketChatPermissionError,
+    RocketChatServerError,
     RocketChatValidationError,
     RocketChatVersionError,
 )
@@ -54,9 +58,9 @@ BRIDGE_OPTIONS = (
     ("appservice_id", "Federation_Matrix_id", None),
     ("hs_token", "Federation_Matrix_hs_token", None),
     ("as_token", "Federation_Matrix_as_token", None),
-    ("enable_ephemeral_events", "Federation_Matrix_enable_ephemeral_events", None),
+    ("enable_ephemeral_events", "Federation_Matrix_enable_ephemeral_events", (6, 7)),
     ("serve_well_known", "Federation_Matrix_serve_well_known", (6, 8)),
-    ("max_public_room_users", "Federation_Matrix_max_size_of_public_rooms_users", None),
+    ("max_public_room_users", "Federation_Matrix_max_size_of_public_rooms_users", (6, 0)),
 )
 
 NATIVE_OPTIONS = (
@@ -77,6 +81,15 @@ LEGACY_OPTIONS = (
 )
 
 SECRET_OPTIONS = {"hs_token", "as_token", "signing_key"}
+
+# The module option that holds each mode's options.
+MODE_SECTIONS = ("legacy", "matrix_bridge", "native")
+
+# The Rocket.Chat licence module native federation (and the bridge's room size limit) needs.
+LICENSE_MODULE = "federation"
+
+# The first release whose bridge has the configuration check (button and status setting).
+CHECK_CONFIGURATION_SINCE = (6, 12)
 
 _HOSTNAME = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$")
 _SERVER_NAME = re.compile(r"^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+)(:\d{1,5})?$")
@@ -118,6 +131,51 @@ def validate_native_domain(domain):
     if not _HOSTNAME.match(domain):
         return "native.domain %r is not a valid host name." % domain
     return None
+
+
+def validate_legacy_domain(domain):
+    """FEDERATION_Domain: peers look up _rocketchat._https.<domain>, so it is a bare lower-case host name,
+    checked with the rules of the native domain."""
+    problem = validate_native_domain(domain)
+    if problem is None:
+        return None
+    if not domain:
+        return ("legacy.domain is required for mode=legacy: the domain peers look up (_rocketchat._https.<domain> "
+                "SRV and rocketchat-public-key.<domain> TXT).")
+    return problem.replace("native.domain", "legacy.domain").replace(
+        "the Matrix server name of this Rocket.Chat", "the domain peers look up")
+
+
+def validate_signing_key(value):
+    """native.signing_key: what Federation_Service_Matrix_Signing_Key holds, base64 of a 32-byte ed25519 seed
+    (the same rules as the signing_key module's rocketchat_key)."""
+    if value is None:
+        return None
+    try:
+        from_rocketchat(value)
+    except ValueError as exc:
+        return ("native.signing_key is not a key Rocket.Chat can use: %s. Give the base64 of a 32-byte ed25519 seed, "
+                "for example the rocketchat_key the fedops.rocketchat.signing_key module returns." % exc)
+    return None
+
+
+def validate_sizes(opts, section, options):
+    errors = []
+    for option in options:
+        value = (opts or {}).get(option)
+        if value is not None and value < 0:
+            errors.append("%s.%s must be 0 or more, got %d." % (section, option, value))
+    return errors
+
+
+def foreign_sections(mode, params):
+    """Options given for another mode than ``mode``: a refusal naming both."""
+    given = [section for section in MODE_SECTIONS if section != mode and params.get(section) is not None]
+    if not given:
+        return None
+    return ("mode=%s does not use the %s option%s (%s); remove %s or set mode to %s."
+            % (mode, " and ".join(given), "s" if len(given) > 1 else "",
+               "options of mode=%s" % " and mode=".join(given), " and ".join(given), " or ".join(given)))
 
 
 def validate_homeserver_domain(domain):
@@ -184,17 +242,18 @@ def _map_options(options, table, version, section):
 def desired_settings(mode, params, version):
     """The settings for the intent on ``version``: returns (desired {id: value}, secret ids, warnings)."""
     require_mode(mode, version)
+    problem = foreign_sections(mode, params)
+    if problem:
+        raise RocketChatValidationError(problem)
     known = catalog.catalog_for(version)
     warnings = []
     desired = {}
     secrets = set()
     if mode == "legacy":
         opts = params.get("legacy") or {}
-        if not opts.get("domain"):
-            raise RocketChatValidationError("legacy.domain is required for mode=legacy: the domain peers look up "
-                                            "(_rocketchat._https.<domain> SRV and rocketchat-public-key.<domain> TXT).")
-        if "@" in opts["domain"] or "/" in opts["domain"]:
-            raise RocketChatValidationError("legacy.domain must be a bare domain, got %r." % opts["domain"])
+        problem = validate_legacy_domain(opts.get("domain"))
+        if problem:
+            raise RocketChatValidationError(problem)
         desired.update(_map_options(opts, LEGACY_OPTIONS, version, "legacy"))
         desired["FEDERATION_Enabled"] = True
         if opts.get("discovery_method") == "hub":
@@ -219,6 +278,7 @@ def desired_settings(mode, params, version):
                               "(for example lookup('ansible.builtin.password', '/dev/null length=48')). " % option)
         if opts.get("hs_token") and opts.get("hs_token") == opts.get("as_token"):
             errors.append("matrix_bridge.hs_token and as_token must differ.")
+        errors.extend(validate_sizes(opts, "matrix_bridge", ("max_public_room_users",)))
         if errors:
             raise RocketChatValidationError(" ".join(errors))
         desired.update(_map_options(opts, BRIDGE_OPTIONS, version, "matrix_bridge"))
@@ -226,9 +286,10 @@ def desired_settings(mode, params, version):
         secrets.update(("Federation_Matrix_hs_token", "Federation_Matrix_as_token"))
     elif mode == "native":
         opts = params.get("native") or {}
-        problem = validate_native_domain(opts.get("domain"))
-        if problem:
-            raise RocketChatValidationError(problem)
+        errors = [e for e in [validate_native_domain(opts.get("domain")), validate_signing_key(opts.get("signing_key"))]
+                  + validate_sizes(opts, "native", ("max_public_room_size",)) if e]
+        if errors:
+            raise RocketChatValidationError(" ".join(errors))
         desired.update(_map_options(opts, NATIVE_OPTIONS, version, "native"))
         if opts.get("allow_list") is not None:
             entries, list_warnings = analyse_allow_list(opts["allow_list"])
@@ -274,6 +335,36 @@ def bridge_token_check(current, params):
     return errors
 
 
+def license_state(client):
+    """What the server's licence allows, from GET /api/v1/licenses.info (any authenticated user).
+
+    Returns {"checked": bool, "federation_module": bool or None, "active_modules": [...], "detail": text}.
+    Releases without the endpoint (before 6.5) and users it refuses give ``checked: False``.
+    """
+    try:
+        data, _headers = client.request("GET", "/api/v1/licenses.info", what="read the licence (licenses.info)")
+    except (RocketChatServerError, RocketChatPermissionError) as exc:
+        if isinstance(exc, RocketChatServerError) and getattr(exc, "status", None) != 404:
+            raise
+        return {"checked": False, "federation_module": None, "active_modules": [],
+                "detail": "the licence could not be read (%s)" % exc}
+    info = (data or {}).get("license") or {}
+    modules = sorted(str(m) for m in (info.get("activeModules") or []))
+    return {"checked": True, "federation_module": LICENSE_MODULE in modules, "active_modules": modules,
+            "detail": "active licence modules: %s" % (", ".join(modules) or "none")}
+
+
+def require_native_license(state):
+    """Refuse mode=native on a server whose licence lacks the federation module (before any write)."""
+    if state["checked"] and not state["federation_module"]:
+        raise RocketChatValidationError(
+            "mode=native needs a Rocket.Chat Enterprise licence with the '%s' module; this server's licence does not "
+            "include it (%s). Without it Rocket.Chat stores the Federation_Service_* settings but ignores them and "
+            "serves their invalid value instead (Federation_Service_Enabled reads false), so nothing was written. "
+            "Apply a licence that includes federation (Administration > Subscription), then run again."
+            % (LICENSE_MODULE, state["detail"]))
+
+
 def apply_federation(client, params, check_mode=False):
     """Converge the federation intent; returns the module result (without secrets)."""
     version = client.version()
@@ -281,7 +372,20 @@ def apply_federation(client, params, check_mode=False):
     if params.get("check_configuration") and (mode != "matrix_bridge" or not supports("matrix_bridge", version)):
         raise RocketChatValidationError("check_configuration applies to mode=matrix_bridge on Rocket.Chat 4.7 to 7.10; "
                                         "this is mode=%s on %s." % (mode, version))
+    if params.get("check_configuration") and version.tuple[:2] < CHECK_CONFIGURATION_SINCE:
+        raise RocketChatVersionError(
+            "check_configuration needs Rocket.Chat %d.%d or later: Rocket.Chat %s has no configuration check "
+            "(Federation_Matrix_check_configuration_button and Federation_Matrix_configuration_status arrived in "
+            "%d.%d). Verify the bridge with fedops.rocketchat.federation_check instead."
+            % (CHECK_CONFIGURATION_SINCE + (version,) + CHECK_CONFIGURATION_SINCE))
     desired, secrets, warnings = desired_settings(mode, params, version)
+    license_info = None
+    if mode == "native":
+        license_info = license_state(client)
+        require_native_license(license_info)
+        if not license_info["checked"]:
+            warnings.append("Could not confirm that the licence includes the '%s' module native federation needs: %s."
+                            % (LICENSE_MODULE, license_info["detail"]))
     extra = []
     validate = None
     if mode == "matrix_bridge":
@@ -295,6 +399,8 @@ def apply_federation(client, params, check_mode=False):
     result["warnings"] = warnings + result["warnings"]
     result["mode"] = mode
     result["supported_modes"] = supported_modes(version)
+    if license_info is not None:
+        result["license"] = license_info
     result.pop("current")
     if mode == "legacy" and result["changed"] and not check_mode:
         status = client.get_settings(["FEDERATION_Status", "FEDERATION_Enabled"], missing_ok=True)

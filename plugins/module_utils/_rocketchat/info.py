@@ -6,7 +6,8 @@
 # NOTE: THIS MODULE UTIL IS PRIVATE TO THE COLLECTION. IT MAY CHANGE AT ANY TIME.
 
 """Read-only federation facts: release, supported generations, settings (secrets masked), statuses,
-the legacy public key with the DNS records peers need, the bridge registration file."""
+the legacy public key with the DNS records peers need, the bridge registration file, the settings the
+release lacks, and the licence (native federation needs the ``federation`` licence module)."""
 
 from __future__ import annotations
 
@@ -16,8 +17,10 @@ from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat impo
 from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat.errors import RocketChatValidationError
 from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat.federation import (
     ENABLE_FLAG,
+    LICENSE_MODULE,
     analyse_allow_list,
     derived_default_tokens,
+    license_state,
     supported_modes,
 )
 from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat.settings import mask_value
@@ -74,8 +77,15 @@ def gather_federation_info(client, show_secrets=False):
         "active_mode": active_mode(values),
         "settings": shown,
         "hidden_settings": sorted(set(catalog.federation_ids(version)) - set(values)),
+        "unsupported_settings": catalog.unsupported_ids(version),
         "site_url": values.get("Site_Url"),
     }
+    license_info = license_state(client) if catalog.enterprise_ids(version) else None
+    if license_info is not None:
+        facts["license"] = license_info
+    else:
+        facts["license"] = {"checked": False, "federation_module": None, "active_modules": [],
+                            "detail": "Rocket.Chat %s has no enterprise federation setting" % version}
     if "FEDERATION_Enabled" in values:
         domain = values.get("FEDERATION_Domain")
         key = values.get("FEDERATION_Public_Key")
@@ -109,5 +119,10 @@ def gather_federation_info(client, show_secrets=False):
             "domain": values.get("Federation_Service_Domain"),
             "allow_list": [e.strip() for e in allow],
             "allow_list_warnings": allow_warnings,
+            "licensed": facts["license"]["federation_module"],
         }
+        if facts["license"]["federation_module"] is False:
+            facts["native"]["license_warning"] = (
+                "The licence lacks the '%s' module: Rocket.Chat ignores the Federation_Service_* values shown here "
+                "and uses their invalid values (federation off)." % LICENSE_MODULE)
     return facts

@@ -27,23 +27,7 @@ WRITE_METHOD = "method.call"      # method.call/saveSettings (before 8.6)
 WRITE_PER_SETTING = "per_setting"  # POST /api/v1/settings/<id> each
 
 
-def json_type(value):
-    """The JSON type name of a Python value as it goes over the wire."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "integer" if value.is_integer() else "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, (list, tuple)):
-        return "array"
-    if isinstance(value, dict):
-        return "object"
-    return type(value).__name__
+json_type = catalog.json_type
 
 
 def values_equal(left, right):
@@ -59,45 +43,17 @@ def values_equal(left, right):
     return type(left) is type(right) and left == right
 
 
-def expected_json_type(setting_type):
-    if setting_type == "boolean":
-        return "boolean"
-    if setting_type == "int":
-        return "integer"
-    if setting_type == "multiSelect":
-        return "array"
-    if setting_type in catalog.STRING_TYPES:
-        return "string"
-    return None
+expected_json_type = catalog.expected_json_type
 
 
 def check_value(setting_id, value, spec=None):
-    """An error message when ``value`` does not fit the known type of ``setting_id``, else None."""
-    if spec is None:
-        return None
-    if spec.type == "action":
-        return ("%s is an action (a button), not a value; it cannot be set. Use the module's action option "
-                "(for example federation check_configuration) instead." % setting_id)
-    want = expected_json_type(spec.type)
-    got = json_type(value)
-    if want and got != want:
-        return ("%s is a %s setting and needs a JSON %s value, got %s %r. Write it unquoted in YAML "
-                "(for example true, 100) or quote it for strings." % (setting_id, spec.type, want, got, value))
-    if spec.choices and value not in spec.choices:
-        return "%s must be one of %s, got %r." % (setting_id, ", ".join(spec.choices), value)
-    return None
+    """An error message when ``value`` cannot be sent (not finite, or not the known type of ``setting_id``)."""
+    return catalog.value_problem(setting_id, value, spec)
 
 
 def check_against_current(setting_id, value, current):
-    """For settings the catalog does not know: refuse a value whose JSON type differs from the stored one
-    when the stored one is a boolean or a number (strings and empty values carry no type evidence)."""
-    have = json_type(current)
-    got = json_type(value)
-    if have in ("boolean", "integer", "number", "array") and got != have and \
-            not (have in ("integer", "number") and got in ("integer", "number")):
-        return ("%s currently holds a JSON %s (%r) and the new value is a %s (%r); Rocket.Chat would store the "
-                "wrong type. Give a JSON %s value." % (setting_id, have, current, got, value, have))
-    return None
+    """For settings the catalog does not know: an error when the value contradicts the type of the stored one."""
+    return catalog.unknown_setting_problem(setting_id, value, current)[0]
 
 
 def plan_changes(desired, current):
@@ -131,6 +87,9 @@ def validate_known(desired, version):
     for setting_id, value in desired.items():
         spec = known.get(setting_id)
         if spec is None:
+            problem = catalog.non_finite_problem(setting_id, value)
+            if problem:
+                errors.append(problem)
             other = catalog.lookup(setting_id)
             if other is not None:
                 errors.append("setting %s does not exist on Rocket.Chat %s (it exists in %s)."
@@ -192,6 +151,7 @@ def converge_settings(client, desired, check_mode=False, secret_ids=(), extra_re
     known = catalog.catalog_for(version)
     errors = [e for e in (check_against_current(k, v, current.get(k)) for k, v in desired.items()
                           if k not in known) if e]
+    unchecked = [catalog.unknown_setting_problem(k, v, current.get(k))[1] for k, v in desired.items() if k not in known]
     if validate is not None:
         errors.extend(validate(current))
     if errors:
@@ -209,7 +169,7 @@ def converge_settings(client, desired, check_mode=False, secret_ids=(), extra_re
         "after": masked(after, secrets),
         "version": str(version),
         "write_method": None,
-        "warnings": readonly_warnings(changed_ids, version),
+        "warnings": readonly_warnings(changed_ids, version) + [w for w in unchecked if w],
         "current": current,
     }
     if changes and not check_mode:

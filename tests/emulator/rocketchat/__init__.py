@@ -1,10 +1,10 @@
-"""A Rocket.Chat REST API emulator, faithful per release to the project's contract (rocketchat.md).
+"""A Rocket.Chat REST API emulator, faithful per release to its contract (``CONTRACT.md`` next to this file).
 
 Rocket.Chat itself needs MongoDB and its own bundle, so tests and the local demo run this instead:
 
     python -m tests.emulator.rocketchat --version 7.10 --port 3000
 
-Version profiles: 6.9, 7.10, 7.11, 8.0, 8.6 (see ``profiles.py``). Seeded accounts and their fixed
+Version profiles: 5.4, 6.9, 7.10, 7.11, 8.0, 8.6 (see ``profiles.py``). Seeded accounts and their fixed
 tokens are listed in ``state.SEED_USERS`` and printed at start-up.
 """
 from .profiles import PROFILES, get_profile

@@ -26,6 +26,9 @@ def main(argv=None):
     parser.add_argument("--federation-tester-host", help="FEDERATION_TESTER_HOST")
     parser.add_argument("--enable-insecure-legacy-federation", action="store_true",
                         help="ENABLE_INSECURE_LEGACY_FEDERATION=true")
+    parser.add_argument("--license", default="federation", metavar="MODULES",
+                        help="active Enterprise licence modules, comma-separated; 'none' for no licence "
+                             "(Community). Default: federation")
     parser.add_argument("--latency-ms", type=float, default=0.0,
                         help="added server-side latency per API request (models a database round trip)")
     parser.add_argument("--quiet", action="store_true")
@@ -41,7 +44,8 @@ def main(argv=None):
                         hidden=[i for i in args.hidden.split(",") if i], blocked=[i for i in args.blocked.split(",") if i],
                         federation_tester_host=args.federation_tester_host,
                         insecure_legacy_federation=args.enable_insecure_legacy_federation, overwrite=overwrite,
-                        latency=args.latency_ms / 1000.0)
+                        latency=args.latency_ms / 1000.0,
+                        license_modules=None if args.license == "none" else [m for m in args.license.split(",") if m])
     server = EmulatorServer((args.host, args.port), emulator)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     if not args.quiet:

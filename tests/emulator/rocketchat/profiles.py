@@ -1,9 +1,11 @@
 """Version profiles of the Rocket.Chat emulator: what differs between the releases it stands in for.
 
-Everything here follows the project's contract (shared reference ``rocketchat.md``): the settings each
-release registers (id, type, default, flags), and the behaviour switches of the REST layer. The
-emulator is deliberately independent of the collection's own catalog in ``plugins/module_utils`` so the
-tests compare two separate readings of the contract, not one table with itself.
+Everything here follows the emulator contract (``CONTRACT.md`` next to this file; clause ids such as
+C-SET-4 are cited where a behaviour is implemented): the settings each release registers (id, type,
+default, flags, the release that added them, the licence module they need), and the behaviour switches
+of the REST layer. The emulator is deliberately independent of the collection's own catalog in
+``plugins/module_utils`` so the tests compare two separate readings of Rocket.Chat, not one table with
+itself.
 """
 import base64
 import hashlib
@@ -44,8 +46,14 @@ class Profile:
 
     @property
     def per_id_post_validates(self):
-        """checkSettingValueBounds + validateSettingRules on POST settings/:_id (develop/8.x)."""
+        """C-SET-4: checkSettingValueBounds + validateSettingRules on POST settings/:_id (8.x). Neither checks
+        the JSON type of the value."""
         return self.v >= (8, 0, 0)
+
+    @property
+    def license_info_route(self):
+        """C-LIC-1: GET /api/v1/licenses.info (the @rocket.chat/license package, 6.5+)."""
+        return self.v >= (6, 5, 0)
 
     @property
     def bulk_rest(self):
@@ -86,6 +94,7 @@ class Profile:
 
 
 PROFILES = {
+    "5.4": Profile("5.4", "5.4.9"),      # the early Matrix bridge (C-CAT-2)
     "6.9": Profile("6.9", "6.9.7"),
     "7.10": Profile("7.10", "7.10.4"),
     "7.11": Profile("7.11", "7.11.1"),
@@ -115,6 +124,9 @@ class SettingDef:
     secret: bool = False
     blocked: bool = False
     enterprise: bool = False
+    modules: tuple = ()          # licence modules an enterprise setting needs (C-LIC-2)
+    invalid_value: object = None  # what Rocket.Chat serves and uses instead while the licence lacks them
+    source: str = None           # the Rocket.Chat file (and release) the entry was read from
     group: str = "General"
     section: str = None
     extra: dict = field(default_factory=dict)
@@ -127,65 +139,27 @@ def sha256_hex(text):
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def _probable_prime(bits):
-    import secrets
-
-    def is_prime(n):
-        if n < 2:
-            return False
-        for small in (2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37):
-            if n % small == 0:
-                return n == small
-        d, r = n - 1, 0
-        while d % 2 == 0:
-            d, r = d // 2, r + 1
-        for _dummy in range(40):
-            x = pow(secrets.randbelow(n - 3) + 2, d, n)
-            if x in (1, n - 1):
-                continue
-            for _step in range(r - 1):
-                x = pow(x, 2, n)
-                if x == n - 1:
-                    break
-            else:
-                return False
-        return True
-
-    while True:
-        candidate = secrets.randbits(bits) | (3 << (bits - 2)) | 1
-        if is_prime(candidate):
-            return candidate
-
-
-def _der(tag, payload):
-    size = len(payload)
-    if size < 0x80:
-        head = bytes([size])
-    else:
-        raw = size.to_bytes((size.bit_length() + 7) // 8, "big")
-        head = bytes([0x80 | len(raw)]) + raw
-    return bytes([tag]) + head + payload
-
-
-def _der_int(value):
-    raw = value.to_bytes(value.bit_length() // 8 + 1, "big")
-    return _der(0x02, raw)
+_LEGACY_KEY = []
 
 
 def legacy_public_key():
-    """A 512-bit RSA public key as node-rsa exports it (``new NodeRSA({b: 512})``, ``pkcs8-public-pem``)
-    with newlines removed: a single-line SPKI PEM of 178 characters. Built by hand because current
-    cryptography releases refuse RSA keys below 1024 bits."""
-    e = 65537
-    while True:
-        p, q = _probable_prime(256), _probable_prime(256)
-        n = p * q
-        if p != q and n.bit_length() == 512 and ((p - 1) * (q - 1)) % e:
-            break
-    rsa_key = _der(0x30, _der_int(n) + _der_int(e))
-    algorithm = _der(0x30, _der(0x06, bytes.fromhex("2a864886f70d010101")) + b"\x05\x00")
-    spki = _der(0x30, algorithm + _der(0x03, b"\x00" + rsa_key))
-    return "-----BEGIN PUBLIC KEY-----" + base64.b64encode(spki).decode("ascii") + "-----END PUBLIC KEY-----"
+    """C-LEG-1: the legacy federation public key as Rocket.Chat stores it: node-rsa's default 2048-bit key
+    (``new NodeRSA({b: 512})`` then ``generateKeyPair()`` without a size regenerates at the default),
+    exported ``pkcs8-public-pem`` with the newlines removed: a single-line SPKI PEM of 442 characters."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    return pem.decode("ascii").replace("\n", "").replace("\r", "")
+
+
+def server_public_key():
+    """The key of this process's emulated server(s): generated once (2048-bit RSA takes a moment), like a
+    Rocket.Chat install that generates its key once and never rotates it."""
+    if not _LEGACY_KEY:
+        _LEGACY_KEY.append(legacy_public_key())
+    return _LEGACY_KEY[0]
 
 
 def build_catalog(profile, unique_id, site_url, public_key):
@@ -228,10 +202,11 @@ def build_catalog(profile, unique_id, site_url, public_key):
     add("Accounts_Default_User_Preferences_sidebarViewMode", "select", "medium", group="Accounts",
         extra={"values": ["extended", "medium", "condensed"]})
 
-    # Legacy federation (FEDERATION_*): normal up to 7.10, readonly/hidden from 7.11, deleted in 8.0.
+    # Legacy federation (FEDERATION_*): normal up to 7.10, readonly/hidden from 7.11, deleted in 8.0 (C-CAT-1).
     if v < (8, 0, 0):
         old = v >= (7, 11, 0)
-        grp = dict(group="Federation", section="Rocket.Chat Federation")
+        grp = dict(group="Federation", section="Rocket.Chat Federation",
+                   source="apps/meteor/server/settings/federation.ts @92eea688 (C-CAT-1)")
         add("FEDERATION_Enabled", "boolean", False, public=True, readonly=old, **grp)
         add("FEDERATION_Status", "string", "Disabled", readonly=True, hidden=old, **grp)
         add("FEDERATION_Domain", "string", "", readonly=old, hidden=old, **grp)
@@ -242,54 +217,73 @@ def build_catalog(profile, unique_id, site_url, public_key):
         add("FEDERATION_Test_Setup", "action", "FEDERATION_Test_Setup", hidden=old, **grp)
 
     # Matrix bridge (4.7 .. 7.10; every item readonly in 7.11, status/button hidden; deleted in 8.0).
+    # C-CAT-2: the early bridge (4.7 .. 5.x) registers only the switch, id, tokens, URLs, localpart and the
+    # registration file; the room size limit came in 6.0, the ephemeral-events switch in 6.7, the
+    # configuration check (status + button) in 6.12.
     if (4, 7, 0) <= v < (8, 0, 0):
         old = v >= (7, 11, 0)
-        grp = dict(group="Federation", section="Matrix Bridge")
-        add("Federation_Matrix_enabled", "boolean", False, public=True, readonly=old, **grp)
+        late = v >= (6, 0, 0)
+        adapter = ("apps/meteor/server/services/federation/infrastructure/rocket-chat/adapters/Settings.ts "
+                   "@0d67af38 (C-CAT-2)")
+        grp = dict(group="Federation", section="Matrix Bridge",
+                   source=adapter if late else "the early bridge settings file of #23688, 4.7 (C-CAT-2)")
+        add("Federation_Matrix_enabled", "boolean", False, public=late, readonly=old, **grp)
         if v >= (6, 8, 0):
-            add("Federation_Matrix_serve_well_known", "boolean", True, readonly=old, **grp)
-        add("Federation_Matrix_enable_ephemeral_events", "boolean", False, public=True, readonly=old, **grp)
+            add("Federation_Matrix_serve_well_known", "boolean", True, readonly=old,
+                **dict(grp, source="#31965, 6.8; " + adapter))
+        if v >= (6, 7, 0):
+            add("Federation_Matrix_enable_ephemeral_events", "boolean", False, public=True, readonly=old,
+                **dict(grp, source="#32012, 6.7; " + adapter))
         add("Federation_Matrix_id", "string", "rocketchat_%s" % unique_id, readonly=True, **grp)
         add("Federation_Matrix_hs_token", "string", sha256_hex("hs_" + unique_id), readonly=True, **grp)
         add("Federation_Matrix_as_token", "string", sha256_hex("as_" + unique_id), readonly=True, **grp)
         add("Federation_Matrix_homeserver_url", "string", "http://localhost:8008", readonly=old, **grp)
-        late = v >= (6, 0, 0)
         add("Federation_Matrix_homeserver_domain", "string", site_url if late else "local.rocket.chat",
             readonly=old, **grp)
         add("Federation_Matrix_bridge_url", "string",
             "http://localhost:3300" if late else "http://host.docker.internal:3300", readonly=old, **grp)
         add("Federation_Matrix_bridge_localpart", "string", "rocket.cat", readonly=old, **grp)
         add("Federation_Matrix_registration_file", "code", "", readonly=True, **grp)
-        add("Federation_Matrix_max_size_of_public_rooms_users", "int", 100, public=True, enterprise=True,
-            readonly=old, **grp)
-        add("Federation_Matrix_configuration_status", "string", "Invalid", readonly=True, hidden=old, **grp)
-        add("Federation_Matrix_check_configuration_button", "action", "checkFederationConfiguration",
-            hidden=old, **grp)
+        if late:
+            # C-LIC-2: enterprise with invalidValue false; the 'federation' module from the 6.12 adapter on.
+            add("Federation_Matrix_max_size_of_public_rooms_users", "int", 100, public=True, enterprise=True,
+                modules=("federation",) if v >= (6, 12, 0) else (), invalid_value=False, readonly=old,
+                **dict(grp, source="apps/meteor/server/settings/matrix-federation.ts @5ceb47ff, 6.0"))
+        if v >= (6, 12, 0):
+            grp = dict(grp, source="#32535, 6.12; " + adapter)
+            add("Federation_Matrix_configuration_status", "string", "Invalid", readonly=True, hidden=old,
+                invalid_value="", **grp)
+            # C-SET-7: the button is readonly (and hidden) in 7.11.
+            add("Federation_Matrix_check_configuration_button", "action", "checkFederationConfiguration",
+                readonly=old, hidden=old, invalid_value="", **grp)
 
-    # Native federation (7.11+).
+    # Native federation (7.11+): enterprise, module 'federation', each with its invalidValue (C-LIC-2).
     if v >= (7, 11, 0):
-        grp = dict(group="Federation", enterprise=True)
-        add("Federation_Service_Enabled", "boolean", False, public=True, **grp)
-        add("Federation_Service_Domain", "string", "", **grp)
-        add("Federation_Service_Matrix_Signing_Algorithm", "select", "ed25519", extra={"values": ["ed25519"]}, **grp)
-        add("Federation_Service_Matrix_Signing_Version", "string", "0", readonly=True, **grp)
+        grp = dict(group="Federation", enterprise=True, modules=("federation",),
+                   source="apps/meteor/server/settings/federation-service.ts, 7.11 (C-CAT-3)")
+        add("Federation_Service_Enabled", "boolean", False, public=True, invalid_value=False, **grp)
+        add("Federation_Service_Domain", "string", "", invalid_value="", **grp)
+        add("Federation_Service_Matrix_Signing_Algorithm", "select", "ed25519", extra={"values": ["ed25519"]},
+            invalid_value="ed25519", **grp)
+        add("Federation_Service_Matrix_Signing_Version", "string", "0", readonly=True, invalid_value="0", **grp)
         add("Federation_Service_Matrix_Signing_Key", "password",
-            base64.b64encode(os.urandom(32)).decode("ascii"), secret=True, **grp)
-        add("Federation_Service_max_allowed_size_of_public_rooms_to_join", "int", 100, **grp)
-        add("Federation_Service_Allow_List", "string", "", group="Federation")
-        add("Federation_Service_EDU_Process_Typing", "boolean", True, **grp)
-        add("Federation_Service_EDU_Process_Presence", "boolean", False, **grp)
-        add("Federation_Service_Join_Encrypted_Rooms", "boolean", False, **grp)
-        add("Federation_Service_Join_Non_Private_Rooms", "boolean", False, **grp)
+            base64.b64encode(os.urandom(32)).decode("ascii"), secret=True, invalid_value="", **grp)
+        add("Federation_Service_max_allowed_size_of_public_rooms_to_join", "int", 100, invalid_value=False, **grp)
+        add("Federation_Service_Allow_List", "string", "", group="Federation", source=grp["source"])
+        add("Federation_Service_EDU_Process_Typing", "boolean", True, invalid_value=False, **grp)
+        add("Federation_Service_EDU_Process_Presence", "boolean", False, invalid_value=False, **grp)
+        add("Federation_Service_Join_Encrypted_Rooms", "boolean", False, invalid_value=False, **grp)
+        add("Federation_Service_Join_Non_Private_Rooms", "boolean", False, invalid_value=False, **grp)
         if v >= (8, 0, 0):
-            add("Federation_Service_EDU_Process_Receipt", "boolean", False, public=True, **grp)
-            add("Federation_Service_Validate_User_Domain", "boolean", False, **grp)
+            grp = dict(grp, source="apps/meteor/server/settings/federation-service.ts, 8.0 (C-CAT-3)")
+            add("Federation_Service_EDU_Process_Receipt", "boolean", False, public=True, invalid_value=False, **grp)
+            add("Federation_Service_Validate_User_Domain", "boolean", False, invalid_value=False, **grp)
 
     return {s._id: s for s in items}
 
 
 def registration_yaml(values, profile):
-    """The appservice registration Rocket.Chat renders into Federation_Matrix_registration_file (§3.4)."""
+    """C-BRG-1: the appservice registration Rocket.Chat renders into Federation_Matrix_registration_file."""
     lines = [
         "id: %s" % values["Federation_Matrix_id"],
         "hs_token: %s" % values["Federation_Matrix_hs_token"],
@@ -302,7 +296,7 @@ def registration_yaml(values, profile):
         lines += ["  %s:" % ns, "    - exclusive: false", "      regex: .*"]
     if profile.v >= (6, 0, 0):
         lines.append("de.sorunome.msc2409.push_ephemeral: %s"
-                     % ("true" if values["Federation_Matrix_enable_ephemeral_events"] else "false"))
+                     % ("true" if values.get("Federation_Matrix_enable_ephemeral_events") else "false"))
         lines.append("use_appservice_legacy_authorization: true")
     return "\n".join(lines) + "\n"
 

@@ -1,9 +1,10 @@
 """HTTP front of the Rocket.Chat emulator: routes, auth, permissions, 2FA, rate limits, error bodies.
 
-The order of checks per request follows Rocket.Chat's API layer: authenticate the token headers, apply the
-rate limiter (holders of ``api-bypass-rate-limit`` skip it), refuse anonymous calls on ``authRequired``
-routes (401), check ``permissionsRequired`` (7.x+), run the two-factor wrapper, then the handler (6.x
-settings handlers check their permission themselves and answer ``unauthorized()``, 403 in 6.x).
+The order of checks per request follows Rocket.Chat's API layer (CONTRACT.md, C-AUTH and C-RATE): authenticate
+the token headers, refuse anonymous calls on ``authRequired`` routes (401, before the rate limiter counts
+them), apply the rate limiter (holders of ``api-bypass-rate-limit`` skip it), check ``permissionsRequired``
+(7.x+), run the two-factor wrapper, then the handler (6.x settings handlers check their permission
+themselves and answer ``unauthorized()``, 403 in 6.x).
 
 Test-only endpoints live under ``/_emulator/`` and are neither rate limited nor logged.
 """
@@ -136,6 +137,8 @@ class Emulator:
             Route("POST", "/api/v1/users.removePersonalAccessToken", self.pat_remove, two_factor=True),
             Route("GET", "/api/v1/users.getPersonalAccessTokens", self.pat_list),
         ]
+        if p.license_info_route:
+            routes.append(Route("GET", "/api/v1/licenses.info", self.license_info))
         if p.bulk_rest:
             routes.append(Route("POST", "/api/v1/settings", self.settings_bulk, two_factor=True,
                                 disable_remember=True))
@@ -200,6 +203,8 @@ class Emulator:
         store = self.store
         with store.lock:
             req.user, req.token_doc = store.authenticate(req.header("x-user-id"), req.header("x-auth-token"))
+            if route.auth and req.user is None:   # C-RATE-2: before the limiter counts the call
+                raise ApiResponse(401, self.not_logged_in().body)
             limit_headers = {}
             if route.rate_limit and not (req.user and store.has_permission(req.user, "api-bypass-rate-limit")):
                 allowed, limit_headers, time_to_reset = store.rate_limit(req.ip, route.pattern, req.method)
@@ -208,8 +213,6 @@ class Emulator:
                     raise ApiResponse(429, {"success": False, "error": (
                         "Error, too many requests. Please slow down. You must wait %d seconds before trying this "
                         "endpoint again." % seconds)}, limit_headers)
-            if route.auth and req.user is None:
-                raise ApiResponse(401, self.not_logged_in().body, limit_headers)
             in_handler = route.handler_perm and self.profile.settings_permission_in_handler
             try:
                 if route.permissions and not in_handler:
@@ -291,10 +294,21 @@ class Emulator:
     def _visible(self, item):
         return item is not None and not item.hidden
 
+    @staticmethod
+    def _projection(item):
+        """fetchSettings' projection {_id, value, enterprise, invalidValue, modules}: fields the setting does not
+        have are absent, as in a MongoDB projection."""
+        row = {"_id": item._id, "enterprise": item.enterprise}
+        if item.invalid_value is not None:
+            row["invalidValue"] = item.invalid_value
+        if item.modules:
+            row["modules"] = list(item.modules)
+        return row
+
     def _list_value(self, item):
         if self.profile.list_masks_secrets and (item.secret or item.type == "password"):
             return {"value": "", "hasValue": item.value not in ("", None)}
-        return {"value": item.value}
+        return {"value": self.store.served_value(item)}   # C-LIC-2: the 'fetch-settings' hook
 
     def settings_list(self, req):
         store = self.store
@@ -339,9 +353,8 @@ class Emulator:
         page = items[offset:offset + count]
         include_defaults = req.arg("includeDefaults") == "true" and self.profile.v >= (7, 0, 0)
         out = []
-        for item in page:
-            row = {"_id": item._id, "enterprise": item.enterprise, "invalidValue": None,
-                   "modules": ["federation"] if item.enterprise else None}
+        for item in page:   # C-LIC-2: the projection carries enterprise, invalidValue and modules
+            row = self._projection(item)
             row.update(self._list_value(item))
             if include_defaults:
                 row["packageValue"] = None
@@ -354,42 +367,92 @@ class Emulator:
         if ids and self.profile.public_ids_param:
             wanted = set(ids.split(","))
             items = [s for s in items if s._id in wanted]
-        return self.ok(settings=[{"_id": s._id, "value": s.value, "enterprise": s.enterprise} for s in items],
+        return self.ok(settings=[dict(self._projection(s), value=self.store.served_value(s)) for s in items],
                        count=len(items), offset=0, total=len(items))
 
     def setting_get(self, req):
+        """C-SET-1: findOneNotHiddenById straight from the database: the stored value, never the invalidValue
+        an unlicensed server serves in the list (C-LIC-2)."""
         item = self.store.settings.get(req.params["_id"])
         if not self._visible(item):
             raise self.failure()
         return self.ok(_id=item._id, value=item.value)
 
     def setting_post(self, req):
+        """C-SET-2..C-SET-6: unknown or hidden -> bare 400; execute an action; no ``value`` -> bare 400; 8.x
+        checks numeric bounds and validation rules but never the JSON type; readonly is not enforced."""
         store = self.store
         item = store.settings.get(req.params["_id"])
         body = req.body if isinstance(req.body, dict) else {}
-        if item is not None and item.type == "action" and body.get("execute") is True:
-            if item.hidden:
-                raise self.failure()
+        if item is None or item.hidden:                   # findOneNotHiddenById found nothing
+            raise self.failure()
+        if item.type == "action" and body.get("execute") is True:
             self.run_method(item.value, req.user)
             return self.ok()
-        if "value" not in body:
-            raise self.failure("Match error: Missing key 'value'", "Match.Error")
-        if item is None or item.hidden or item.blocked:   # updateValueNotHiddenById matched nothing
+        if "value" not in body:                           # isSettingsUpdatePropDefault() is false
+            raise self.failure()
+        if item.blocked:                                  # updateValueNotHiddenById matched nothing
             raise self.failure()
         if item.type == "color" and body.get("editor") in ("color", "expression"):
             item.extra["editor"] = body["editor"]
         value = body["value"]
         if self.profile.per_id_post_validates:
-            problem = self.validate(item, value, strict=True)
-            if problem:
-                raise self.failure("Invalid value for setting %s: %s [error-setting-validation-failed]"
-                                   % (item._id, problem), "error-setting-validation-failed",
-                                   {"settingId": item._id})
-        store.set_value(item._id, value)  # readonly is not checked, nor (6.x/7.x) the type
+            self.check_bounds(item, value)
+            if not self.rules_pass(item, value):
+                raise self.failure("%s_Invalid" % item._id, "error-setting-validation-failed")
+        store.set_value(item._id, value)  # C-SET-2/C-SET-4: readonly not checked, nor the JSON type
         return self.ok()
 
+    def check_bounds(self, item, value):
+        """C-SET-4: checkSettingValueBounds: int/range settings with minValue/maxValue; a falsy value skips it;
+        the value is compared as Number(value) (so a numeric string is checked too)."""
+        if item.type not in ("int", "range") or not value:
+            return
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            return   # Number('abc') is NaN: both comparisons are false in JavaScript
+        low, high = item.extra.get("minValue"), item.extra.get("maxValue")
+        if low is not None and number < low:
+            raise self.failure("Value for setting %s must be greater than or equal to %s [error-invalid-setting-value]"
+                               % (item._id, low), "error-invalid-setting-value", {"method": "saveSettings"})
+        if high is not None and number > high:
+            raise self.failure("Value for setting %s must be less than or equal to %s [error-invalid-setting-value]"
+                               % (item._id, high), "error-invalid-setting-value", {"method": "saveSettings"})
+
+    def rules_pass(self, item, value):
+        """C-SET-4: validateSettingRules: a JSON-schema code setting must parse and match its schema (an empty
+        string passes); a setting's own validation rules must hold. ``extra['schema']`` and
+        ``extra['validation']`` are predicates over the candidate value."""
+        schema = item.extra.get("schema")
+        if schema is not None and item.type == "code" and item.extra.get("code") == "application/json" \
+                and value != "":
+            if not isinstance(value, str):
+                return False
+            try:
+                parsed = json.loads(value)
+            except ValueError:
+                return False
+            if not schema(parsed):
+                return False
+        rule = item.extra.get("validation")
+        return rule is None or bool(rule(value, self.store))
+
+    def license_info(self, req):
+        """C-LIC-1: License.getInfo(): activeModules for every authenticated user; the licence itself and the
+        limits only with view-privileged-setting."""
+        store = self.store
+        modules = list(store.license_modules or [])
+        privileged = store.has_permission(req.user, "view-privileged-setting")
+        info = {"activeModules": modules, "preventedActions": {}, "limits": {}, "tags": [], "trial": False}
+        if privileged and store.license_modules is not None:
+            info["license"] = {"information": {"tags": [], "trial": False}, "grantedModules":
+                               [{"module": m} for m in modules]}
+        return self.ok(license=info)
+
     def validate(self, item, value, strict):
-        """Type rules: saveSettings/bulk check boolean, int, multiSelect and JSON code; 8.x per-id checks all."""
+        """C-SET-8: type rules of saveSettings (boolean, int, multiSelect, JSON code) and, with ``strict``, of
+        the 8.6 bulk route (saveSettingsBulk). Per-id writes never call this (C-SET-4)."""
         t = item.type
         if t == "boolean" and not isinstance(value, bool):
             return "expected a boolean"
@@ -535,7 +598,7 @@ class Emulator:
         raise self.failure("Method '%s' not found" % name)
 
     def check_federation_configuration(self):
-        """configurationStatus(): appservice ping to the homeserver, then the federation tester (§3.6)."""
+        """C-BRG-2: configurationStatus(): appservice ping to the homeserver, then the federation tester."""
         store = self.store
         hs_url = str(store.value("Federation_Matrix_homeserver_url") or "").rstrip("/")
         appservice = urllib.parse.quote(str(store.value("Federation_Matrix_id")), safe="")

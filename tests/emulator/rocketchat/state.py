@@ -7,9 +7,9 @@ import time
 import uuid
 
 from . import totp as totp_lib
-from .profiles import REGISTRATION_INPUTS, build_catalog, legacy_public_key, registration_yaml
+from .profiles import REGISTRATION_INPUTS, build_catalog, registration_yaml, server_public_key
 
-# Default role -> permission mapping for what the emulator serves (rocketchat.md §6.3).
+# Default role -> permission mapping for what the emulator serves (C-AUTH-3).
 ROLE_PERMISSIONS = {
     "admin": {"view-privileged-setting", "edit-privileged-setting", "manage-selected-settings",
               "api-bypass-rate-limit", "get-server-info", "view-statistics", "create-personal-access-tokens"},
@@ -58,17 +58,20 @@ def sha256_hex(text):
 class Store:
     def __init__(self, profile, site_url="http://127.0.0.1:3000", deployment_id=None, rate_limit_calls=None,
                  rate_limit_window_ms=None, hidden=(), blocked=(), federation_tester_host=None,
-                 insecure_legacy_federation=False, overwrite=None, clock=time.time):
+                 insecure_legacy_federation=False, overwrite=None, clock=time.time,
+                 license_modules=("federation",)):
         self.profile = profile
         self.lock = threading.RLock()
         self.clock = clock
         self.site_url = site_url
         self.unique_id = deployment_id or str(uuid.uuid4())
-        self.public_key = legacy_public_key()
+        self.public_key = server_public_key()
         self.options = dict(rate_limit_calls=rate_limit_calls, rate_limit_window_ms=rate_limit_window_ms,
                             hidden=tuple(hidden), blocked=tuple(blocked), overwrite=dict(overwrite or {}))
         self.federation_tester_host = federation_tester_host or "https://federationtester.matrix.org"
         self.insecure_legacy_federation = insecure_legacy_federation
+        # C-LIC-1: None = no licence (Community); else the active licence modules.
+        self.license_modules = None if license_modules is None else tuple(license_modules)
         self.log = []
         self.outbox = []
         self.reset()
@@ -150,6 +153,22 @@ class Store:
         if not user or not user["active"]:
             return None, None
         return user, doc
+
+    # --- licence (C-LIC-2) -------------------------------------------------------------------------------
+    def licensed_for(self, item):
+        """ee/app/settings/server/settings.ts changeSettingValue(): an enterprise setting keeps its value only
+        with a valid licence holding each of its modules (no licence at all: every enterprise setting)."""
+        if not item.enterprise:
+            return True
+        if self.license_modules is None:
+            return False
+        return all(m in self.license_modules for m in item.modules)
+
+    def served_value(self, item):
+        """The value GET settings / settings.public report (the 'fetch-settings' hook) and the server uses."""
+        if self.licensed_for(item) or item.invalid_value is None:
+            return item.value
+        return item.invalid_value
 
     # --- settings --------------------------------------------------------------------------------------
     def value(self, _id):

@@ -87,7 +87,7 @@ def test_correct_setup_passes_every_check_in_check_mode(baseline):
     assert result["report_lines"][0].startswith("federation check hs1.check.test + rc.check.test: OK")
     # the TXT key is split in two strings and joined as Rocket.Chat joins them
     txt = _by_name(result, "rocketchat_public_key_txt")[0]
-    assert txt["data"]["value"] == lab.rc_key and "2 string(s)" in txt["detail"]
+    assert txt["data"]["value"] == lab.rc_key and "5 string(s), 442 characters" in txt["detail"]  # 100-char chunks
     assert "settings API" in _by_name(result, "rocketchat_public_key")[0]["detail"]
     # Synapse really pinged the bridge, with the hs_token
     assert lab.appservice.requests[before:] and all(
@@ -100,7 +100,9 @@ def test_correct_setup_passes_every_check_in_check_mode(baseline):
 
 def test_txt_key_differs_from_workspace_key(baseline):
     lab = baseline
-    lab.update([("rocketchat-public-key.rc", "TXT", ['"%s"' % legacy_public_key()])])
+    other_key = legacy_public_key()          # a real 2048-bit key is 442 characters: several TXT strings
+    lab.update([("rocketchat-public-key.rc", "TXT", [" ".join('"%s"' % other_key[i:i + 200]
+                                                              for i in range(0, len(other_key), 200))])])
     result = run_module(MODULE, lab.args(), expect_failure=True)
     (check,) = _only_failure(result, "rocketchat_public_key")
     assert "differs from the workspace's FEDERATION_Public_Key" in check["detail"]

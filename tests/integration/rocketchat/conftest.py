@@ -41,10 +41,11 @@ def current_totp():
 
 
 class RocketChatEmulatorProcess(ServerProcess):
-    def __init__(self, workdir, version):
-        self.name = "rocketchat-%s" % version
+    def __init__(self, workdir, version, license_modules="federation"):
+        self.name = "rocketchat-%s-%s" % (version, license_modules.replace(",", "+"))
         super().__init__(workdir)
         self.version = version
+        self.license = license_modules
         self.port = free_port()
         self.url = "http://127.0.0.1:%d" % self.port
 
@@ -53,7 +54,7 @@ class RocketChatEmulatorProcess(ServerProcess):
         self.spawn([sys.executable, "-m", "tests.emulator.rocketchat", "--version", self.version, "--host", "127.0.0.1",
                     "--port", str(self.port), "--deployment-id", "dep-%s" % self.version, "--quiet",
                     "--rate-limit-window-ms", str(RATE_WINDOW_MS), "--hidden", HIDDEN,
-                    "--federation-tester-host", "http://127.0.0.1:9"], env=env, cwd=REPO)
+                    "--federation-tester-host", "http://127.0.0.1:9", "--license", self.license], env=env, cwd=REPO)
         self.wait_until(lambda: tcp_open("127.0.0.1", self.port), timeout=30, what="Rocket.Chat emulator %s"
                         % self.version)
         return self
@@ -102,11 +103,13 @@ def rocketchat_emulators():
     os.makedirs(OUTPUT, exist_ok=True)
     started = {}
 
-    def get(version):
-        if version not in started:
+    def get(version, license_modules="federation"):
+        """The emulator of ``version``; ``license_modules`` 'none' is a server without a licence."""
+        key = (version, license_modules)
+        if key not in started:
             workdir = tempfile.mkdtemp(prefix="rc-%s-" % version, dir=OUTPUT)
-            started[version] = RocketChatEmulatorProcess(workdir, version).start()
-        return started[version]
+            started[key] = RocketChatEmulatorProcess(workdir, version, license_modules).start()
+        return started[key]
 
     yield get
     for proc in started.values():

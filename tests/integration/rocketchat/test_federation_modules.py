@@ -22,6 +22,7 @@ BRIDGE = {"homeserver_url": "http://127.0.0.1:9", "homeserver_domain": "example.
           "hs_token": HS, "as_token": AS, "enable_ephemeral_events": True}
 NATIVE = {"domain": "chat.example.com", "allow_list": ["*.example.org", "partner.example"], "edu_presence": True}
 BRIDGE_PROFILES = ("6.9", "7.10")
+CHECKED_PROFILES = ("7.10",)    # the configuration check arrived in 6.12 (C-CAT-2)
 
 
 def fed(name, args, **extra):
@@ -47,7 +48,7 @@ def test_intent_per_release(rcs):
         own = intent(rc)
         steps = [
             fed("check", conn(rc, ADMIN, **own), check_mode=True),
-            fed("apply", conn(rc, ADMIN, check_configuration=rc.version in BRIDGE_PROFILES, **own)),
+            fed("apply", conn(rc, ADMIN, check_configuration=rc.version in CHECKED_PROFILES, **own)),
             fed("again", conn(rc, ADMIN, **own)),
             info("facts", conn(rc, ADMIN)),
         ]
@@ -84,9 +85,10 @@ def test_intent_per_release(rcs):
         assert check["changed_settings"] == apply["changed_settings"]
         assert HS not in res.output and AS not in res.output and HS not in json.dumps(r)
         full = get_profile(rc.version).full_version
-        if bridge:
+        if rc.version in CHECKED_PROFILES:
             assert apply["configuration_checked"] and apply["configuration_status"] == "Invalid"
             assert "homeserver could not be reached" in apply["configuration_message"]
+        if bridge:
             assert "Federation_Matrix_homeserver_domain" in apply["changed_settings"]
             assert facts["active_mode"] == "matrix_bridge" and facts["matrix_bridge"]["enabled"] is True
             registration = facts["matrix_bridge"]["registration_file"]
@@ -104,12 +106,14 @@ def test_intent_per_release(rcs):
             assert after["active_mode"] == "disabled" and after["legacy"]["domain"] == "example.com"
             records = after["legacy"]["dns_records"]
             assert records[0]["name"] == "_rocketchat._http.example.com" and records[0]["port"] == rc.port
-            assert records[1]["value"] == after["legacy"]["public_key"] and len(records[1]["value"]) == 178
-            # bridge write, check action, legacy write, disable write
-            assert len(rc.writes()) == 4
+            assert records[1]["value"] == after["legacy"]["public_key"] and len(records[1]["value"]) == 442
+            # bridge write, check action (6.12+), legacy write, disable write
+            assert len(rc.writes()) == (4 if rc.version in CHECKED_PROFILES else 3)
         else:
             assert apply["write_method"] == ("bulk" if rc.version == "8.6" else "method.call")
             assert facts["active_mode"] == "native" and facts["native"]["allow_list"] == NATIVE["allow_list"]
+            assert facts["license"]["federation_module"] is True and facts["native"]["licensed"] is True
+            assert apply["license"]["federation_module"] is True
             assert "badpartner.example" in res.output and "badpartner.example" in facts["native"]["allow_list_warnings"][0]
             assert facts["settings"]["Federation_Service_Matrix_Signing_Key"] == "********"
             assert "Federation_Service_Join_Encrypted_Rooms" in facts["hidden_settings"]

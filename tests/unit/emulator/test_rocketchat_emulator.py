@@ -1,4 +1,5 @@
-"""Pin the Rocket.Chat emulator to the contract (rocketchat.md), one behaviour per test, per version profile.
+"""Pin the Rocket.Chat emulator to its contract (tests/emulator/rocketchat/CONTRACT.md), one behaviour per test, per
+version profile. Each test names the clause(s) it pins in its docstring.
 
 The emulator is driven in-process through ``Emulator.handle`` (same code path the HTTP server uses),
 with an injectable clock, so no socket and no waiting is needed.
@@ -18,7 +19,7 @@ SECADMIN_BYPASS = ("rcsecadmin0000001", "secadmin-pat-bypass-2fa-000000000000000
 SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 ALICE = ("rcalice0000000001", "alice-pat-bypass-2fa-0000000000000000000000001")
 OPS = ("rcops000000000001", "ops-pat-bypass-2fa-000000000000000000000000001")
-ALL = ["6.9", "7.10", "7.11", "8.0", "8.6"]
+ALL = ["5.4", "6.9", "7.10", "7.11", "8.0", "8.6"]
 
 
 class Clock:
@@ -53,6 +54,7 @@ def method_call(emu, who, entries, headers=None):
 # --- /api/info ---------------------------------------------------------------------------------------
 @pytest.mark.parametrize("version,full", [("6.9", "6.9.7"), ("7.10", "7.10.4"), ("8.6", "8.6.0")])
 def test_info_is_trimmed_without_permission_and_full_with_it(version, full):
+    """C-VER-1: anonymous and unprivileged callers get major.minor."""
     emu = make(version)
     assert call(emu, "GET", "/api/info")[2] == {"version": version, "success": True}
     assert call(emu, "GET", "/api/info", ALICE)[2]["version"] == version
@@ -64,6 +66,7 @@ def test_info_is_trimmed_without_permission_and_full_with_it(version, full):
 # --- authentication -----------------------------------------------------------------------------------
 @pytest.mark.parametrize("version", ALL)
 def test_bad_token_is_401_with_the_logged_in_message(version):
+    """C-AUTH-1: status/message in the body until the 8.0 flag."""
     emu = make(version)
     status, _h, body = call(emu, "GET", "/api/v1/settings/Site_Name", ("rcadmin0000000001", "wrong"))
     assert status == 401
@@ -72,6 +75,7 @@ def test_bad_token_is_401_with_the_logged_in_message(version):
 
 
 def test_login_shapes_and_token_use():
+    """C-AUTH-1: login answers and the token it returns."""
     emu = make("7.10")
     status, _h, body = call(emu, "POST", "/api/v1/login", body={"user": "admin", "password": "nope"})
     assert status == 401 and body == {"status": "error", "error": "Unauthorized", "message": "Unauthorized"}
@@ -85,6 +89,7 @@ def test_login_shapes_and_token_use():
 
 
 def test_login_of_a_totp_user_needs_the_code():
+    """C-AUTH-1, C-2FA-1: a TOTP user logs in with the code."""
     emu = make("7.10")
     status, _h, body = call(emu, "POST", "/api/v1/login", body={"user": "secadmin", "password": "secadmin-password"})
     assert status == 401 and body["error"] == "totp-required" and body["details"]["method"] == "totp"
@@ -99,12 +104,14 @@ def test_login_of_a_totp_user_needs_the_code():
 
 # --- permissions: 401/403 differences ---------------------------------------------------------------------
 def test_non_admin_read_is_403_unauthorized_in_6x():
+    """C-AUTH-2: 6.x handler answers unauthorized() (403)."""
     status, _h, body = call(make("6.9"), "GET", "/api/v1/settings/Site_Name", ALICE)
     assert status == 403 and body == {"success": False, "error": "unauthorized"}
 
 
 @pytest.mark.parametrize("version", ["7.10", "7.11", "8.6"])
 def test_non_admin_read_is_403_permission_message_from_7x(version):
+    """C-AUTH-2: permissionsRequired from 7.0."""
     status, _h, body = call(make(version), "GET", "/api/v1/settings/Site_Name", ALICE)
     assert status == 403
     assert body["error"] == "User does not have the permissions required for this action"
@@ -112,6 +119,7 @@ def test_non_admin_read_is_403_permission_message_from_7x(version):
 
 @pytest.mark.parametrize("version,status", [("6.9", 403), ("7.10", 401), ("8.6", 401)])
 def test_unauthorized_helper_is_403_in_6x_and_401_from_7x(version, status):
+    """C-AUTH-2, C-PAT-1: unauthorized() per release."""
     # users.generatePersonalAccessToken answers unauthorized() to users without create-personal-access-tokens
     got, _h, body = call(make(version), "POST", "/api/v1/users.generatePersonalAccessToken", ALICE,
                          {"tokenName": "x"})
@@ -121,6 +129,7 @@ def test_unauthorized_helper_is_403_in_6x_and_401_from_7x(version, status):
 # --- settings per id ------------------------------------------------------------------------------------
 @pytest.mark.parametrize("version", ALL)
 def test_unknown_and_hidden_settings_answer_400_success_false(version):
+    """C-SET-1, C-SET-2: unknown and hidden are a bare 400."""
     emu = make(version, hidden=["SMTP_Host"])
     for _id in ("No_Such_Setting", "SMTP_Host"):
         assert call(emu, "GET", "/api/v1/settings/" + _id, ADMIN)[:3:2] == (400, {"success": False})
@@ -128,6 +137,7 @@ def test_unknown_and_hidden_settings_answer_400_success_false(version):
 
 
 def test_7_11_hides_legacy_and_bridge_status():
+    """C-SET-7: 7.11 hides the legacy settings and the bridge status/button."""
     emu = make("7.11")
     for _id in ("FEDERATION_Domain", "FEDERATION_Status", "Federation_Matrix_configuration_status",
                 "Federation_Matrix_check_configuration_button"):
@@ -138,6 +148,7 @@ def test_7_11_hides_legacy_and_bridge_status():
 
 @pytest.mark.parametrize("version", ["8.0", "8.6"])
 def test_8x_removed_legacy_and_bridge_settings(version):
+    """C-SET-7, C-CAT-1, C-CAT-3: 8.0 deleted the old generations."""
     emu = make(version)
     assert call(emu, "GET", "/api/v1/settings/FEDERATION_Enabled", ADMIN)[0] == 400
     assert call(emu, "GET", "/api/v1/settings/Federation_Matrix_enabled", ADMIN)[0] == 400
@@ -146,6 +157,7 @@ def test_8x_removed_legacy_and_bridge_settings(version):
 
 @pytest.mark.parametrize("version", ["6.9", "7.10"])
 def test_readonly_is_not_enforced_and_types_are_not_checked_per_id_in_6x_7x(version):
+    """C-SET-2, C-SET-5: no readonly, no type check, no changed flag."""
     emu = make(version)
     status, _h, body = call(emu, "POST", "/api/v1/settings/Federation_Matrix_hs_token", ADMIN, {"value": "t" * 40})
     assert (status, body) == (200, {"success": True})
@@ -155,15 +167,8 @@ def test_readonly_is_not_enforced_and_types_are_not_checked_per_id_in_6x_7x(vers
     assert call(emu, "POST", "/api/v1/settings/Message_MaxAllowedSize", ADMIN, {"value": "100"})[2] == {"success": True}
 
 
-@pytest.mark.parametrize("version", ["8.0", "8.6"])
-def test_per_id_post_validates_types_in_8x(version):
-    emu = make(version)
-    status, _h, body = call(emu, "POST", "/api/v1/settings/Message_MaxAllowedSize", ADMIN, {"value": "100"})
-    assert status == 400 and body["errorType"] == "error-setting-validation-failed"
-    assert emu.store.value("Message_MaxAllowedSize") == 5000
-
-
 def test_blocked_setting_cannot_be_written():
+    """C-SET-2, C-SET-8: SETTINGS_BLOCKED on both write paths."""
     emu = make("7.10", blocked=["Site_Name"])
     assert call(emu, "POST", "/api/v1/settings/Site_Name", ADMIN, {"value": "x"})[:3:2] == (400, {"success": False})
     status, result = method_call(emu, ADMIN, [{"_id": "Site_Name", "value": "x"}])
@@ -173,11 +178,13 @@ def test_blocked_setting_cannot_be_written():
 # --- bulk paths -----------------------------------------------------------------------------------------
 @pytest.mark.parametrize("version", ["6.9", "7.10", "7.11", "8.0"])
 def test_bulk_rest_endpoint_is_absent_before_8_6(version):
+    """C-SET-9: no bulk route before 8.6."""
     assert call(make(version), "POST", "/api/v1/settings", ADMIN,
                 {"settings": [{"_id": "Site_Name", "value": "x"}]})[0] == 404
 
 
 def test_bulk_rest_endpoint_8_6_is_atomic_and_type_checked():
+    """C-SET-9: all or nothing, type-checked."""
     emu = make("8.6")
     status, _h, body = call(emu, "POST", "/api/v1/settings", ADMIN, {"settings": [
         {"_id": "Site_Name", "value": "new"}, {"_id": "Message_MaxAllowedSize", "value": "5"}]})
@@ -191,6 +198,7 @@ def test_bulk_rest_endpoint_8_6_is_atomic_and_type_checked():
 
 @pytest.mark.parametrize("version", ALL)
 def test_method_call_save_settings_is_always_200_with_the_outcome_inside(version):
+    """C-SET-8: HTTP 200, result or error in the message."""
     emu = make(version)
     status, result = method_call(emu, ADMIN, [{"_id": "Site_Name", "value": "A"}, {"_id": "Message_AllowEditing",
                                                                                    "value": False}])
@@ -204,6 +212,7 @@ def test_method_call_save_settings_is_always_200_with_the_outcome_inside(version
 
 
 def test_manage_selected_settings_needs_change_setting_permission():
+    """C-SET-8, C-AUTH-3: manage-selected-settings + change-setting-<id>."""
     emu = make("8.6")
     emu.store.users["rcalice0000000001"]["roles"] = ["federation-editor"]
     ok = call(emu, "POST", "/api/v1/settings", ALICE, {"settings": [{"_id": "Site_Name", "value": "x"}]})
@@ -213,6 +222,7 @@ def test_manage_selected_settings_needs_change_setting_permission():
 # --- two-factor -------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("version", ALL)
 def test_totp_challenge_then_code(version):
+    """C-2FA-1: totp-required, then the code."""
     emu = make(version)
     status, _h, body = call(emu, "POST", "/api/v1/settings/Site_Name", SECADMIN_PLAIN, {"value": "x"})
     assert status == 400 and body["errorType"] == "totp-required"
@@ -226,6 +236,7 @@ def test_totp_challenge_then_code(version):
 
 
 def test_password_method_code_is_sha256_of_the_password():
+    """C-2FA-1: the password fallback."""
     emu = make("7.10")
     status, _h, body = call(emu, "POST", "/api/v1/settings/Site_Name", ADMIN_PLAIN, {"value": "x"})
     assert status == 400 and body["details"]["method"] == "password"
@@ -236,6 +247,7 @@ def test_password_method_code_is_sha256_of_the_password():
 
 
 def test_bypass_pat_skips_two_factor_and_remember_window_applies_to_other_tokens():
+    """C-2FA-1: bypass PATs and the remember window."""
     emu = make("7.10")
     assert call(emu, "POST", "/api/v1/settings/Site_Name", SECADMIN_BYPASS, {"value": "y"})[0] == 200
     code = totp(SECRET, at=emu.clock())
@@ -250,6 +262,7 @@ def test_bypass_pat_skips_two_factor_and_remember_window_applies_to_other_tokens
 
 
 def test_bulk_8_6_disables_remember_but_honours_bypass():
+    """C-2FA-1, C-SET-9: disableRememberMe on the bulk route."""
     emu = make("8.6")
     code = totp(SECRET, at=emu.clock())
     body = {"settings": [{"_id": "Site_Name", "value": "a"}]}
@@ -259,12 +272,14 @@ def test_bulk_8_6_disables_remember_but_honours_bypass():
 
 
 def test_method_call_two_factor_error_is_inside_the_message():
+    """C-2FA-1, C-SET-8: two-factor errors inside the message."""
     emu = make("7.10")
     status, result = method_call(emu, SECADMIN_PLAIN, [{"_id": "Site_Name", "value": "a"}])
     assert status == 200 and result["error"]["error"] == "totp-required"
 
 
 def test_6x_checks_two_factor_before_the_handler_permission():
+    """C-AUTH-2, C-2FA-1: 6.x order of checks."""
     emu = make("6.9")
     emu.store.users["rcalice0000000001"]["totp_secret"] = SECRET
     plain = ("rcalice0000000001", "alice-plain-token-0000000000000000000000000001")
@@ -277,6 +292,7 @@ def test_6x_checks_two_factor_before_the_handler_permission():
 
 
 def test_totp_implementation_matches_rfc6238_vectors():
+    """C-2FA-1: TOTP per RFC 6238."""
     # RFC 6238 appendix B, SHA-1 secret "12345678901234567890", 8 digits
     secret = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"
     assert hotp(secret, 59 // 30, digits=8) == "94287082"
@@ -288,6 +304,7 @@ def test_totp_implementation_matches_rfc6238_vectors():
 
 # --- PATs -----------------------------------------------------------------------------------------------
 def test_generate_pat_with_and_without_bypass():
+    """C-PAT-1: generate, list, regenerate, remove."""
     emu = make("7.10")
     status, _h, body = call(emu, "POST", "/api/v1/users.generatePersonalAccessToken", SECADMIN_BYPASS,
                             {"tokenName": "ci", "bypassTwoFactor": True})
@@ -304,6 +321,7 @@ def test_generate_pat_with_and_without_bypass():
 
 # --- rate limiting ---------------------------------------------------------------------------------------
 def test_rate_limiter_headers_bucket_and_429():
+    """C-RATE-1: one bucket per IP+route+method, headers, 429."""
     emu = make("7.10")
     seen = []
     for _dummy in range(10):
@@ -322,6 +340,7 @@ def test_rate_limiter_headers_bucket_and_429():
 
 
 def test_admins_bypass_the_rate_limiter_without_headers():
+    """C-RATE-1: api-bypass-rate-limit."""
     emu = make("7.10")
     for _dummy in range(15):
         status, headers, _b = call(emu, "GET", "/api/v1/settings/Site_Name", ADMIN)
@@ -329,6 +348,7 @@ def test_admins_bypass_the_rate_limiter_without_headers():
 
 
 def test_rate_limit_window_is_configurable():
+    """C-RATE-1, C-EMU-1: the window follows the settings."""
     emu = make("7.10", rate_limit_calls=2, rate_limit_window_ms=1500)
     for _dummy in range(2):
         call(emu, "GET", "/api/v1/settings/Site_Name", OPS)
@@ -338,6 +358,7 @@ def test_rate_limit_window_is_configurable():
 
 
 def test_method_call_is_not_rest_rate_limited_but_ddp_limited():
+    """C-RATE-3: the DDP limiter inside the message."""
     emu = make("7.10")
     for _dummy in range(20):
         assert method_call(emu, OPS, [{"_id": "Site_Name", "value": "x"}])[1].get("result") is True
@@ -346,6 +367,7 @@ def test_method_call_is_not_rest_rate_limited_but_ddp_limited():
 
 # --- listing -------------------------------------------------------------------------------------------
 def test_settings_list_count_clamp_and_hidden_filter():
+    """C-SET-10: count, clamp and the hidden filter."""
     emu = make("7.10", hidden=["SMTP_Host"])
     body = call(emu, "GET", "/api/v1/settings?count=500", ADMIN)[2]
     assert body["count"] == min(100, body["total"]) and "SMTP_Host" not in [s["_id"] for s in body["settings"]]
@@ -356,6 +378,7 @@ def test_settings_list_count_clamp_and_hidden_filter():
 
 @pytest.mark.parametrize("version,expect", [("6.9", "honour"), ("7.10", "ignore"), ("8.0", "refuse")])
 def test_query_parameter_per_version(version, expect):
+    """C-SET-10: query/fields honoured, ignored, refused."""
     emu = make(version)
     status, _h, body = call(emu, "GET", '/api/v1/settings?query={"_id":"Site_Name"}', ADMIN)
     if expect == "refuse":
@@ -368,6 +391,7 @@ def test_query_parameter_per_version(version, expect):
 
 @pytest.mark.parametrize("version,masked", [("7.10", False), ("8.6", True)])
 def test_secret_values_in_list_are_clear_until_the_newest_releases(version, masked):
+    """C-SET-10: secrets masked from 8.6 only."""
     emu = make(version)
     emu.store.settings["SMTP_Password"].value = "pw"
     body = call(emu, "GET", "/api/v1/settings?count=0", ADMIN)[2]
@@ -377,12 +401,14 @@ def test_secret_values_in_list_are_clear_until_the_newest_releases(version, mask
 
 @pytest.mark.parametrize("version,filtered", [("6.9", False), ("7.10", True)])
 def test_settings_public_id_filter_from_7_0(version, filtered):
+    """C-SET-11: ?_id filter from 7.0."""
     body = call(make(version), "GET", "/api/v1/settings.public?_id=Site_Name,uniqueID")[2]
     assert (sorted(s["_id"] for s in body["settings"]) == ["Site_Name", "uniqueID"]) == filtered
 
 
 # --- federation behaviour ---------------------------------------------------------------------------------
 def test_bridge_defaults_are_derived_from_the_public_unique_id():
+    """C-CAT-4, C-CAT-2: derivable default tokens."""
     emu = make("7.10", deployment_id="dep-123")
     assert emu.store.value("Federation_Matrix_hs_token") == hashlib.sha256(b"hs_dep-123").hexdigest()
     assert emu.store.value("Federation_Matrix_as_token") == hashlib.sha256(b"as_dep-123").hexdigest()
@@ -392,6 +418,7 @@ def test_bridge_defaults_are_derived_from_the_public_unique_id():
 
 
 def test_registration_file_follows_the_settings():
+    """C-BRG-1: the registration file follows the settings."""
     emu = make("7.10")
     method_call(emu, ADMIN, [{"_id": "Federation_Matrix_hs_token", "value": "H" * 40},
                              {"_id": "Federation_Matrix_enable_ephemeral_events", "value": True}])
@@ -403,6 +430,7 @@ def test_registration_file_follows_the_settings():
 
 
 def test_configuration_check_action_sets_invalid_when_the_homeserver_is_unreachable():
+    """C-BRG-2, C-SET-6: the check action."""
     emu = make("7.10")
     emu.store.set_value("Federation_Matrix_homeserver_url", "http://127.0.0.1:9")
     status, _h, body = call(emu, "POST", "/api/v1/settings/Federation_Matrix_check_configuration_button", ADMIN,
@@ -414,6 +442,7 @@ def test_configuration_check_action_sets_invalid_when_the_homeserver_is_unreacha
 
 
 def test_legacy_hub_registration_failure_switches_federation_off():
+    """C-LEG-2: the hub watcher."""
     emu = make("7.10")
     method_call(emu, ADMIN, [{"_id": "FEDERATION_Discovery_Method", "value": "hub"}])
     method_call(emu, ADMIN, [{"_id": "FEDERATION_Enabled", "value": True}])
@@ -426,17 +455,20 @@ def test_legacy_hub_registration_failure_switches_federation_off():
 
 @pytest.mark.parametrize("version,gated", [("6.9", True), ("7.10", True)])
 def test_legacy_rest_needs_enable_insecure_legacy_federation(version, gated):
+    """C-LEG-3: the legacy REST gate."""
     status, _h, body = call(make(version), "GET", "/api/v1/federation.users.search")
     assert status == 400 and body["error"].startswith("Deprecated. ENABLE_INSECURE_LEGACY_FEDERATION") == gated
     assert call(make("8.0"), "GET", "/api/v1/federation.users.search")[0] == 404
 
 
-def test_legacy_public_key_is_a_178_character_single_line_spki_pem():
+def test_legacy_public_key_is_a_442_character_single_line_spki_pem():
+    """C-LEG-1: 2048-bit, single line, 442 characters."""
     key = make("7.10").store.value("FEDERATION_Public_Key")
-    assert len(key) == 178 and "\n" not in key and key.startswith("-----BEGIN PUBLIC KEY-----")
+    assert len(key) == 442 and "\n" not in key and key.startswith("-----BEGIN PUBLIC KEY-----")
 
 
 def test_well_known_served_only_when_enabled_and_serving():
+    """C-BRG-3: well-known only when enabled and serving."""
     emu = make("7.10")
     assert call(emu, "GET", "/.well-known/matrix/server")[0] == 404
     emu.store.set_value("Federation_Matrix_enabled", True)
@@ -447,6 +479,7 @@ def test_well_known_served_only_when_enabled_and_serving():
 
 
 def test_request_log_counts_every_api_call():
+    """C-EMU-1: every API call is logged."""
     emu = make("7.10")
     call(emu, "GET", "/api/info")
     call(emu, "POST", "/api/v1/settings/Site_Name", ADMIN, {"value": "x"})

@@ -99,3 +99,54 @@ def test_check_configuration_outside_the_bridge_is_refused_before_writing(fake_c
     args = dict(AUTH, mode="native", native={"domain": "chat.example.com"}, check_configuration=True)
     result, failed, client = run(federation_module.main, args, capsys)
     assert failed and "check_configuration applies to mode=matrix_bridge" in result["msg"] and client.writes == []
+
+
+def test_native_on_an_unlicensed_server_fails_before_any_write(fake_client, capsys):
+    """C-LIC-1, C-LIC-2: mode=native refuses a server whose licence lacks the federation module, in check mode too."""
+    for check_mode in (True, False):
+        fake_client(values=NATIVE_711, version="8.0.2", license_modules=[])
+        result, failed, client = run(federation_module.main, dict(AUTH, mode="native", native={
+            "domain": "chat.example.com"}), capsys, check_mode=check_mode)
+        assert failed and client.writes == []
+        assert "Enterprise licence with the 'federation' module" in result["msg"]
+        assert "active licence modules: none" in result["msg"]
+
+
+def test_native_with_the_federation_module_reports_the_licence(fake_client, capsys):
+    fake_client(values=NATIVE_711, version="8.0.2", license_modules=["federation", "auditing"])
+    result, failed, client = run(federation_module.main, dict(AUTH, mode="native", native={
+        "domain": "chat.example.com"}), capsys)
+    assert not failed and client.writes and result["license"]["federation_module"] is True
+
+
+def test_native_warns_when_the_licence_cannot_be_read(fake_client, capsys):
+    fake_client(values=NATIVE_711, version="7.11.1", license_modules=None)
+    result, failed, client = run(federation_module.main, dict(AUTH, mode="native", native={
+        "domain": "chat.example.com"}), capsys)
+    assert not failed and client.writes
+    assert any("Could not confirm that the licence" in w for w in result["warnings"])
+
+
+def test_check_configuration_needs_6_12(fake_client, capsys):
+    """C-CAT-2: the configuration check arrived in 6.12; earlier bridges are told so before any write."""
+    fake_client(values=BRIDGE_710, version="6.9.7")
+    result, failed, client = run(federation_module.main, dict(AUTH, mode="matrix_bridge", matrix_bridge=BRIDGE_ARGS,
+                                                              check_configuration=True), capsys)
+    assert failed and "needs Rocket.Chat 6.12 or later" in result["msg"] and client.writes == []
+    assert client.actions == []
+
+
+def test_early_bridge_options_the_release_lacks_are_reported_unsupported(fake_client, capsys):
+    """C-CAT-2: 5.4 has no Federation_Matrix_enable_ephemeral_events; the option is refused, nothing read fails."""
+    fake_client(values=BRIDGE_710, version="5.4.9")
+    result, failed, client = run(federation_module.main, dict(AUTH, mode="matrix_bridge", matrix_bridge=dict(
+        BRIDGE_ARGS, enable_ephemeral_events=True)), capsys)
+    assert failed and client.writes == []
+    assert "matrix_bridge.enable_ephemeral_events needs Rocket.Chat 6.7 or later" in result["msg"]
+
+
+def test_options_of_another_mode_fail_the_module_before_writing(fake_client, capsys):
+    fake_client(values=NATIVE_711, version="7.11.1")
+    result, failed, client = run(federation_module.main, dict(AUTH, mode="native", native={"domain": "c.example.com"},
+                                                              legacy={"domain": "example.com"}), capsys)
+    assert failed and client.writes == [] and "mode=native" in result["msg"] and "legacy" in result["msg"]

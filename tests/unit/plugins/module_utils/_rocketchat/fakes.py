@@ -6,7 +6,10 @@ import pytest
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat import module as glue
-from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat.errors import RocketChatSettingNotFound
+from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat.errors import (
+    RocketChatServerError,
+    RocketChatSettingNotFound,
+)
 from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat.version import RocketChatVersion
 
 from tests.unit.plugins.modules.utils import call_main
@@ -19,8 +22,9 @@ class FakeClient:
 
     instances = []
 
-    def __init__(self, url, version="7.10.4", values=None, hidden=(), **kwargs):
+    def __init__(self, url, version="7.10.4", values=None, hidden=(), license_modules=("federation",), **kwargs):
         self.url = url
+        self.license_modules = license_modules   # None: the release has no licenses.info (HTTP 404)
         self.kwargs = kwargs
         self._version = RocketChatVersion(version)
         self.values = dict(values or {})
@@ -39,6 +43,11 @@ class FakeClient:
             raise RocketChatSettingNotFound("setting %s does not exist or is hidden on Rocket.Chat %s"
                                             % (", ".join(missing), self._version), missing)
         return dict((i, self.values[i]) for i in ids if i not in missing)
+
+    def request(self, method, path, **_kwargs):
+        if (method, path) == ("GET", "/api/v1/licenses.info") and self.license_modules is not None:
+            return {"license": {"activeModules": list(self.license_modules)}, "success": True}, {}
+        raise RocketChatServerError("no API endpoint %s %s (HTTP 404)" % (method, path), status=404)
 
     def save_settings_bulk(self, values):
         self.writes.append(("bulk", dict(values)))

@@ -161,3 +161,57 @@ def test_registration_masking_and_active_mode():
     assert active_mode({"Federation_Matrix_enabled": True, "FEDERATION_Enabled": False}) == "matrix_bridge"
     assert active_mode({}) == "disabled"
     assert active_mode({"Federation_Matrix_enabled": True, "FEDERATION_Enabled": True}) == "multiple"
+
+
+# --- issue 13 item 3: values Rocket.Chat cannot use are refused before the first write ----------------------
+NATIVE_OK = {"domain": "chat.example.com"}
+
+
+@pytest.mark.parametrize("key", [
+    "not base64 at all!",
+    "QUJD",                                                     # 3 bytes
+    "A" * 86 + "==",                                            # 64 bytes: tweetnacl secret key, not the seed
+    "ed25519 0 " + "A" * 43 + "=",                              # "<alg> <version> <key>"
+])
+def test_native_signing_key_must_be_base64_of_a_32_byte_seed(key):
+    with pytest.raises(RocketChatValidationError, match="native.signing_key"):
+        desired_settings("native", {"native": dict(NATIVE_OK, signing_key=key)}, V("7.11.1"))
+
+
+def test_native_signing_key_of_32_bytes_is_accepted():
+    key = "A" * 43 + "="
+    desired, _secrets, _warnings = desired_settings("native", {"native": dict(NATIVE_OK, signing_key=key)},
+                                                    V("7.11.1"))
+    assert desired["Federation_Service_Matrix_Signing_Key"] == key
+
+
+@pytest.mark.parametrize("domain", ["exa mple.com", "Example.com", "example.com/path", "https://example.com",
+                                    "example.com:443"])
+def test_legacy_domain_is_validated_like_the_native_domain(domain):
+    with pytest.raises(RocketChatValidationError, match="legacy.domain"):
+        desired_settings("legacy", {"legacy": {"domain": domain}}, V("6.9.7"))
+
+
+@pytest.mark.parametrize("mode,section,option,version", [
+    ("native", "native", "max_public_room_size", "7.11.1"),
+    ("matrix_bridge", "matrix_bridge", "max_public_room_users", "7.10.4"),
+])
+def test_negative_room_sizes_are_refused(mode, section, option, version):
+    opts = dict(NATIVE_OK) if mode == "native" else dict(BRIDGE)
+    opts[option] = -1
+    with pytest.raises(RocketChatValidationError, match="%s.%s" % (section, option)):
+        desired_settings(mode, {section: opts}, V(version))
+
+
+@pytest.mark.parametrize("mode,params", [
+    ("native", {"native": NATIVE_OK, "legacy": {"domain": "example.com"}}),
+    ("matrix_bridge", {"matrix_bridge": BRIDGE, "native": NATIVE_OK}),
+    ("legacy", {"legacy": {"domain": "example.com"}, "matrix_bridge": BRIDGE}),
+    ("disabled", {"native": NATIVE_OK}),
+])
+def test_options_of_another_mode_are_refused_naming_both(mode, params):
+    other = [k for k in params if k != mode][0]
+    version = V("7.11.1") if mode in ("native", "disabled") else V("6.9.7")
+    with pytest.raises(RocketChatValidationError) as info:
+        desired_settings(mode, params, version)
+    assert "mode=%s" % mode in str(info.value) and other in str(info.value)

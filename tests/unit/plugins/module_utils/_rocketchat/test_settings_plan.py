@@ -49,7 +49,8 @@ def test_unknown_settings_are_typed_by_their_current_value():
     assert check_against_current("Message_AllowEditing", False, True) is None
     assert check_against_current("Some_Int", 5.0, 4) is None
     assert "JSON integer" in check_against_current("Some_Int", "5", 4)
-    assert check_against_current("Some_String", 5, "") is None      # no evidence in strings
+    assert "JSON string" in check_against_current("Some_String", 5, "")   # a stored string types the setting
+    assert check_against_current("Some_Int", 5, "4") is None          # repairs an int stored as text
     assert check_against_current("Some_Null", True, None) is None
 
 
