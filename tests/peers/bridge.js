@@ -123,7 +123,7 @@ async function main() {
     path: '/_matrix/app/v1/ping',
     checkToken: true,
     handler: (_req, res) => {
-      record({ handler: 'ping' });
+      record({ handler: 'ping', event: {} });
       res.status(200).json({});
     },
   });
