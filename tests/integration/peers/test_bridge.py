@@ -66,3 +66,24 @@ def test_message_from_the_bridge_reaches_a_synapse_user(bridge_lab):
     bridge.call("send", user_id=dave, room_id=room, body="hello Synapse, from Rocket.Chat")
     event = carol.wait_for_message(lambda e: e["content"].get("body") == "hello Synapse, from Rocket.Chat")
     assert event["sender"] == dave and event["room_id"] == room
+
+
+def test_federation_info_compares_the_registration_file(bridge_lab, tmp_path):
+    """federation_info registration_path: no differences for the file the playbook wrote; a changed token and the
+    ephemeral switch are reported without printing the token."""
+    from tests.support.ansible_run import run_module  # pylint: disable=import-outside-toplevel
+    auth = {"url": bridge_lab.rc_url, "user_id": bridge_lab.admin["_id"],
+            "auth_token": bridge_lab.admin["pats"][0][1], "validate_certs": False}
+    result = run_module("federation_info", dict(auth, registration_path=bridge_lab.registration_path))
+    assert result["registration_differences"] == []
+
+    with open(bridge_lab.registration_path, encoding="utf-8") as handle:
+        data = yaml.safe_load(handle)
+    data["as_token"] = "a-token-synapse-has-but-rocket-chat-does-not"
+    data["de.sorunome.msc2409.push_ephemeral"] = False
+    drifted = tmp_path / "drifted.yaml"
+    drifted.write_text(yaml.safe_dump(data))
+    result = run_module("federation_info", dict(auth, registration_path=str(drifted)))
+    assert result["registration_differences"][0] == "as_token differs from Rocket.Chat's Federation_Matrix_as_token"
+    assert "ephemeral events" in result["registration_differences"][1]
+    assert "a-token-synapse-has" not in str(result["registration_differences"])
