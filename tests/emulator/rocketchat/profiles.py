@@ -127,65 +127,27 @@ def sha256_hex(text):
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def _probable_prime(bits):
-    import secrets
-
-    def is_prime(n):
-        if n < 2:
-            return False
-        for small in (2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37):
-            if n % small == 0:
-                return n == small
-        d, r = n - 1, 0
-        while d % 2 == 0:
-            d, r = d // 2, r + 1
-        for _dummy in range(40):
-            x = pow(secrets.randbelow(n - 3) + 2, d, n)
-            if x in (1, n - 1):
-                continue
-            for _step in range(r - 1):
-                x = pow(x, 2, n)
-                if x == n - 1:
-                    break
-            else:
-                return False
-        return True
-
-    while True:
-        candidate = secrets.randbits(bits) | (3 << (bits - 2)) | 1
-        if is_prime(candidate):
-            return candidate
-
-
-def _der(tag, payload):
-    size = len(payload)
-    if size < 0x80:
-        head = bytes([size])
-    else:
-        raw = size.to_bytes((size.bit_length() + 7) // 8, "big")
-        head = bytes([0x80 | len(raw)]) + raw
-    return bytes([tag]) + head + payload
-
-
-def _der_int(value):
-    raw = value.to_bytes(value.bit_length() // 8 + 1, "big")
-    return _der(0x02, raw)
+_LEGACY_KEYS = []
+_LEGACY_KEY_POOL = 4
 
 
 def legacy_public_key():
-    """A 512-bit RSA public key as node-rsa exports it (``new NodeRSA({b: 512})``, ``pkcs8-public-pem``)
-    with newlines removed: a single-line SPKI PEM of 178 characters. Built by hand because current
-    cryptography releases refuse RSA keys below 1024 bits."""
-    e = 65537
-    while True:
-        p, q = _probable_prime(256), _probable_prime(256)
-        n = p * q
-        if p != q and n.bit_length() == 512 and ((p - 1) * (q - 1)) % e:
-            break
-    rsa_key = _der(0x30, _der_int(n) + _der_int(e))
-    algorithm = _der(0x30, _der(0x06, bytes.fromhex("2a864886f70d010101")) + b"\x05\x00")
-    spki = _der(0x30, algorithm + _der(0x03, b"\x00" + rsa_key))
-    return "-----BEGIN PUBLIC KEY-----" + base64.b64encode(spki).decode("ascii") + "-----END PUBLIC KEY-----"
+    """A 2048-bit RSA public key as Rocket.Chat's node-rsa produces it (``new NodeRSA({b: 512})`` then
+    ``generateKeyPair()`` with no size, which regenerates at node-rsa's default of 2048 bits; ``pkcs8-public-pem``)
+    with newlines removed: a single-line SPKI PEM of 442 characters, which needs two TXT strings.
+
+    Keys come from a small per-process pool (generated on first use), so two consecutive calls never return the
+    same key and tests do not pay for a 2048-bit key generation per emulator."""
+    from cryptography.hazmat.primitives import serialization  # pylint: disable=import-outside-toplevel
+    from cryptography.hazmat.primitives.asymmetric import rsa  # pylint: disable=import-outside-toplevel
+    if len(_LEGACY_KEYS) < _LEGACY_KEY_POOL:
+        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        pem = key.public_key().public_bytes(serialization.Encoding.PEM,
+                                            serialization.PublicFormat.SubjectPublicKeyInfo)
+        _LEGACY_KEYS.append(pem.decode("ascii").replace("\n", "").replace("\r", ""))
+        return _LEGACY_KEYS[-1]
+    _LEGACY_KEYS.append(_LEGACY_KEYS.pop(0))
+    return _LEGACY_KEYS[-1]
 
 
 def build_catalog(profile, unique_id, site_url, public_key):

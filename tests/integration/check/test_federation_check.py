@@ -89,7 +89,8 @@ def test_correct_setup_passes_every_check_in_check_mode(baseline):
 
 def test_txt_key_differs_from_workspace_key(baseline):
     lab = baseline
-    lab.update([("rocketchat-public-key.rc", "TXT", ['"%s"' % legacy_public_key()])])
+    other = legacy_public_key()
+    lab.update([("rocketchat-public-key.rc", "TXT", ['"%s" "%s"' % (other[:255], other[255:])])])
     result = run_module(MODULE, lab.args(), expect_failure=True)
     (check,) = _only_failure(result, "rocketchat_public_key")
     assert "differs from the workspace's FEDERATION_Public_Key" in check["detail"]

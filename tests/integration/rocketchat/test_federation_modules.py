@@ -104,7 +104,7 @@ def test_intent_per_release(rcs):
             assert after["active_mode"] == "disabled" and after["legacy"]["domain"] == "example.com"
             records = after["legacy"]["dns_records"]
             assert records[0]["name"] == "_rocketchat._http.example.com" and records[0]["port"] == rc.port
-            assert records[1]["value"] == after["legacy"]["public_key"] and len(records[1]["value"]) == 178
+            assert records[1]["value"] == after["legacy"]["public_key"] and len(records[1]["value"]) == 442
             # bridge write, check action, legacy write, disable write
             assert len(rc.writes()) == 4
         else:

@@ -431,9 +431,10 @@ def test_legacy_rest_needs_enable_insecure_legacy_federation(version, gated):
     assert call(make("8.0"), "GET", "/api/v1/federation.users.search")[0] == 404
 
 
-def test_legacy_public_key_is_a_178_character_single_line_spki_pem():
+def test_legacy_public_key_is_a_442_character_single_line_spki_pem():
     key = make("7.10").store.value("FEDERATION_Public_Key")
-    assert len(key) == 178 and "\n" not in key and key.startswith("-----BEGIN PUBLIC KEY-----")
+    assert len(key) == 442 and "\n" not in key
+    assert key.startswith("-----BEGIN PUBLIC KEY-----MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8A")  # 2048-bit RSA SPKI
 
 
 def test_well_known_served_only_when_enabled_and_serving():
