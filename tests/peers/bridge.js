@@ -4,6 +4,7 @@
 // fedops.rocketchat is tested against what a workspace really runs.
 //
 //   node bridge.js --rocketchat-url URL --user-id ID --auth-token TOKEN --events FILE --control-port PORT
+//                  [--dns HOST:PORT]
 //
 // What follows Rocket.Chat (release 7.10.x, RocketChat/Rocket.Chat):
 // - apps/meteor/server/services/federation/infrastructure/rocket-chat/adapters/Settings.ts: the settings read
@@ -16,12 +17,16 @@
 // The settings are read back from the Rocket.Chat REST API (GET /api/v1/settings/<id>), as the server has them.
 // One deviation: the listener binds the bridge URL's host (loopback in the tests), where Rocket.Chat binds 0.0.0.0.
 //
+// --dns sends the bridge's host name lookups to that DNS server (a lab's BIND), as a private resolv.conf would;
+// trust for a TLS homeserver URL comes from NODE_EXTRA_CA_CERTS.
 // Handlers record what they receive as JSON lines in --events. A control listener on 127.0.0.1:--control-port
 // lets a test drive the bridge side: GET /state, GET /events, POST /ping, /provision, /join, /send, /typing.
 'use strict';
 
+const dns = require('dns');
 const fs = require('fs');
 const http = require('http');
+const net = require('net');
 
 const SETTING_IDS = [
   'Federation_Matrix_enabled', 'Federation_Matrix_id', 'Federation_Matrix_hs_token', 'Federation_Matrix_as_token',
@@ -40,6 +45,30 @@ function parseArgs(argv) {
     if (!args[name]) throw new Error(`--${name} is required`);
   }
   return args;
+}
+
+function useDnsServer(server) {
+  const resolver = new dns.Resolver();
+  resolver.setServers([server]);
+  dns.lookup = (hostname, options, callback) => {
+    const cb = typeof options === 'function' ? options : callback;
+    const opts = typeof options === 'object' && options !== null ? options : {};
+    const family = net.isIP(hostname);
+    if (family) {
+      if (opts.all) cb(null, [{ address: hostname, family }]);
+      else cb(null, hostname, family);
+      return;
+    }
+    resolver.resolve4(hostname, (err, addresses) => {
+      if (err || !addresses.length) {
+        cb(Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: 'ENOTFOUND' }));
+      } else if (opts.all) {
+        cb(null, addresses.map((address) => ({ address, family: 4 })));
+      } else {
+        cb(null, addresses[0], 4);
+      }
+    });
+  };
 }
 
 async function readSettings(args) {
@@ -83,6 +112,7 @@ function homeserverOrigin(domain) {
 
 async function main() {
   const args = parseArgs(process.argv);
+  if (args.dns) useDnsServer(args.dns);
   const settings = await readSettings(args);
   const events = fs.openSync(args.events, 'a');
   const record = (entry) => fs.writeSync(events, `${JSON.stringify({ at: Date.now(), ...entry })}\n`);

@@ -8,6 +8,8 @@ records every event its handlers receive, and is stopped by PID. ``run_node`` ru
 
 The packages come from tests/peers/package-lock.json (``scripts/bootstrap.sh node``); nothing is fetched at run time.
 """
+import hashlib
+import hmac
 import json
 import os
 import shutil
@@ -49,8 +51,10 @@ class BridgePeer(ServerProcess):
 
     name = "rocketchat-bridge"
 
-    def __init__(self, workdir, rocketchat_url, user_id, auth_token):
+    def __init__(self, workdir, rocketchat_url, user_id, auth_token, dns_server=None, ca_path=None):
         super().__init__(workdir)
+        self.dns_server = dns_server      # "host:port" of the DNS server for the bridge's host name lookups
+        self.ca_path = ca_path            # CA bundle to trust for a TLS homeserver URL
         self.rocketchat_url = rocketchat_url
         self.user_id = user_id
         self.auth_token = auth_token
@@ -64,10 +68,16 @@ class BridgePeer(ServerProcess):
     def start(self, timeout=60):
         """Start the bridge; the homeserver must already answer (the library checks it at start)."""
         self.control_port = free_port()
-        self.spawn([node_binary(), os.path.join(PEERS_DIR, "bridge.js"),
-                    "--rocketchat-url", self.rocketchat_url, "--user-id", self.user_id,
-                    "--auth-token", self.auth_token, "--events", self.events_path,
-                    "--control-port", str(self.control_port)], cwd=PEERS_DIR)
+        cmd = [node_binary(), os.path.join(PEERS_DIR, "bridge.js"),
+               "--rocketchat-url", self.rocketchat_url, "--user-id", self.user_id,
+               "--auth-token", self.auth_token, "--events", self.events_path,
+               "--control-port", str(self.control_port)]
+        if self.dns_server:
+            cmd += ["--dns", self.dns_server]
+        env = dict(os.environ)
+        if self.ca_path:
+            env["NODE_EXTRA_CA_CERTS"] = self.ca_path
+        self.spawn(cmd, env=env, cwd=PEERS_DIR)
         self.wait_until(lambda: self.state().get("running"), timeout, "Rocket.Chat bridge peer")
         return self
 
@@ -108,15 +118,16 @@ class MatrixUser:
     def __init__(self, synapse, localpart, password):
         self.synapse = synapse
         self.user_id = "@%s:%s" % (localpart, synapse.server_name)
-        proc = synapse.register_user(localpart, password)
-        if proc.returncode != 0 and "User ID already taken" not in proc.stdout + proc.stderr:
-            raise AssertionError("register_new_matrix_user failed: %s %s" % (proc.stdout, proc.stderr))
         self.token = None
-        self.token = self.request("POST", "/_matrix/client/v3/login", {
-            "type": "m.login.password", "identifier": {"type": "m.id.user", "user": localpart},
-            "password": password})["access_token"]
         self._txn = 0
         self.since = None
+        # Shared-secret registration (what register_new_matrix_user does), which also returns an access token.
+        nonce = self.request("GET", "/_synapse/admin/v1/register")["nonce"]
+        mac = hmac.new(synapse.registration_shared_secret.encode("utf-8"), digestmod=hashlib.sha1)
+        mac.update(b"\x00".join(x.encode("utf-8") for x in (nonce, localpart, password, "notadmin")))
+        self.token = self.request("POST", "/_synapse/admin/v1/register", {
+            "nonce": nonce, "username": localpart, "password": password, "admin": False,
+            "mac": mac.hexdigest()})["access_token"]
 
     def request(self, method, path, body=None, timeout=30):
         data = json.dumps(body).encode("utf-8") if body is not None else None
@@ -125,7 +136,8 @@ class MatrixUser:
             headers["Authorization"] = "Bearer %s" % self.token
         request = urllib.request.Request(self.synapse.base_url + path, data=data, method=method, headers=headers)
         try:
-            with urllib.request.urlopen(request, timeout=timeout) as response:  # nosec - loopback test server
+            with urllib.request.urlopen(request, timeout=timeout,  # nosec - loopback test server
+                                        context=self.synapse._context()) as response:  # pylint: disable=protected-access
                 return json.load(response)
         except urllib.error.HTTPError as exc:
             raise AssertionError("Synapse %s %s: %s %s" % (method, path, exc.code, exc.read().decode()))
