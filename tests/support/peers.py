@@ -265,6 +265,19 @@ class BridgeLab:
             self.synapse_options = json.load(handle)
         return self.synapse_options
 
+    def registration(self):
+        """The registration file the playbook wrote (holds the tokens)."""
+        import yaml  # pylint: disable=import-outside-toplevel
+        with open(self.registration_path, encoding="utf-8") as handle:
+            return yaml.safe_load(handle)
+
+    def appservice_args(self):
+        """The appservice as the homeserver calls it: id, tokens, bridge URL, and whether Synapse here uses legacy
+        authorization (the shape of federation_check's ``appservice`` option)."""
+        data = self.registration()
+        return {"id": data["id"], "as_token": data["as_token"], "hs_token": data["hs_token"], "url": data["url"],
+                "legacy_authorization": bool(self.synapse_options["use_appservice_legacy_authorization"])}
+
     def start(self):
         from tests.emulator.rocketchat.server import serve_in_thread  # pylint: disable=import-outside-toplevel
         from tests.support.synapse import SynapseServer  # pylint: disable=import-outside-toplevel

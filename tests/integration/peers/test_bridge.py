@@ -1,5 +1,8 @@
 """Rocket.Chat's Matrix bridge (its own library, built as Rocket.Chat 7.10 builds it) and Synapse, both configured
 by the collection, carry messages, invites and typing in both directions."""
+import urllib.error
+import urllib.request
+
 import yaml
 
 from tests.support.peers import MatrixUser
@@ -87,3 +90,24 @@ def test_federation_info_compares_the_registration_file(bridge_lab, tmp_path):
     assert result["registration_differences"][0] == "as_token differs from Rocket.Chat's Federation_Matrix_as_token"
     assert "ephemeral events" in result["registration_differences"][1]
     assert "a-token-synapse-has" not in str(result["registration_differences"])
+
+
+def test_bridge_library_accepts_transactions_only_with_the_query_token(bridge_lab):
+    """matrix-appservice 0.10.0 (inside every Rocket.Chat bridge): an empty transaction authenticated with the
+    Authorization header only is refused; with ?access_token= (Synapse's legacy authorization) it is accepted."""
+    args = bridge_lab.appservice_args()
+    assert args["legacy_authorization"] is True
+
+    def put(path, headers):
+        request = urllib.request.Request(args["url"] + path, data=b'{"events": []}', method="PUT",
+                                         headers=dict(headers, **{"Content-Type": "application/json"}))
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:  # nosec - loopback test peer
+                return response.status
+        except urllib.error.HTTPError as exc:
+            return exc.code
+
+    bearer = {"Authorization": "Bearer %s" % args["hs_token"]}
+    assert put("/_matrix/app/v1/transactions/fedops-probe-1", bearer) == 403
+    assert put("/_matrix/app/v1/transactions/fedops-probe-2?access_token=%s" % args["hs_token"], bearer) == 200
+    assert put("/_matrix/app/v1/transactions/fedops-probe-3?access_token=wrong", {}) == 403

@@ -11,6 +11,7 @@ REFUSED = re.compile(r'"PUT /_matrix/app/v1/transactions/\S+ HTTP/1.1" 403')
 def test_transactions_refused_without_legacy_authorization(bridge_lab_legacy_off):
     lab = bridge_lab_legacy_off
     assert lab.synapse_options["use_appservice_legacy_authorization"] is False
+    assert lab.appservice_args()["legacy_authorization"] is False
     assert isinstance(lab.bridge.call("ping").get("duration_ms"), int)
 
     erin = MatrixUser(lab.synapse, "erin", "erin-password-1")
