@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 // Rocket.Chat's Matrix bridge (4.7 to 7.10) as a test peer: the application service Rocket.Chat runs next to its
 // server, built from the same published library and in the same way, so that a homeserver configured by
 // fedops.rocketchat is tested against what a workspace really runs.

@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 // Rocket.Chat's legacy federation (up to 7.x) as a test peer, with the node-rsa version Rocket.Chat uses.
 //
 //   node legacy.js generate

@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 // Rocket.Chat's native federation (7.11 and later) as a test peer: @rocket.chat/federation-sdk, the library
 // Rocket.Chat's ee/packages/federation-matrix builds its homeserver on, used without MongoDB.
 //

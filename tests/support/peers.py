@@ -153,8 +153,8 @@ class MatrixUser:
         return self.request("PUT", path, {"msgtype": "m.text", "body": body})["event_id"]
 
     def typing(self, room_id, typing=True):
-        path = "/_matrix/client/v3/rooms/%s/typing/%s" % (urllib.parse.quote(room_id),
-                                                            urllib.parse.quote(self.user_id))
+        path = "/_matrix/client/v3/rooms/%s/typing/%s" % (
+            urllib.parse.quote(room_id), urllib.parse.quote(self.user_id))
         return self.request("PUT", path, {"typing": typing, "timeout": 30000})
 
     def sync_events(self, timeout_ms=1000):

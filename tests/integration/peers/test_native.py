@@ -2,7 +2,6 @@
 Synapse using that key, and the records federation_dns published in real BIND."""
 import json
 import os
-import urllib.request
 
 import dns.query
 import dns.tsigkeyring
