@@ -12,7 +12,7 @@ help:
 	@echo "make bench  - run the benchmarks in bench/ and write bench/results/"
 
 bootstrap:
-	@$(BOOT) apt dev
+	@$(BOOT) apt dev node
 
 demo:
 	@$(BOOT) apt dev node
