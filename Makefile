@@ -12,19 +12,24 @@ help:
 	@echo "make bench  - run the benchmarks in bench/ and write bench/results/"
 
 bootstrap:
-	@$(BOOT) apt dev
+	@$(BOOT) apt dev node
 
-demo: bootstrap
+demo:
+	@$(BOOT) apt dev node
 	@.venv/bin/python scripts/demo.py
 
 test:
-	@$(BOOT) apt dev image
+	@$(BOOT) apt dev node image
 	@$(RUN)
 
 quick: bootstrap
 	@$(RUN) sanity units
 
-sanity units integration lint docs build: bootstrap
+sanity units lint docs build: bootstrap
+	@$(RUN) $@
+
+integration:
+	@$(BOOT) apt dev node
 	@$(RUN) $@
 
 molecule:

@@ -2,7 +2,7 @@
 """Benchmark fedops.rocketchat.federation_dns against community.general.nsupdate on a real BIND.
 
 Workload: the full legacy Rocket.Chat + Matrix record set, 5 RRsets (SRV _rocketchat._https, TXT
-rocketchat-public-key with the 178-character key, legacy SRV _rocketchat._tcp and TXT
+rocketchat-public-key with the 442-character key (two TXT strings), legacy SRV _rocketchat._tcp and TXT
 rocketchat-tcp-protocol, SRV _matrix-fed._tcp), published with TSIG hmac-sha256 to BIND 9 on loopback.
 
 Scenarios, each run as its own `ansible-playbook` and repeated --runs times (medians reported):
@@ -42,11 +42,17 @@ from tests.support.paths import OUTPUT, ensure_collection_link  # noqa: E402
 
 VENV = os.path.join(REPO, ".venv", "bin")
 PEERS = os.path.join(REPO, ".venv-peers", "bin")
-KEYS = [
-    "-----BEGIN PUBLIC KEY-----MFwwDQYJKoZIhvcNAQEBBQADSwAwSAJBALs/0Lnrrg9iQq6Q9JtZVmFxKxZqPHhCpfLMgbsEr334/qLBhUcN"
-    "4ByEtZPVsiEFSMvaUZQU3VraRH9wiMolm1UCAwEAAQ==-----END PUBLIC KEY-----",
-    "-----BEGIN PUBLIC KEY-----MFwwDQYJKoZIhvcNAQEBBQADSwAwSAJBALoFVEEU632YkhgHVtIDZubCzPIh9ZNZtcz7/aP6PThUELgmLKhY"
-    "QhrBHgzCEmSM4Io7soJjKQOnUe0NOmXJOKkCAwEAAQ==-----END PUBLIC KEY-----",
+KEYS = [  # 2048-bit RSA, 442-character single-line SPKI, as Rocket.Chat's node-rsa makes them
+    "-----BEGIN PUBLIC KEY-----MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAilNpXGS/+d8GrdNnhkE8NSw8mCPt8g"
+    "yNNlRpoahYre821ogfYvN6yqdRHr8D5mDaH8xIAt8jlHCnsl3af+f80Yz7Hgo/ocbkTDlCZUCgd+gM/FFUv76q0JYG7qb+zRvFwM"
+    "Ejj/gq0PEVq2SvpXWiOx0xYbKixCnlBTuNPHE7H1FtraW9fm/E+ws0m4welBpBasbVS6gT8Zatr+DRFYVb+yilvWwc54TjJRHZPc"
+    "mxbqmls7tnX90I9QnwPrZAr7gM6DIAXWBdEtsxoNsi/9nJK8genSF6AXj7jEHUYLbALIs68dwqxUCgx98spdPo1DnLwKbj60ExJu"
+    "Ys53dYj1pQywIDAQAB-----END PUBLIC KEY-----",
+    "-----BEGIN PUBLIC KEY-----MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAkmM8w6jrGacTHqH7bJjUKPskKnU6zP"
+    "I3FgYZXyDeAdwqR4ys5ryKOTLRS+qTptdBeqBqkkZryBY6UjTe2PdZnkdp7ocTkmbl7VuIbkI8WG4AdPXL49pTO5CJzxp2mzJIHo"
+    "t8cuY6467pj3cdIG7uFq0HD8PzFI4F6cjJCVZmTQP1pndBET40SYbKooGRtRzMdKOVR5M8mHocCizPyJocWUAMjAiu0BkxvY5nUp"
+    "uy6BFU9M4+A5j6N5LXRSgg4lw4gZWOOFQWHsSLEwiX39S9po/awCfuVPvecyBZ1rtqQiwtgusF9VLKrLjYe/40ZXqY7jytu0KLMQ"
+    "+wEwvzAimNgQIDAQAB-----END PUBLIC KEY-----",
 ]
 NAMES = [("_rocketchat._https", "SRV"), ("rocketchat-public-key", "TXT"), ("_rocketchat._tcp", "SRV"),
          ("rocketchat-tcp-protocol", "TXT"), ("_matrix-fed._tcp", "SRV")]

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Install what fedops.rocketchat needs to run its demo and its tests, idempotently.
-#   scripts/bootstrap.sh [apt] [dev] [peers] [image]   (no argument: apt dev)
+#   scripts/bootstrap.sh [apt] [dev] [node] [peers] [image]   (no argument: apt dev node)
 # apt    Debian packages for the real servers the tests start (BIND, PowerDNS, podman, ...)
 # dev    the project venv .venv from requirements/dev.txt, the collection symlink tree under .build/,
 #        and the offline get-pip stand-in that ansible-test needs
+# node   Node.js + npm (Debian's nodejs npm, only when `node` is missing) and Rocket.Chat's published federation
+#        libraries pinned in tests/peers/package-lock.json (npm ci), which the integration tests run as real peers
 # peers  .venv-peers with the `ansible` package (community.general) for the peer comparisons in bench/
 # image  the Debian 12 + systemd container image that Molecule scenarios boot (debootstrap, cached)
 set -euo pipefail
@@ -52,14 +54,31 @@ do_dev() {
   install -m 0644 "$ROOT/scripts/get_pip_standin.py" "$cache/get_pip_24_2.py"
 }
 
+do_node() {
+  local dir="$ROOT/tests/peers" stamp
+  if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+    log "node: installing Debian nodejs npm"
+    local sudo=""; [ "$(id -u)" -eq 0 ] || sudo=sudo
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
+  fi
+  stamp=$(cat "$dir/package.json" "$dir/package-lock.json" | sha256sum | cut -c1-16)
+  if [ -f "$dir/node_modules/.fedops-stamp" ] && [ "$(cat "$dir/node_modules/.fedops-stamp")" = "$stamp" ]; then
+    log "node: tests/peers up to date ($(node --version))"; return
+  fi
+  log "node: npm ci in tests/peers ($(node --version), npm $(npm --version))"
+  (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+  echo "$stamp" > "$dir/node_modules/.fedops-stamp"
+}
+
 do_peers() { venv_sync "$ROOT/.venv-peers" "$ROOT/requirements/peers.txt"; }
 
 do_image() { "$ROOT/scripts/build_image.sh"; }
 
-[ $# -gt 0 ] || set -- apt dev
+[ $# -gt 0 ] || set -- apt dev node
 for step in "$@"; do
   case $step in
-    apt) do_apt ;; dev) do_dev ;; peers) do_peers ;; image) do_image ;;
+    apt) do_apt ;; dev) do_dev ;; node) do_node ;; peers) do_peers ;; image) do_image ;;
     *) echo "unknown step: $step" >&2; exit 2 ;;
   esac
 done

@@ -1,9 +1,11 @@
 """`make demo`: apply federation to a local lab with the collection's playbooks, twice, then check it as a peer.
 
 The lab runs on loopback only: BIND 9 (zone chat.test, TSIG updates), the Rocket.Chat API emulator (release 7.10,
-legacy federation allowed), and Synapse for chat.test behind TLS from a lab CA. The playbooks in playbooks/ publish
-legacy and Matrix federation; the second run must change nothing; federation_check then looks the workspace and the
-homeserver up the way peers do. Everything stops at the end (by PID).
+legacy federation allowed), Synapse for chat.test behind TLS from a lab CA, and Rocket.Chat's own Matrix bridge
+(the published @rocket.chat/forked-matrix-appservice-bridge, built as Rocket.Chat 7.10 builds it, in tests/peers). The
+playbooks in playbooks/ publish legacy and Matrix federation; the second run must change nothing; federation_check then
+looks the workspace and the homeserver up the way peers do; finally a message crosses the bridge in both directions.
+Everything stops at the end (by PID).
 """
 import json
 import os
@@ -21,6 +23,7 @@ from tests.emulator.rocketchat.state import SEED_USERS  # noqa: E402
 from tests.support.ansible_run import ansible_env  # noqa: E402
 from tests.support.bind import BindServer  # noqa: E402
 from tests.support.paths import OUTPUT  # noqa: E402
+from tests.support.peers import BridgePeer, MatrixUser  # noqa: E402
 from tests.support.pki import TestCA  # noqa: E402
 from tests.support.procs import free_port  # noqa: E402
 from tests.support.synapse import SynapseServer  # noqa: E402
@@ -40,6 +43,26 @@ def playbook(name, extra_vars_file, inventory):
         raise SystemExit("%s failed (rc %d)" % (name, proc.returncode))
     recap = re.search(r"changed=(\d+)", proc.stdout.split("PLAY RECAP")[-1])
     return int(recap.group(1)) if recap else None
+
+
+def bridge_messages(bridge, synapse):
+    """A Synapse user and a Rocket.Chat user (on the bridge) exchange one message each way; print what each saw."""
+    alice = MatrixUser(synapse, "alice", "demo alice password")
+    bob = bridge.call("provision", username="bob", name="Bob on Rocket.Chat")["user_id"]
+    room = alice.create_room(invite=[bob])
+    bridge.wait_for_event(lambda e: e["event"].get("type") == "m.room.member" and e["event"].get("state_key") == bob,
+                          what="invite")
+    bridge.call("join", user_id=bob, room_id=room)
+    alice.sync_events(timeout_ms=0)
+    alice.send(room, "Hello Rocket.Chat, this is Synapse")
+    seen = bridge.wait_for_event(lambda e: e["event"].get("content", {}).get("body") == "Hello Rocket.Chat, this is "
+                                 "Synapse", what="message from Synapse")
+    print("Synapse -> bridge: %s said %r (delivered to the bridge's %s handler)"
+          % (seen["event"]["sender"], seen["event"]["content"]["body"], seen["handler"]))
+    bridge.call("send", user_id=bob, room_id=room, body="Hello Synapse, this is Rocket.Chat")
+    event = alice.wait_for_message(lambda e: e["content"].get("body") == "Hello Synapse, this is Rocket.Chat")
+    print("bridge -> Synapse: %s said %r (in %s's /sync)"
+          % (event["sender"], event["content"]["body"], alice.user_id))
 
 
 def main():
@@ -74,7 +97,8 @@ def main():
                 "fedops_matrix_federation_host": MATRIX_HOST,
                 "fedops_matrix_federation_port": synapse_port,
                 "fedops_homeserver_url": "https://%s:%d" % (MATRIX_HOST, synapse_port),
-                "fedops_bridge_url": "http://127.0.0.1:3300",
+                "fedops_bridge_url": "http://127.0.0.1:%d" % free_port(),
+                "fedops_bridge_ephemeral_events": True,
                 "fedops_bridge_registration_path": registration,
                 # The lab runs legacy federation and the bridge side by side, as a workspace does while it migrates.
                 "fedops_disable_other_modes": False,
@@ -101,6 +125,9 @@ def main():
                                     port=synapse_port, tls_certificate_path=cert.cert_path,
                                     tls_private_key_path=cert.key_path,
                                     extra_config={"app_service_config_files": [registration],
+                                                  # what the synapse role sets for a Rocket.Chat bridge registration
+                                                  # (synapse_rocketchat_bridge_registration_files)
+                                                  "use_appservice_legacy_authorization": True,
                                                   "federation_custom_ca_list": [ca.cert_path]})
             with synapse:
                 synapse.start()
@@ -112,6 +139,11 @@ def main():
                 with open(vars_file, "w", encoding="utf-8") as handle:
                     json.dump(check_vars, handle, indent=1)
                 playbook("check.yml", vars_file, inventory)
+                print("\n### a message across the bridge, both directions")
+                bridge = BridgePeer(os.path.join(lab, "bridge"), rc_url, admin["_id"], pat,
+                                    dns_server="%s:%d" % (bind.host, bind.port), ca_path=ca.cert_path)
+                with bridge:
+                    bridge_messages(bridge.start(), synapse)
         finally:
             rc_server.shutdown()
             rc_server.server_close()

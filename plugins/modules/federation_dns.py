@@ -105,7 +105,7 @@ options:
         description:
           - The workspace public key, as shown in the C(FEDERATION_Public_Key) setting (single-line
             C(-----BEGIN PUBLIC KEY-----...-----END PUBLIC KEY-----)) or as an ordinary multi-line SPKI PEM.
-          - Published in the single-line form (178 characters for Rocket.Chat's 512-bit keys), which is what Rocket.Chat
+          - Published in the single-line form (442 characters for Rocket.Chat's 2048-bit keys), which is what Rocket.Chat
             compares with.
         type: str
         required: true
@@ -327,7 +327,7 @@ records:
       description: Canonical values (TXT joined, SRV as C(priority weight port target.)).
       type: list
       elements: str
-      sample: ["-----BEGIN PUBLIC KEY-----MFwwDQYJKoZIhvcNAQEBBQADSwAwSAJBAL...-----END PUBLIC KEY-----"]
+      sample: ["-----BEGIN PUBLIC KEY-----MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA...-----END PUBLIC KEY-----"]
     strings:
       description: TXT only - the character-strings of each value, in order.
       type: list

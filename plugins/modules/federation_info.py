@@ -37,6 +37,14 @@ options:
         tasks that use it.
     type: bool
     default: false
+  registration_path:
+    description:
+      - Path of the Matrix bridge registration file Synapse loads (C(app_service_config_files)), on the host the task
+        runs on. The module compares it with the registration Rocket.Chat builds from its C(Federation_Matrix_*)
+        settings and returns RV(registration_differences).
+      - Only for releases with the Matrix bridge (4.7 to 7.10).
+    type: path
+    version_added: 0.1.0
 seealso:
   - module: fedops.rocketchat.federation
 """
@@ -62,6 +70,15 @@ EXAMPLES = r"""
     show_secrets: true
   register: rc_secret_facts
   no_log: true
+
+- name: Compare Synapse's registration file with what Rocket.Chat's bridge expects
+  fedops.rocketchat.federation_info:
+    url: https://chat.example.com
+    user_id: "{{ rocketchat_admin_user_id }}"
+    auth_token: "{{ rocketchat_admin_pat }}"
+    registration_path: /etc/matrix-synapse/appservices/rocketchat.yaml
+  register: rc_bridge
+  failed_when: rc_bridge.registration_differences | length > 0
 """
 
 RETURN = r"""
@@ -222,6 +239,15 @@ native:
       description: Present when the licence lacks the C(federation) module, so the values shown have no effect.
       type: str
       returned: when the licence lacks the module
+registration_differences:
+  description:
+    - Differences between the file O(registration_path) and the registration Rocket.Chat builds from its settings
+      (id, tokens, URL, bot localpart, namespaces, ephemeral events); empty when Synapse and the bridge agree.
+    - Token values never appear; a token mismatch reads C(as_token differs ...).
+  returned: when O(registration_path) is set
+  type: list
+  elements: str
+  sample: ["as_token differs from Rocket.Chat's Federation_Matrix_as_token"]
 requests:
   description: HTTP requests sent, retries, 429 answers and seconds spent waiting for rate-limit windows.
   returned: always
@@ -232,13 +258,23 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat.info import gather_federation_info
 from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat.module import module_kwargs, run_module
+from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat.registration import (
+    load_registration_file,
+    registration_differences_from_server,
+)
 
 
 def main():
-    module = AnsibleModule(**module_kwargs(dict(show_secrets=dict(type="bool", default=False))))
+    module = AnsibleModule(**module_kwargs(dict(show_secrets=dict(type="bool", default=False),
+                                                registration_path=dict(type="path"))))
 
     def action(client):
+        registration = None
+        if module.params["registration_path"]:
+            registration = load_registration_file(module.params["registration_path"])
         facts = gather_federation_info(client, show_secrets=module.params["show_secrets"])
+        if registration is not None:
+            facts["registration_differences"] = registration_differences_from_server(client, registration)
         facts["changed"] = False
         return facts
 

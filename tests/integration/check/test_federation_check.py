@@ -100,9 +100,8 @@ def test_correct_setup_passes_every_check_in_check_mode(baseline):
 
 def test_txt_key_differs_from_workspace_key(baseline):
     lab = baseline
-    other_key = legacy_public_key()          # a real 2048-bit key is 442 characters: several TXT strings
-    lab.update([("rocketchat-public-key.rc", "TXT", [" ".join('"%s"' % other_key[i:i + 200]
-                                                              for i in range(0, len(other_key), 200))])])
+    other = legacy_public_key()
+    lab.update([("rocketchat-public-key.rc", "TXT", ['"%s" "%s"' % (other[:255], other[255:])])])
     result = run_module(MODULE, lab.args(), expect_failure=True)
     (check,) = _only_failure(result, "rocketchat_public_key")
     assert "differs from the workspace's FEDERATION_Public_Key" in check["detail"]

@@ -30,11 +30,20 @@ from tests.support.paths import OUTPUT, VENV_BIN
 from tests.support.pdns import PowerDNSServer
 from tests.support.procs import ServerProcess, free_port, tcp_open
 
-KEY_1 = ("-----BEGIN PUBLIC KEY-----MFwwDQYJKoZIhvcNAQEBBQADSwAwSAJBALs/0Lnrrg9iQq6Q9JtZVmFxKxZqPHhCpfLMgbsEr334/qLBhUcN"
-         "4ByEtZPVsiEFSMvaUZQU3VraRH9wiMolm1UCAwEAAQ==-----END PUBLIC KEY-----")
+# Real-size keys (2048-bit RSA, 442-character single-line SPKI) made as Rocket.Chat makes them, with node-rsa 1.1.1.
+KEY_1 = ("-----BEGIN PUBLIC KEY-----MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAilNpXGS/+d8GrdNnhkE8NSw8mCPt8g"
+         "yNNlRpoahYre821ogfYvN6yqdRHr8D5mDaH8xIAt8jlHCnsl3af+f80Yz7Hgo/ocbkTDlCZUCgd+gM/FFUv76q0JYG7qb+zRvFwM"
+         "Ejj/gq0PEVq2SvpXWiOx0xYbKixCnlBTuNPHE7H1FtraW9fm/E+ws0m4welBpBasbVS6gT8Zatr+DRFYVb+yilvWwc54TjJRHZPc"
+         "mxbqmls7tnX90I9QnwPrZAr7gM6DIAXWBdEtsxoNsi/9nJK8genSF6AXj7jEHUYLbALIs68dwqxUCgx98spdPo1DnLwKbj60ExJu"
+         "Ys53dYj1pQywIDAQAB-----END PUBLIC KEY-----")
 KEY_2_MULTILINE = """-----BEGIN PUBLIC KEY-----
-MFwwDQYJKoZIhvcNAQEBBQADSwAwSAJBALoFVEEU632YkhgHVtIDZubCzPIh9ZNZ
-tcz7/aP6PThUELgmLKhYQhrBHgzCEmSM4Io7soJjKQOnUe0NOmXJOKkCAwEAAQ==
+MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAkmM8w6jrGacTHqH7bJjU
+KPskKnU6zPI3FgYZXyDeAdwqR4ys5ryKOTLRS+qTptdBeqBqkkZryBY6UjTe2PdZ
+nkdp7ocTkmbl7VuIbkI8WG4AdPXL49pTO5CJzxp2mzJIHot8cuY6467pj3cdIG7u
+Fq0HD8PzFI4F6cjJCVZmTQP1pndBET40SYbKooGRtRzMdKOVR5M8mHocCizPyJoc
+WUAMjAiu0BkxvY5nUpuy6BFU9M4+A5j6N5LXRSgg4lw4gZWOOFQWHsSLEwiX39S9
+po/awCfuVPvecyBZ1rtqQiwtgusF9VLKrLjYe/40ZXqY7jytu0KLMQ+wEwvzAimN
+gQIDAQAB
 -----END PUBLIC KEY-----
 """
 KEY_2 = "".join(KEY_2_MULTILINE.split("\n"))  # the single-line form Rocket.Chat shows

@@ -56,7 +56,7 @@ def test_lifecycle_check_create_converge_change_absent(dns_bind):
     assert dns_bind.soa_serial(zone) == serial
     diff_text = checked["_playbook"].output
     assert "+_rocketchat._https.fed.test. 300 IN SRV 1 1 443 chat.fed.test." in diff_text
-    assert '+rocketchat-public-key.fed.test. 300 IN TXT "%s"' % KEY_1 in diff_text
+    assert '+rocketchat-public-key.fed.test. 300 IN TXT "%s" "%s"' % (KEY_1[:255], KEY_1[255:]) in diff_text
     assert dns_bind.tsig_secret not in diff_text
 
     # create: exactly one UPDATE; 6 RRsets read with one query each
@@ -68,7 +68,8 @@ def test_lifecycle_check_create_converge_change_absent(dns_bind):
     assert dns_bind.soa_serial(zone) > serial
 
     key = lookup(dns_bind, "rocketchat-public-key.fed.test.", "TXT")
-    assert joined_txt(key).decode("ascii") == KEY_1 and len(KEY_1) == 178
+    assert joined_txt(key).decode("ascii") == KEY_1 and len(KEY_1) == 442
+    assert [len(s) for s in key[0].strings] == [255, 187]
     srv = lookup(dns_bind, "_rocketchat._https.fed.test.", "SRV")
     assert [(r.priority, r.weight, r.port, r.target.to_text()) for r in srv] == [(1, 1, 443, "chat.fed.test.")]
     assert srv.ttl == 300
@@ -93,7 +94,8 @@ def test_lifecycle_check_create_converge_change_absent(dns_bind):
     assert [(c["action"], c["type"]) for c in changed["changes"]] == [("update", "TXT")]
     assert counter.delta()["UPDATE"] == 1
     assert joined_txt(lookup(dns_bind, "rocketchat-public-key.fed.test.", "TXT")).decode() == KEY_2
-    assert "-rocketchat-public-key.fed.test. 300 IN TXT \"%s\"" % KEY_1 in changed["_playbook"].output
+    assert "-rocketchat-public-key.fed.test. 300 IN TXT \"%s\" \"%s\"" % (KEY_1[:255], KEY_1[255:]) \
+        in changed["_playbook"].output
 
     # absent removes exactly those records; an unrelated value in a managed RRset stays
     direct_update(dns_bind, zone, replace={"other.fed.test.": ("TXT", 300, ['"keep me"'])})
@@ -122,9 +124,9 @@ def test_absent_keeps_other_values_of_the_rrset(dns_bind):
 
 def test_txt_layout_from_elsewhere_is_not_a_change_unless_enforced(dns_bind):
     zone = "fed.test"
-    # someone published the key split 100 + 78 (as Route 53 users are told to)
+    # someone published the key split 200 + 242 (as Route 53 users are told to split it in two)
     direct_update(dns_bind, zone, replace={"rocketchat-public-key.layout.fed.test.": (
-        "TXT", 300, ['"%s" "%s"' % (KEY_1[:100], KEY_1[100:])])})
+        "TXT", 300, ['"%s" "%s"' % (KEY_1[:200], KEY_1[200:])])})
     args = {"provider": "rfc2136", "zone": zone, "ttl": 300, "rfc2136": args_for(dns_bind)["rfc2136"],
             "legacy": {"domain": "layout.fed.test", "public_key": KEY_1}}
     direct_update(dns_bind, zone, replace={"_rocketchat._https.layout.fed.test.": ("SRV", 300, ["1 1 443 layout.fed.test."])})
@@ -134,7 +136,7 @@ def test_txt_layout_from_elsewhere_is_not_a_change_unless_enforced(dns_bind):
     enforced = run_ok(MODULE, dict(args, txt_enforce_chunks=True, txt_chunk_size=128))
     assert enforced["changed"] is True
     strings = lookup(dns_bind, "rocketchat-public-key.layout.fed.test.", "TXT")[0].strings
-    assert [len(s) for s in strings] == [128, 50] and b"".join(strings).decode() == KEY_1
+    assert [len(s) for s in strings] == [128, 128, 128, 58] and b"".join(strings).decode() == KEY_1
     assert run_ok(MODULE, dict(args, txt_enforce_chunks=True, txt_chunk_size=128))["changed"] is False
 
 

@@ -45,7 +45,7 @@ def memory(monkeypatch):
 def test_publish_check_diff_and_converge(capsys, memory):
     checked = run(capsys, base_args(), check=True, diff=True)
     assert checked["changed"] is True and memory.applied == []
-    assert 'TXT "%s"' % SINGLE in checked["diff"]["after"]
+    assert 'TXT "%s" "%s"' % (SINGLE[:255], SINGLE[255:]) in checked["diff"]["after"]
     assert SECRET not in checked["_raw"]
     first = run(capsys, base_args())
     assert first["changed"] is True and len(memory.applied) == 1

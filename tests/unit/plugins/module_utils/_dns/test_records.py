@@ -22,10 +22,14 @@ from ansible_collections.fedops.rocketchat.plugins.module_utils._dns._records im
     txt_rrset,
 )
 
-# A 512-bit RSA SubjectPublicKeyInfo, as Rocket.Chat's node-rsa generates (94 bytes DER).
+# A 2048-bit RSA SubjectPublicKeyInfo, as Rocket.Chat's node-rsa generates (294 bytes DER).
 DER = bytes.fromhex(
-    "305c300d06092a864886f70d0101010500034b003048024100bb3fd0b9ebae0f6242ae90f49b595661712b166a3c7842a5"
-    "f2cc81bb04af7df8fea2c185470de01c84b593d5b2210548cbda519414dd5ada447f7088ca259b550203010001")
+    "30820122300d06092a864886f70d01010105000382010f003082010a02820101008a53695c64bff9df06add36786413c352c"
+    "3c9823edf20c8d365469a1a858adef36d6881f62f37acaa7511ebf03e660da1fcc4802df239470a7b25dda7fe7fcd18cfb1e"
+    "0a3fa1c6e44c39426540a077e80cfc5154bfbeaad09606eea6fecd1bc5c0c1238ff82ad0f115ab64afa575a23b1d3161b2a2"
+    "c429e5053b8d3c713b1f516dada5bd7e6fc4fb0b349b8c1e941a416ac6d54ba813f196adafe0d115855bfb28a5bd6c1ce784"
+    "e32511d93dc9b16ea9a5b3bb675fdd08f509f03eb640afb80ce832005d605d12db31a0db22ffd9c92bc81e9d217a0178fb8c"
+    "41d460b6c02c8b3af1dc2ac540a0c7df2ca5d3e8d439cbc0a6e3eb413126e62ce777588f5a50cb0203010001")
 B64 = base64.b64encode(DER).decode()
 SINGLE = "-----BEGIN PUBLIC KEY-----%s-----END PUBLIC KEY-----" % B64
 MULTI = "-----BEGIN PUBLIC KEY-----\n%s\n-----END PUBLIC KEY-----\n" % "\n".join(textwrap.wrap(B64, 64))
@@ -37,8 +41,8 @@ def legacy(**kw):
     return base
 
 
-def test_rocketchat_key_is_178_chars():
-    assert len(SINGLE) == 178
+def test_rocketchat_key_is_442_chars():
+    assert len(SINGLE) == 442
 
 
 @pytest.mark.parametrize("pem", [
@@ -76,10 +80,10 @@ def test_legacy_and_matrix_set():
         "_matrix-fed._tcp.example.com. 300 IN SRV 10 0 8448 matrix.example.com.",
         "_matrix._tcp.example.com. 300 IN SRV 10 0 8448 matrix.example.com.",
         "_rocketchat._https.example.com. 300 IN SRV 1 1 443 chat.example.com.",
-        'rocketchat-public-key.example.com. 300 IN TXT "%s"' % SINGLE,
+        'rocketchat-public-key.example.com. 300 IN TXT "%s" "%s"' % (SINGLE[:255], SINGLE[255:]),
     ]
     key = [r for r in rrsets if r.rtype == "TXT"][0]
-    assert key.values == (SINGLE,) and key.layout(SINGLE) == (SINGLE.encode(),)
+    assert key.values == (SINGLE,) and key.layout(SINGLE) == (SINGLE[:255].encode(), SINGLE[255:].encode())
 
 
 def test_legacy_http_and_tcp_records():
@@ -123,7 +127,7 @@ def test_idn_names():
 def test_chunk_size_option():
     rrsets = compute_record_set({"legacy": legacy(), "txt_chunk_size": 128})
     key = [r for r in rrsets if r.rtype == "TXT"][0]
-    assert [len(c) for c in key.layout(SINGLE)] == [128, 50]
+    assert [len(c) for c in key.layout(SINGLE)] == [128, 128, 128, 58]
 
 
 @pytest.mark.parametrize("intent, needle", [

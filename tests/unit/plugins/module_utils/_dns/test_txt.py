@@ -29,7 +29,8 @@ E4 = "😀".encode()     # 4 bytes
     (b"a" * 256, 255, [255, 1]),
     (b"a" * 510, 255, [255, 255]),
     (b"a" * 800, 255, [255, 255, 255, 35]),
-    (b"a" * 178, 128, [128, 50]),
+    (b"a" * 442, 255, [255, 187]),     # a 2048-bit Rocket.Chat key
+    (b"a" * 442, 128, [128, 128, 128, 58]),
     # a 2-byte character whose first byte would be byte 255: it moves whole to the next string
     (b"a" * 254 + E2, 255, [254, 2]),
     (b"a" * 253 + E2, 255, [255]),

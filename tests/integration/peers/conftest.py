@@ -1,0 +1,42 @@
+"""Rocket.Chat's published federation code against real Synapse and real BIND, wired by the collection.
+
+``bridge_lab``: Rocket.Chat 7.10 (API emulator), Synapse and Rocket.Chat's Matrix bridge (the real
+``@rocket.chat/forked-matrix-appservice-bridge``) configured by ``playbooks/matrix_bridge.yml`` and the
+``fedops.rocketchat.synapse`` role's variables, ephemeral events on. One Synapse for every test of a module.
+``bridge_lab_legacy_off``: the same with ``synapse_use_appservice_legacy_authorization: false``, the homeserver a
+bridge cannot work with (transactions answered 403, ping still fine) - for tests that must detect that setup.
+Both yield a ``tests.support.peers.BridgeLab``: ``.bridge`` (the running bridge peer), ``.synapse``,
+``.registration_path`` and ``.appservice_args()`` (id, tokens, url, legacy_authorization). Another test package
+uses them with ``from tests.integration.peers.conftest import bridge_lab_legacy_off`` in its conftest.
+"""
+import os
+import tempfile
+
+import pytest
+
+from tests.support.paths import OUTPUT
+from tests.support.peers import BridgeLab, MatrixUser
+
+
+def _workdir(name):
+    os.makedirs(OUTPUT, exist_ok=True)
+    return tempfile.mkdtemp(prefix=name + "-", dir=OUTPUT)
+
+
+@pytest.fixture(scope="module")
+def bridge_lab():
+    with BridgeLab(_workdir("bridge-lab")) as lab:
+        yield lab.start()
+
+
+@pytest.fixture(scope="module")
+def bridge_lab_legacy_off():
+    with BridgeLab(_workdir("bridge-lab-noauth"),
+                   role_vars={"synapse_use_appservice_legacy_authorization": False}) as lab:
+        yield lab.start()
+
+
+@pytest.fixture(scope="module")
+def alice(bridge_lab):
+    """A Synapse user of the bridge lab's homeserver."""
+    return MatrixUser(bridge_lab.synapse, "alice", "alice-password-1")

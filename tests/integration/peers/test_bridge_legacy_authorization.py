@@ -1,0 +1,22 @@
+"""Without use_appservice_legacy_authorization, Synapse's transactions are refused by Rocket.Chat's bridge while
+its ping still succeeds: the failure the collection's synapse role prevents, seen with the real library."""
+import re
+
+from tests.support.peers import MatrixUser
+from tests.support.procs import wait_until
+
+REFUSED = re.compile(r'"PUT /_matrix/app/v1/transactions/\S+ HTTP/1.1" 403')
+
+
+def test_transactions_refused_without_legacy_authorization(bridge_lab_legacy_off):
+    lab = bridge_lab_legacy_off
+    assert lab.synapse_options["use_appservice_legacy_authorization"] is False
+    assert lab.appservice_args()["legacy_authorization"] is False
+    assert isinstance(lab.bridge.call("ping").get("duration_ms"), int)
+
+    erin = MatrixUser(lab.synapse, "erin", "erin-password-1")
+    frank = lab.bridge.call("provision", username="frank.rc", name="Frank")["user_id"]
+    erin.create_room(invite=[frank])
+    wait_until(lambda: REFUSED.search(lab.bridge.log()), 60, "a transaction answered 403 by the bridge",
+               log_path=lab.bridge.log_path)
+    assert not lab.bridge.saw(lambda e: e["handler"] != "ping")
