@@ -65,6 +65,7 @@ TWO_FACTOR_HINT = ("Use a personal access token created with 'Ignore Two Factor 
 
 SETTING_ROUTE = "/api/v1/settings/:_id"
 SETTINGS_ROUTE = "/api/v1/settings"
+ME_PATH = "/api/v1/me"
 
 
 def sha256_hex(text):
@@ -280,6 +281,8 @@ class RocketChatClient(object):
             self.state_path = os.path.join(rate_limit_state_dir, "ratelimit-%s.json" % server)
             self._load_state()
         self.logged_in = False
+        self._authenticated = False   # an authenticated route answered 2xx: the credentials are good
+        self._probed = False
         self.request_count = 0
         self.retried = 0
         self.rate_limited = 0
@@ -451,8 +454,12 @@ class RocketChatClient(object):
             if response.status_code == 429:
                 self._count("rate_limited")
                 self.budget.exhausted(bucket, response.headers)
+                if auth and headers.get("X-Auth-Token"):
+                    self._refuse_rejected_credentials(what)
                 continue
             self.budget.update(bucket, response.headers)
+            if auth and 200 <= response.status_code < 300 and path.startswith("/api/v1/"):
+                self._authenticated = True
             try:
                 parsed = response.json()
             except ValueError:
@@ -465,6 +472,31 @@ class RocketChatClient(object):
         raise RocketChatRateLimitError(
             "Rocket.Chat kept answering 429 Too Many Requests to %s %s (%s) after waiting for X-RateLimit-Reset %d "
             "times." % (method, path, what, MAX_RATE_LIMIT_RETRIES))
+
+    def _refuse_rejected_credentials(self, what):
+        """A 429 before any authenticated answer: Rocket.Chat limits before it checks the token, so a wrong token
+        would only be reported after the window. Ask ``GET /api/v1/me`` once (its own rate-limit bucket) and fail
+        at once when the server does not know the credentials."""
+        if self._authenticated or self._probed:
+            return
+        self._probed = True
+        self._count("request_count")
+        try:
+            response = self.session.request("GET", self.base_url + ME_PATH, headers=self._auth_headers(),
+                                            timeout=self.timeout)
+        except requests.exceptions.RequestException:
+            return
+        if response.status_code == 429:
+            return
+        self.budget.update(("GET", ME_PATH), response.headers)
+        if response.status_code == 401:
+            try:
+                body = response.json()
+            except ValueError:
+                body = None
+            raise self.map_error(401, body, what)
+        if 200 <= response.status_code < 300:
+            self._authenticated = True
 
     def request(self, method, path, body=None, params=None, auth=True, two_factor=False, bucket=None,
                 what="call the API", permission=None):

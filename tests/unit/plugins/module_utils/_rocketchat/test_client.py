@@ -221,7 +221,8 @@ def test_429_waits_exactly_until_reset_then_succeeds():
     limited = FakeResponse(429, {"success": False, "error": "Error, too many requests."},
                            {"X-RateLimit-Limit": "10", "X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "1007500"})
     headers = {"X-RateLimit-Limit": "10", "X-RateLimit-Remaining": "9", "X-RateLimit-Reset": "1067500"}
-    client, clock = make_client([INFO, ("GET", "/settings/A", limited),
+    me = ("GET", "/api/v1/me", FakeResponse(200, {"_id": "u1", "success": True}))
+    client, clock = make_client([INFO, ("GET", "/settings/A", limited), me,
                                  ("GET", "/settings/A", FakeResponse(200, {"value": 1, "success": True}, headers))])
     assert client.get_settings(["A"]) == {"A": 1}
     assert clock.slept == [7.51]           # reset at 1007.5 s, clock at 1000 s, +10 ms margin
@@ -231,7 +232,9 @@ def test_429_waits_exactly_until_reset_then_succeeds():
 def test_rate_limit_wait_is_bounded():
     limited = FakeResponse(429, {"success": False}, {"X-RateLimit-Limit": "10", "X-RateLimit-Remaining": "0",
                                                      "X-RateLimit-Reset": "1600000"})
-    client, _clock = make_client([INFO, ("GET", "/settings/A", limited)], rate_limit_max_wait=30)
+    client, _clock = make_client([INFO, ("GET", "/settings/A", limited),
+                                  ("GET", "/api/v1/me", FakeResponse(200, {"_id": "u1", "success": True}))],
+                                 rate_limit_max_wait=30)
     with pytest.raises(RocketChatRateLimitError, match="api-bypass-rate-limit"):
         client.get_settings(["A"])
 
@@ -494,3 +497,26 @@ def test_empty_credentials_are_refused_before_any_request(option):
     kwargs[option] = "  "
     with pytest.raises(RocketChatValidationError, match="%s is empty" % option):
         RocketChatClient("https://chat.example.com", **kwargs)
+
+
+def test_wrong_token_in_a_used_up_window_is_reported_without_waiting():
+    """Issue 13.2: Rocket.Chat's limiter answers 429 before it checks the token; the client asks /api/v1/me
+    (another bucket) once instead of waiting out the window to learn that the token is wrong."""
+    used_up = {"X-RateLimit-Limit": "10", "X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "1060000"}
+    limited = FakeResponse(429, {"success": False, "error": "Error, too many requests."}, used_up)
+    denied = FakeResponse(401, {"success": False, "error": "You must be logged in to do this."})
+    client, clock = make_client([INFO, ("GET", "/api/v1/settings", limited), ("GET", "/api/v1/me", denied)],
+                                auth_token="mistyped")
+    with pytest.raises(RocketChatAuthError, match="user_id and auth_token"):
+        client.get_settings(["A", "B"])
+    assert clock.slept == [] and client.stats()["requests"] == 3
+
+
+def test_good_token_in_a_used_up_window_waits_once_for_it():
+    used_up = {"X-RateLimit-Limit": "10", "X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "1020000"}
+    limited = FakeResponse(429, {"success": False, "error": "Error, too many requests."}, used_up)
+    me = FakeResponse(200, {"_id": "u1", "success": True})
+    client, clock = make_client([INFO, ("GET", "/api/v1/settings", limited), ("GET", "/api/v1/me", me),
+                                 listing({"A": 1, "B": 2})])
+    assert client.get_settings(["A", "B"]) == {"A": 1, "B": 2}
+    assert clock.slept == [20.01] and client.stats()["rate_limit_waits"] == 1
