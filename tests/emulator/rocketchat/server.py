@@ -670,7 +670,6 @@ class Emulator:
                          "uniqueID": store.unique_id}
         return 404, {"error": "unknown control endpoint"}
 
-
     # --- test-only fault injection ---------------------------------------------------------------------------
     # Rules, first match wins, each for ``times`` requests: {"path": prefix, "method": optional, "times": n,
     # "action": "status" (answer ``status`` without handling) | "reset" (drop the connection without handling)
