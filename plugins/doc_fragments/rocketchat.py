@@ -19,12 +19,13 @@ options:
     required: true
   user_id:
     description:
-      - Id of the user who owns O(auth_token) (sent as C(X-User-Id)).
+      - Id of the user who owns O(auth_token) (sent as C(X-User-Id)). An empty value is refused before any request.
       - If not set, the value of the E(ROCKETCHAT_USER_ID) environment variable is used.
     type: str
   auth_token:
     description:
-      - A personal access token (or login token) of O(user_id) (sent as C(X-Auth-Token)).
+      - A personal access token (or login token) of O(user_id) (sent as C(X-Auth-Token)). An empty value is refused
+        before any request.
       - Create it in Rocket.Chat under My Account, Personal Access Tokens. Tick C(Ignore Two Factor Authentication)
         (C(bypassTwoFactor)) for automation, otherwise every write asks for a second factor.
       - If not set, the value of the E(ROCKETCHAT_AUTH_TOKEN) environment variable is used.
@@ -69,18 +70,25 @@ options:
     default: 30.0
   retries:
     description:
-      - How often a request is retried after a connection error or an HTTP 5xx answer, with exponential backoff
-        and jitter.
+      - How often a request is retried after a connection error, a timeout or an HTTP 5xx answer, with exponential
+        backoff and jitter. Rejected credentials (HTTP 401) and missing permissions (HTTP 403) are never retried;
+        the first such answer stops the other reads of the task and fails it at once.
     type: int
     default: 3
   rate_limit_max_wait:
     description:
       - Rocket.Chat rate-limits REST routes for users without the C(api-bypass-rate-limit) permission (10 calls per
         minute per route by default). The module follows the C(X-RateLimit-*) headers and waits for the window's
-        reset instead of failing; this caps the total waiting in seconds.
-      - The windows a rate-limited user has partly used are remembered for the following tasks in
-        C(~/.cache/fedops.rocketchat/) on the host that runs the module (bucket names, counts and reset times, no
-        credentials), so consecutive tasks wait for the window too instead of running into HTTP 429.
+        reset instead of failing; this caps the wall-clock time a task spends waiting, in seconds (requests waiting
+        for the same window at the same time count once).
+      - Rocket.Chat counts per client address, route and method, whoever the caller is. The windows of a server
+        that are partly used are remembered for the following tasks in C(~/.cache/fedops.rocketchat/) on the host
+        that runs the module (route names, counts and reset times per server URL, no credentials), and a window is
+        forgotten when it has passed. A task consults them only once the server has been seen limiting its caller
+        (an answer carried C(X-RateLimit-*) headers); a caller the server does not limit (C(api-bypass-rate-limit))
+        never waits for them.
+      - A wrong token is limited like an anonymous caller; when such a caller meets a used-up window, the module
+        asks C(GET /api/v1/me) once and fails at once on HTTP 401 instead of waiting for the window.
     type: float
     default: 120.0
   max_workers:

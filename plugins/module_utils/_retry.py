@@ -5,11 +5,12 @@
 
 # NOTE: THIS MODULE UTIL IS PRIVATE TO THE COLLECTION. IT MAY CHANGE AT ANY TIME.
 
-"""Bounded retries with exponential backoff and full jitter.
+"""Bounded retries with exponential backoff and jitter: the one retry helper of the collection.
 
-Generic on purpose: the REST client and the DNS code share it. Nothing here knows about HTTP or DNS;
-callers say which exceptions (or results) are worth another attempt. ``sleep`` and ``rng`` are
-injectable so tests run without waiting.
+The Rocket.Chat REST client, the DNS providers and the Matrix discovery code all retry through
+:class:`RetryPolicy`. Nothing here knows about HTTP or DNS; callers say which exceptions are worth
+another attempt, and may ask for a longer wait (a server's ``Retry-After``). ``sleep`` and ``rng``
+are injectable so tests run without waiting.
 """
 
 from __future__ import annotations
@@ -21,12 +22,20 @@ import time
 class RetryPolicy(object):
     """How often and how long to wait between attempts.
 
-    ``attempts`` counts every try including the first, so ``attempts=1`` means no retry.
-    The n-th wait (n from 0) is drawn from ``[base * factor**n * (1 - jitter), base * factor**n]``,
-    capped at ``max_delay``. ``jitter=0`` gives deterministic delays.
+    ``attempts`` counts every try including the first, so ``attempts=1`` means no retry; ``retries``
+    (extra attempts, as users give the option) may be given instead. The n-th wait (n from 0) is drawn
+    from ``[base * factor**n * (1 - jitter), base * factor**n]``, capped at ``max_delay``. ``jitter=0``
+    gives deterministic delays. ``sleep`` is what :meth:`call` waits with.
     """
 
-    def __init__(self, attempts=4, base_delay=0.5, factor=2.0, max_delay=8.0, jitter=0.5):
+    def __init__(self, attempts=None, base_delay=0.5, factor=2.0, max_delay=8.0, jitter=0.5, retries=None,
+                 sleep=None, rng=None):
+        if retries is not None:
+            if retries < 0:
+                raise ValueError("retries must be >= 0")
+            attempts = int(retries) + 1
+        if attempts is None:
+            attempts = 4
         if attempts < 1:
             raise ValueError("attempts must be at least 1")
         if base_delay < 0 or max_delay < 0:
@@ -38,6 +47,12 @@ class RetryPolicy(object):
         self.factor = float(factor)
         self.max_delay = float(max_delay)
         self.jitter = float(jitter)
+        self.sleep = sleep or time.sleep
+        self.rng = rng or random.random
+
+    @property
+    def retries(self):
+        return self.attempts - 1
 
     def delay(self, retry_number, rng=random.random):
         """The wait before retry ``retry_number`` (0 for the first retry)."""
@@ -47,6 +62,47 @@ class RetryPolicy(object):
     def delays(self, rng=random.random):
         """All waits this policy may use, one fewer than the attempts."""
         return [self.delay(n, rng) for n in range(self.attempts - 1)]
+
+    def call(self, func, is_retryable, on_retry=None):
+        """Call ``func()``, retrying while ``is_retryable(exc)`` is true and attempts remain.
+
+        ``is_retryable`` may return a number instead of True: the server asked for that many seconds
+        (``Retry-After``); the wait is then at least that, capped at four times ``max_delay``. The final
+        exception propagates unchanged, with ``attempts`` set on it. ``on_retry(exc, number, delay)`` is
+        told about each retry before its wait.
+        """
+        state = {"attempts": 0, "asked": None}
+
+        def attempt():
+            state["attempts"] += 1
+            try:
+                return func()
+            except Exception as exc:  # pylint: disable=broad-except
+                try:
+                    exc.attempts = state["attempts"]
+                except AttributeError:  # pragma: no cover - exceptions with __slots__
+                    pass
+                raise
+
+        def should_retry(exc):
+            verdict = is_retryable(exc)
+            state["asked"] = None
+            if not isinstance(verdict, bool) and isinstance(verdict, (int, float)):
+                state["asked"] = float(verdict)
+                return True
+            return bool(verdict)
+
+        def notify(number, exc, delay):
+            if on_retry is not None:
+                on_retry(exc, number, delay)
+
+        def sleep(delay):
+            if state["asked"] is not None:
+                delay = min(max(delay, state["asked"]), self.max_delay * 4)
+            self.sleep(delay)
+
+        return retry_call(attempt, policy=self, retry_on=(Exception,), should_retry=should_retry, sleep=sleep,
+                          rng=self.rng, on_retry=notify)
 
 
 class RetryExhausted(Exception):

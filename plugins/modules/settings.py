@@ -12,8 +12,13 @@ short_description: Set Rocket.Chat administration settings idempotently over the
 version_added: 1.0.0
 description:
   - Sets any Rocket.Chat settings to JSON-typed values and writes only what differs.
-  - Reads the current values concurrently over one keep-alive session (one C(GET /api/v1/settings/<id>) per setting),
-    compares them with their JSON types (V(true) differs from V(1) and from V("true")), and writes all differences
+  - Reads the current values in as few requests as the release allows, over one keep-alive session - one
+    C(GET /api/v1/settings) for all managed settings (with a C(query) selecting them before Rocket.Chat 7.0, the
+    whole unpaged list with C(count=0) from 7.0, where C(query) is no longer honoured), then
+    C(GET /api/v1/settings/<id>) only for settings that list did not carry (secrets, which Rocket.Chat 8.6 and
+    later mask in the list, and ids that are hidden, unknown or not visible to the user). A converged run is two
+    requests, well within Rocket.Chat's default rate limit of 10 calls per minute and route.
+  - Compares the values with their JSON types (V(true) differs from V(1) and from V("true")), and writes all differences
     in B(one) call where the release has a bulk path - C(POST /api/v1/settings) on Rocket.Chat 8.6 and later, the
     C(saveSettings) method through C(method.call) before (its always-200 result is parsed for errors).
   - A value of the wrong JSON type is refused before anything is written; Rocket.Chat would store it as given (no
@@ -123,10 +128,14 @@ write_method:
   type: str
   sample: method.call
 requests:
-  description: HTTP requests the module sent, retries, 429 answers and seconds spent waiting for rate-limit windows.
+  description:
+    - HTTP requests the module sent, retries, 429 answers, and waiting for rate-limit windows -
+      C(rate_limit_wait) is the wall-clock time spent waiting (requests waiting at the same time count once),
+      C(rate_limit_longest_wait) the longest single wait, C(rate_limit_waits) how many waits there were.
   returned: always
   type: dict
-  sample: {requests: 5, retries: 0, rate_limited: 0, rate_limit_wait: 0.0}
+  sample: {requests: 2, retries: 0, rate_limited: 0, rate_limit_wait: 0.0, rate_limit_longest_wait: 0.0,
+           rate_limit_waits: 0}
 """
 
 from ansible.module_utils.basic import AnsibleModule

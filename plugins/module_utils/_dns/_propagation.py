@@ -13,7 +13,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.fedops.rocketchat.plugins.module_utils._dns import _dnsmsg
-from ansible_collections.fedops.rocketchat.plugins.module_utils._dns._backoff import RetryPolicy
+from ansible_collections.fedops.rocketchat.plugins.module_utils._retry import RetryPolicy
 from ansible_collections.fedops.rocketchat.plugins.module_utils._dns._errors import (
     DNSError,
     DNSInputError,

@@ -23,7 +23,7 @@ from __future__ import annotations
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
-from ansible_collections.fedops.rocketchat.plugins.module_utils._dns._backoff import RetryPolicy
+from ansible_collections.fedops.rocketchat.plugins.module_utils._retry import RetryPolicy
 from ansible_collections.fedops.rocketchat.plugins.module_utils._dns._records import is_subdomain
 
 
@@ -39,7 +39,7 @@ class DNSProvider(object):
     def __init__(self, options, timeout=10, retries=3, warn=None):
         self.options = options or {}
         self.timeout = timeout
-        self.policy = RetryPolicy(retries=retries)
+        self.policy = RetryPolicy(retries=retries, base_delay=0.25, max_delay=4.0, jitter=0.3)
         self.warn = warn or (lambda msg: None)
         self.zone_id = None
         # Names found holding a CNAME while reading (name -> CNAME target); filled by read().

@@ -11,10 +11,13 @@
   opening throw-away connections.
 * Auth: personal access token (``X-User-Id`` + ``X-Auth-Token``) or username/password login (logged out
   again on ``close()``); second factor by TOTP/e-mail code or the password method.
-* Bounded retries with exponential backoff for connection errors and 5xx answers (``_retry``).
+* Bounded retries with exponential backoff for connection errors and 5xx answers (``_retry``); answers
+  that will not change on a retry (401, 403, 4xx) are never retried.
 * Rate limits: the ``X-RateLimit-*`` headers are tracked per bucket (method + route pattern); calls wait
   until ``X-RateLimit-Reset`` (epoch milliseconds) instead of running into 429, and a 429 that happens
-  anyway is waited out the same way, all bounded by ``rate_limit_max_wait``.
+  anyway is waited out the same way, all bounded by ``rate_limit_max_wait`` (see :class:`RateLimitBudget`).
+* Reading many settings takes as few requests as the release allows (:meth:`RocketChatClient.get_settings`);
+  the first 401/403 of concurrent reads cancels the others and fails at once.
 * Every failure becomes a :mod:`errors` exception with a message that names the cause and the fix.
 """
 
@@ -28,9 +31,9 @@ import threading
 import time
 import traceback
 from urllib.parse import quote
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 
-from ansible_collections.fedops.rocketchat.plugins.module_utils._retry import RetryPolicy, retry_call
+from ansible_collections.fedops.rocketchat.plugins.module_utils._retry import RetryPolicy
 from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat.errors import (
     RocketChatAuthError,
     RocketChatConnectionError,
@@ -40,6 +43,7 @@ from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat.erro
     RocketChatServerError,
     RocketChatSettingNotFound,
     RocketChatTwoFactorError,
+    RocketChatValidationError,
 )
 from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat.version import RocketChatVersion
 
@@ -60,6 +64,8 @@ TWO_FACTOR_HINT = ("Use a personal access token created with 'Ignore Two Factor 
                    "(X-2FA-Method: password) can answer the challenge.")
 
 SETTING_ROUTE = "/api/v1/settings/:_id"
+SETTINGS_ROUTE = "/api/v1/settings"
+ME_PATH = "/api/v1/me"
 
 
 def sha256_hex(text):
@@ -75,16 +81,54 @@ class _Transient(Exception):
         self.response = response
 
 
+class _Cancelled(Exception):
+    """Another request of the same task failed for good (auth, permission): stop this one."""
+
+
+def _rate_limit_headers(headers):
+    """(limit, remaining, reset in epoch seconds) from X-RateLimit-* headers, or None without them."""
+    try:
+        return (int(headers.get("X-RateLimit-Limit")), int(headers.get("X-RateLimit-Remaining")),
+                int(headers.get("X-RateLimit-Reset")) / 1000.0)
+    except (TypeError, ValueError, AttributeError):
+        return None
+
+
 class RateLimitBudget(object):
-    """Per-bucket knowledge from X-RateLimit-* headers, shared by the worker threads."""
+    """What the server's rate limiter told us, shared by the worker threads of one task.
+
+    Rocket.Chat limits per client address, route pattern and method, and only callers without the
+    ``api-bypass-rate-limit`` permission; an exempt caller gets no ``X-RateLimit-*`` headers. So:
+
+    * buckets are (method, route pattern) of one server; they are learnt from the answers' headers;
+    * windows remembered from earlier tasks (:meth:`load`) apply only once this task's caller has been
+      seen limited (an answer carried the headers); a caller the server does not limit never waits for them;
+    * a window that has passed is forgotten;
+    * waiting is counted as wall-clock time during which any request waited (the union of the waits), so
+      concurrent requests waiting for the same reset count once; ``longest_wait`` is the longest single wait.
+    """
 
     def __init__(self, clock=time.time, sleep=time.sleep, max_wait=120.0):
         self.clock = clock
         self.sleep = sleep
         self.max_wait = max_wait
-        self.waited = 0.0
+        self.longest_wait = 0.0
+        self.limited = False     # an answer to this task's caller carried X-RateLimit headers
         self._lock = threading.Lock()
         self._buckets = {}
+        self._remembered = {}
+        self._waits = []         # (start, end) of every wait
+
+    @property
+    def wait_count(self):
+        with self._lock:
+            return len(self._waits)
+
+    @property
+    def waited(self):
+        """Seconds of wall-clock time during which at least one request waited for a window."""
+        with self._lock:
+            return _union_length(self._waits)
 
     def known(self, bucket):
         with self._lock:
@@ -94,8 +138,10 @@ class RateLimitBudget(object):
         """Windows still open, as JSON-able data (so the next task need not probe into a used-up window)."""
         now = self.clock()
         with self._lock:
-            return dict(("%s %s" % bucket, dict(state)) for bucket, state in self._buckets.items()
-                        if state["limit"] is not None and state["reset"] is not None and state["reset"] > now)
+            merged = dict(self._remembered)
+            merged.update((b, s) for b, s in self._buckets.items() if s["limit"] is not None)
+            return dict(("%s %s" % bucket, dict(state)) for bucket, state in merged.items()
+                        if state["reset"] is not None and state["reset"] > now)
 
     def load(self, data):
         now = self.clock()
@@ -108,13 +154,19 @@ class RateLimitBudget(object):
                 except (ValueError, KeyError, TypeError, AttributeError):
                     continue
                 if entry["reset"] > now:
-                    self._buckets[(method, route)] = entry
+                    self._remembered[(method, route)] = entry
 
-    def acquire(self, bucket):
+    def _state(self, bucket):
+        state = self._buckets.get(bucket)
+        if state is None and self.limited and bucket in self._remembered:
+            state = self._buckets[bucket] = self._remembered.pop(bucket)
+        return state
+
+    def acquire(self, bucket, cancel=None):
         """Reserve one call in ``bucket``; wait for the window's reset when it is used up."""
         for _dummy in range(10000):
             with self._lock:
-                state = self._buckets.get(bucket)
+                state = self._state(bucket)
                 if state is None or state["limit"] is None:
                     return
                 now = self.clock()
@@ -126,34 +178,45 @@ class RateLimitBudget(object):
                     return
                 reset = state["reset"]
             if reset is None:  # window used up by calls still in flight: poll for their answers
-                self._wait(0.02, bucket)
+                self._wait(0.02, bucket, None, cancel)
             else:
-                self._wait(max(0.0, reset - self.clock()) + 0.01, bucket)
+                self._wait(max(0.0, reset - self.clock()) + 0.01, bucket, reset, cancel)
         raise RocketChatRateLimitError("rate limit bookkeeping for %s did not settle" % (bucket,))
 
-    def _wait(self, seconds, bucket):
-        if self.waited + seconds > self.max_wait:
-            raise RocketChatRateLimitError(
-                "Rocket.Chat rate-limits %s %s for this user (X-RateLimit headers) and the next window opens "
-                "in %.1fs, beyond rate_limit_max_wait=%ss. Use a token of a user holding the api-bypass-rate-limit "
-                "permission (admin, bot), raise rate_limit_max_wait, or manage fewer settings per run."
-                % (bucket[0], bucket[1], seconds, self.max_wait))
-        self.sleep(seconds)
+    def _wait(self, seconds, bucket, reset, cancel):
+        if cancel is not None and cancel.is_set():
+            raise _Cancelled()
+        start = self.clock()
         with self._lock:
-            self.waited += seconds
+            total = _union_length(self._waits + [(start, start + seconds)])
+            if total > self.max_wait:
+                raise RocketChatRateLimitError(
+                    "Rocket.Chat rate-limits %s %s for this caller (X-RateLimit headers, %s); waiting for the "
+                    "window to reset would make this task wait %.1fs in all, beyond rate_limit_max_wait=%ss. Use "
+                    "a token of a user holding the api-bypass-rate-limit permission (admin, bot), raise "
+                    "rate_limit_max_wait, or run fewer tasks against this server per minute."
+                    % (bucket[0], bucket[1], "window resets in %.1fs" % max(0.0, reset - start)
+                       if reset is not None else "window used up", total, self.max_wait))
+            self._waits.append((start, start + seconds))
+            self.longest_wait = max(self.longest_wait, seconds)
+        if cancel is not None and self.sleep is time.sleep:
+            cancel.wait(seconds)
+        else:
+            self.sleep(seconds)
+        if cancel is not None and cancel.is_set():
+            raise _Cancelled()
 
     def update(self, bucket, headers):
-        """Learn from an answer's headers. No headers: the user is exempt (api-bypass-rate-limit)."""
-        try:
-            limit = int(headers.get("X-RateLimit-Limit"))
-            remaining = int(headers.get("X-RateLimit-Remaining"))
-            reset = int(headers.get("X-RateLimit-Reset")) / 1000.0
-        except (TypeError, ValueError):
-            with self._lock:
+        """Learn from an answer's headers. No headers: this caller is exempt on this route."""
+        learnt = _rate_limit_headers(headers)
+        with self._lock:
+            if learnt is None:
                 if bucket not in self._buckets:
                     self._buckets[bucket] = {"limit": None, "remaining": None, "reset": None}
-            return
-        with self._lock:
+                return
+            self.limited = True
+            limit, remaining, reset = learnt
+            self._remembered.pop(bucket, None)
             state = self._buckets.get(bucket)
             if state is None or state["limit"] is None or state["reset"] is None or \
                     abs(state["reset"] - reset) > 0.5:
@@ -163,13 +226,25 @@ class RateLimitBudget(object):
 
     def exhausted(self, bucket, headers):
         """A 429 arrived: nothing left until the reset it announces."""
-        try:
-            reset = int(headers.get("X-RateLimit-Reset")) / 1000.0
-            limit = int(headers.get("X-RateLimit-Limit"))
-        except (TypeError, ValueError):
-            reset, limit = self.clock() + 1.0, 1
+        learnt = _rate_limit_headers(headers)
+        limit, reset = (learnt[0], learnt[2]) if learnt else (1, self.clock() + 1.0)
         with self._lock:
+            self.limited = True
+            self._remembered.pop(bucket, None)
             self._buckets[bucket] = {"limit": limit, "remaining": 0, "reset": reset}
+
+
+def _union_length(intervals):
+    total = 0.0
+    end = None
+    for start, stop in sorted(intervals):
+        if end is None or start > end:
+            total += stop - start
+            end = stop
+        elif stop > end:
+            total += stop - end
+            end = stop
+    return total
 
 
 class RocketChatClient(object):
@@ -179,6 +254,9 @@ class RocketChatClient(object):
                  user_agent="fedops.rocketchat", rate_limit_state_dir=None):
         if not HAS_REQUESTS:
             raise RocketChatError("the Python library requests is required")
+        for option, value in (("user_id", user_id), ("auth_token", auth_token), ("username", username)):
+            if value is not None and not str(value).strip():
+                raise RocketChatValidationError("%s is empty; give a value or leave the option out." % option)
         self.base_url = url.rstrip("/")
         self.user_id = user_id
         self.auth_token = auth_token
@@ -191,15 +269,20 @@ class RocketChatClient(object):
         self.clock = clock
         self.rng = rng
         self.max_workers = max(1, int(max_workers))
-        self.policy = RetryPolicy(attempts=max(1, int(retries) + 1), base_delay=0.5, max_delay=8.0)
+        self._cancel = threading.Event()
+        self.policy = RetryPolicy(retries=max(0, int(retries)), base_delay=0.5, max_delay=8.0, sleep=self._pause,
+                                  rng=rng)
         self.budget = RateLimitBudget(clock=clock, sleep=sleep, max_wait=rate_limit_max_wait)
         self.state_path = None
         if rate_limit_state_dir:
-            who = "%s|%s" % (self.base_url, user_id or username or "")
-            self.state_path = os.path.join(rate_limit_state_dir,
-                                           "ratelimit-%s.json" % hashlib.sha256(who.encode("utf-8")).hexdigest()[:32])
+            # Rocket.Chat limits per client address, route and method, whoever the caller is: the windows are
+            # the server's (keyed by its URL), and apply to a caller only once it is seen limited.
+            server = hashlib.sha256(self.base_url.encode("utf-8")).hexdigest()[:32]
+            self.state_path = os.path.join(rate_limit_state_dir, "ratelimit-%s.json" % server)
             self._load_state()
         self.logged_in = False
+        self._authenticated = False   # an authenticated route answered 2xx: the credentials are good
+        self._probed = False
         self.request_count = 0
         self.retried = 0
         self.rate_limited = 0
@@ -233,7 +316,8 @@ class RocketChatClient(object):
 
     # Rate-limit windows outlive one task: Rocket.Chat counts per client address, route and method for the
     # whole window, so a task right after another would otherwise learn of a used-up window only from a 429.
-    # The file holds bucket names, counts and reset times (no credentials), keyed by a hash of URL and user.
+    # The file holds bucket names, counts and reset times (no credentials), keyed by a hash of the URL; the
+    # windows in it are consulted only for a caller the server has been seen to limit (RateLimitBudget).
     def _load_state(self):
         try:
             with open(self.state_path, "r") as handle:
@@ -305,6 +389,13 @@ class RocketChatClient(object):
             return {"X-2FA-Code": sha256_hex(self.password), "X-2FA-Method": "password"}
         return {}
 
+    def _pause(self, seconds):
+        """Sleep between retries; cut short when another request of the task failed for good."""
+        if self.sleep is time.sleep:
+            self._cancel.wait(seconds)
+        else:
+            self.sleep(seconds)
+
     def _count(self, name, amount=1):
         with self._count_lock:
             setattr(self, name, getattr(self, name) + amount)
@@ -340,16 +431,18 @@ class RocketChatClient(object):
                 raise _Transient("HTTP %d from %s %s" % (response.status_code, method, path), response=response)
             return response
 
-        def on_retry(_attempt, _exc, _delay):
+        def on_retry(_exc, _number, _delay):
             self._count("retried")
 
+        def retryable(exc):
+            return isinstance(exc, _Transient) and not self._cancel.is_set()
+
         for _dummy in range(MAX_RATE_LIMIT_RETRIES + 1):
-            self.budget.acquire(bucket)
+            if self._cancel.is_set():
+                raise _Cancelled()
+            self.budget.acquire(bucket, cancel=self._cancel)
             try:
-                kwargs = dict(policy=self.policy, retry_on=(_Transient,), sleep=self.sleep, on_retry=on_retry)
-                if self.rng is not None:
-                    kwargs["rng"] = self.rng
-                response = retry_call(once, **kwargs)
+                response = self.policy.call(once, retryable, on_retry=on_retry)
             except _Transient as exc:
                 if exc.response is not None:
                     raise RocketChatServerError(
@@ -361,8 +454,12 @@ class RocketChatClient(object):
             if response.status_code == 429:
                 self._count("rate_limited")
                 self.budget.exhausted(bucket, response.headers)
+                if auth and headers.get("X-Auth-Token"):
+                    self._refuse_rejected_credentials(what)
                 continue
             self.budget.update(bucket, response.headers)
+            if auth and 200 <= response.status_code < 300 and path.startswith("/api/v1/"):
+                self._authenticated = True
             try:
                 parsed = response.json()
             except ValueError:
@@ -375,6 +472,31 @@ class RocketChatClient(object):
         raise RocketChatRateLimitError(
             "Rocket.Chat kept answering 429 Too Many Requests to %s %s (%s) after waiting for X-RateLimit-Reset %d "
             "times." % (method, path, what, MAX_RATE_LIMIT_RETRIES))
+
+    def _refuse_rejected_credentials(self, what):
+        """A 429 before any authenticated answer: Rocket.Chat limits before it checks the token, so a wrong token
+        would only be reported after the window. Ask ``GET /api/v1/me`` once (its own rate-limit bucket) and fail
+        at once when the server does not know the credentials."""
+        if self._authenticated or self._probed:
+            return
+        self._probed = True
+        self._count("request_count")
+        try:
+            response = self.session.request("GET", self.base_url + ME_PATH, headers=self._auth_headers(),
+                                            timeout=self.timeout)
+        except requests.exceptions.RequestException:
+            return
+        if response.status_code == 429:
+            return
+        self.budget.update(("GET", ME_PATH), response.headers)
+        if response.status_code == 401:
+            try:
+                body = response.json()
+            except ValueError:
+                body = None
+            raise self.map_error(401, body, what)
+        if 200 <= response.status_code < 300:
+            self._authenticated = True
 
     def request(self, method, path, body=None, params=None, auth=True, two_factor=False, bucket=None,
                 what="call the API", permission=None):
@@ -460,32 +582,119 @@ class RocketChatClient(object):
             what="read setting %s" % setting_id)
         return status, data
 
-    def get_settings(self, ids, missing_ok=False):
-        """Read settings concurrently (one session, a pool of ``max_workers`` connections).
+    def _list_settings(self, ids, version):
+        """One ``GET /api/v1/settings`` for many ids: {id: value} for the wanted ids the answer carried.
 
-        The first read goes alone so the rate-limit headers (if any) are known before fanning out.
-        Returns {id: value}; ids that are unknown or hidden raise (or are left out with ``missing_ok``).
+        What each release offers for reading many settings at once (``apps/meteor/app/api/server/v1/
+        settings.ts`` and ``helpers/parseJsonQuery.ts`` / ``getPaginationItems.ts`` of Rocket.Chat):
+
+        * the list route needs only a login; it returns every setting that is not hidden (only the public
+          ones without ``view-privileged-setting``), as ``{_id, value, ...}``, one page of ``count`` rows;
+        * ``count=0`` means "no limit" while ``API_Allow_Infinite_Count`` is on (its shipped default), so one
+          request carries them all; with it off the page is ``API_Default_Count`` rows;
+        * before 7.0 the deprecated ``query`` parameter is honoured, so ``{"_id": {"$in": ids}}`` returns just
+          the wanted ids; from 7.0 it is ignored unless ``ALLOW_UNSAFE_QUERY_AND_FIELDS_API_PARAMS`` is set, and
+          8.x no longer parses it (the schema of 8.x still accepts it): it is not sent there;
+        * there is no id filter on the private list in any release (``settings.public?_id=`` (7.0+) covers
+          public settings only), and from 8.6 the list masks secret and password values (``value: ''`` plus
+          ``hasValue``): those are read one by one.
+
+        Ids the answer does not carry (hidden, unknown, not visible to the user, beyond the page) are read by
+        id by the caller, which tells a missing setting from a missing permission.
         """
-        self.ensure_auth()
-        self.version()
-        ids = list(dict.fromkeys(ids))
+        params = {"count": 0}
+        if not version.at_least(7, 0):
+            params["query"] = json.dumps({"_id": {"$in": ids}}, separators=(",", ":"))
+        status, data, _headers = self._exchange("GET", SETTINGS_ROUTE, params=params, bucket=("GET", SETTINGS_ROUTE),
+                                                what="read settings %s" % ", ".join(ids))
+        if status in (401, 403):
+            raise self.map_error(status, data, "read settings %s" % ", ".join(ids),
+                                 permission="view-privileged-setting")
+        rows = data.get("settings") if status == 200 and isinstance(data, dict) else None
+        if not isinstance(rows, list):
+            return {}
+        wanted = set(ids)
+        found = {}
+        for row in rows:
+            if not isinstance(row, dict) or row.get("_id") not in wanted or "value" not in row:
+                continue
+            if "hasValue" in row:   # masked secret (8.6+)
+                continue
+            found[row["_id"]] = row["value"]
+        return found
+
+    def _fatal(self, setting_id, answer):
+        """The error that ends the task for this read's answer (credentials, permission), else None."""
+        status, data = answer
+        if status in (401, 403):
+            return self.map_error(status, data, "read setting %s" % setting_id, permission="view-privileged-setting")
+        return None
+
+    def _read_each(self, ids):
+        """GET settings/<id> for each id, concurrently over the session's pool.
+
+        The first read goes alone so the rate-limit headers (if any) are known before fanning out. The first
+        answer that ends the task (401, 403, a connection failure) cancels the reads still queued or waiting
+        and is raised at once.
+        """
         results = {}
         if not ids:
             return results
-        results[ids[0]] = self._get_setting_raw(ids[0])
+        first = ids[0]
+        results[first] = self._get_setting_raw(first)
+        fatal = self._fatal(first, results[first])
+        if fatal is not None:
+            raise fatal
         rest = ids[1:]
-        if rest:
-            workers = min(self.max_workers, len(rest))
-            if workers == 1:
-                for setting_id in rest:
-                    results[setting_id] = self._get_setting_raw(setting_id)
-            else:
-                with ThreadPoolExecutor(max_workers=workers) as pool:
-                    for setting_id, answer in zip(rest, pool.map(self._get_setting_raw, rest)):
-                        results[setting_id] = answer
+        workers = min(self.max_workers, len(rest))
+        if workers <= 1:
+            for setting_id in rest:
+                results[setting_id] = self._get_setting_raw(setting_id)
+                fatal = self._fatal(setting_id, results[setting_id])
+                if fatal is not None:
+                    raise fatal
+            return results
+        pool = ThreadPoolExecutor(max_workers=workers)
+        futures = dict((pool.submit(self._get_setting_raw, setting_id), setting_id) for setting_id in rest)
+        try:
+            for future in as_completed(futures):
+                setting_id = futures[future]
+                try:
+                    results[setting_id] = future.result()
+                except _Cancelled:
+                    continue
+                fatal = self._fatal(setting_id, results[setting_id])
+                if fatal is not None:
+                    raise fatal
+        except BaseException:
+            self._cancel.set()
+            for future in futures:
+                future.cancel()
+            raise
+        finally:
+            pool.shutdown(wait=True)
+            self._cancel.clear()
+        return results
+
+    def get_settings(self, ids, missing_ok=False):
+        """Read settings in as few requests as the release allows.
+
+        Several ids: one ``GET /api/v1/settings`` (see :meth:`_list_settings`), then ``GET settings/<id>`` for
+        the ids it did not carry. One id: ``GET settings/<id>``. Returns {id: value}; ids that are unknown or
+        hidden raise (or are left out with ``missing_ok``); 401/403 raise at once.
+        """
+        self.ensure_auth()
+        version = self.version()
+        ids = list(dict.fromkeys(ids))
         values = {}
+        if not ids:
+            return values
+        if len(ids) > 1:
+            values.update(self._list_settings(ids, version))
+        rest = [i for i in ids if i not in values]
+        results = self._read_each(rest)
         missing = []
-        for setting_id in ids:
+        for setting_id in rest:
             status, data = results[setting_id]
             if status == 200 and isinstance(data, dict) and data.get("success") is True:
                 values[setting_id] = data.get("value")
@@ -497,7 +706,7 @@ class RocketChatClient(object):
                                      permission="view-privileged-setting")
         if missing and not missing_ok:
             raise self.not_found(missing)
-        return values
+        return dict((i, values[i]) for i in ids if i in values)
 
     def save_settings_bulk(self, values):
         """POST /api/v1/settings (8.6+): one atomic, type-checked write."""
@@ -570,8 +779,13 @@ class RocketChatClient(object):
         raise self.map_error(status, data, "run action %s" % setting_id, permission="edit-privileged-setting")
 
     def stats(self):
+        """Requests sent, retries, 429 answers, and rate-limit waiting: ``rate_limit_wait`` is the wall-clock
+        time the task spent waiting for windows (concurrent waits count once), ``rate_limit_longest_wait`` the
+        longest single wait, ``rate_limit_waits`` how many waits there were."""
         return {"requests": self.request_count, "retries": self.retried, "rate_limited": self.rate_limited,
-                "rate_limit_wait": round(self.budget.waited, 3)}
+                "rate_limit_wait": round(self.budget.waited, 3),
+                "rate_limit_longest_wait": round(self.budget.longest_wait, 3),
+                "rate_limit_waits": self.budget.wait_count}
 
 
 def _details_method(data):

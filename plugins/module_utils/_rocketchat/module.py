@@ -74,6 +74,15 @@ def create_client(module):
     if not HAS_REQUESTS:
         module.fail_json(msg=missing_required_lib("requests"), exception=REQUESTS_IMPORT_ERROR)
     p = module.params
+    for option, hint in (("url", "the base URL of Rocket.Chat, for example https://chat.example.com"),
+                         ("user_id", "the id of the user who owns auth_token (X-User-Id)"),
+                         ("auth_token", "a personal access token of user_id (X-Auth-Token)"),
+                         ("username", "the login name or e-mail address"),
+                         ("password", "the password of username")):
+        value = p.get(option)
+        if value is not None and not str(value).strip():
+            module.fail_json(msg="%s is empty; give %s (an empty value would make every call anonymous)."
+                             % (option, hint))
     for option in ("timeout", "rate_limit_max_wait"):
         if p[option] is not None and p[option] < 0:
             module.fail_json(msg="%s must not be negative (got %s)." % (option, p[option]))

@@ -11,6 +11,8 @@ Test-only endpoints live under ``/_emulator/`` and are neither rate limited nor 
 import hashlib
 import json
 import re
+import socket
+import struct
 import threading
 import time
 import urllib.error
@@ -345,11 +347,12 @@ class Emulator:
             offset = int(req.arg("offset", 0))
         except ValueError:
             raise self.failure("Invalid count or offset", "error-invalid-params")
-        if count == 0 and store.value("API_Allow_Infinite_Count"):
-            count = len(items)
-        elif count <= 0:
+        # getPaginationItems (apps/meteor/app/api/server/helpers/getPaginationItems.ts): count above the upper
+        # limit is clamped; count=0 is "no limit" while API_Allow_Infinite_Count is on, else the default count
+        infinite = count == 0 and store.value("API_Allow_Infinite_Count")
+        if count <= 0 and not infinite:
             count = default
-        count = min(count, upper)
+        count = len(items) if infinite else min(count, upper)
         page = items[offset:offset + count]
         include_defaults = req.arg("includeDefaults") == "true" and self.profile.v >= (7, 0, 0)
         out = []
@@ -708,7 +711,10 @@ class Emulator:
             return 200, {"success": True}
         if path == "/_emulator/reset" and method == "POST":
             store.reset()
+            self.faults = []
             return 200, {"success": True}
+        if path == "/_emulator/faults":   # test-only fault injection, see take_fault()
+            return self.control_faults(method, body)
         if path == "/_emulator/settings" and method == "POST":   # like OVERWRITE_SETTING_<id> + restart
             with store.lock:
                 for _id, value in (body or {}).items():
@@ -726,6 +732,43 @@ class Emulator:
             return 200, {"name": self.profile.name, "version": self.profile.full_version,
                          "uniqueID": store.unique_id}
         return 404, {"error": "unknown control endpoint"}
+
+    # --- test-only fault injection ---------------------------------------------------------------------------
+    # Rules, first match wins, each for ``times`` requests: {"path": prefix, "method": optional, "times": n,
+    # "action": "status" (answer ``status`` without handling) | "reset" (drop the connection without handling)
+    # | "hang" (wait ``seconds``, then drop it unhandled: a client timeout) | "reset_after" (handle the request,
+    # then drop the connection instead of answering)}. Faulted requests are logged with ``fault`` set.
+    faults = ()
+
+    def control_faults(self, method, body):
+        if method == "POST":
+            rules = body if isinstance(body, list) else [body]
+            for rule in rules:
+                if not isinstance(rule, dict) or rule.get("action") not in ("status", "reset", "hang", "reset_after") \
+                        or not isinstance(rule.get("path"), str):
+                    return 400, {"success": False, "error": "bad fault rule %r" % (rule,)}
+            with self.store.lock:
+                self.faults = [dict(rule, times=int(rule.get("times", 1))) for rule in rules]
+            return 200, {"success": True}
+        if method == "DELETE":
+            with self.store.lock:
+                self.faults = []
+            return 200, {"success": True}
+        with self.store.lock:
+            return 200, {"faults": [dict(rule) for rule in self.faults]}
+
+    def take_fault(self, method, path):
+        with self.store.lock:
+            for rule in self.faults:
+                if rule["times"] > 0 and rule.get("method", method) == method and path.startswith(rule["path"]):
+                    rule["times"] -= 1
+                    return dict(rule)
+        return None
+
+    def record_fault(self, method, path, fault, port, status=0):
+        self.store.record({"time": time.time(), "method": method, "path": path, "route": None, "status": status,
+                           "user": None, "client_port": port, "thread": threading.get_ident(),
+                           "fault": fault["action"]})
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -747,6 +790,8 @@ class Handler(BaseHTTPRequestHandler):
                 body = None
             status, payload = emulator.control(method, path, body)
             headers = {}
+        elif self._fault(emulator, method, path, raw):
+            return
         else:
             status, headers, payload = emulator.handle(method, self.path, dict(self.headers.items()), raw,
                                                        ip=self.client_address[0], port=self.client_address[1])
@@ -758,6 +803,33 @@ class Handler(BaseHTTPRequestHandler):
             self.send_header(key, value)
         self.end_headers()
         self.wfile.write(data)
+
+    def _fault(self, emulator, method, path, raw):
+        """Apply an injected fault to this request; True when it replaced the normal answer."""
+        fault = emulator.take_fault(method, path)
+        if fault is None:
+            return False
+        port = self.client_address[1]
+        if fault["action"] == "status":
+            emulator.record_fault(method, path, fault, port, status=int(fault.get("status", 503)))
+            data = json.dumps({"success": False, "error": "injected fault"}).encode("utf-8")
+            self.send_response(int(fault.get("status", 503)))
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+            return True
+        if fault["action"] == "hang":
+            time.sleep(float(fault.get("seconds", 5)))
+        elif fault["action"] == "reset_after":
+            emulator.handle(method, self.path, dict(self.headers.items()), raw, ip=self.client_address[0], port=port)
+        emulator.record_fault(method, path, fault, port)
+        self.close_connection = True
+        try:   # close with RST instead of FIN: a connection reset by peer
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        except OSError:
+            pass
+        return True
 
     def do_GET(self):  # noqa: N802
         self._serve("GET")

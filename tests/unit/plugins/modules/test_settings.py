@@ -83,11 +83,14 @@ def test_hidden_setting_fails_with_the_release(fake_client, capsys):
     ({}, "give the settings to set"),
     ({"settings": {"A": 1}, "secret_settings": {"A": 2}}, "both set A"),
     ({"settings": {"A": 1}, "url": "chat.example.com"}, "url must start with https://"),
+    ({"settings": {"A": 1}, "user_id": ""}, "user_id is empty; give the id of the user who owns auth_token"),
+    ({"settings": {"A": 1}, "auth_token": ""}, "auth_token is empty; give a personal access token of user_id"),
 ])
 def test_bad_input(fake_client, capsys, args, text):
     fake_client(values=BASE)
-    result, failed, _client = run(settings_module.main, dict(AUTH, **args), capsys)
+    result, failed, client = run(settings_module.main, dict(AUTH, **args), capsys)
     assert failed and text in result["msg"]
+    assert client is None          # refused before a client (and so any request) existed
 
 
 def test_auth_option_rules(fake_client, capsys):

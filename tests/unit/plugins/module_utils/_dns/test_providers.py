@@ -11,7 +11,7 @@ import dns.rdataclass
 import dns.rdatatype
 import pytest
 
-from ansible_collections.fedops.rocketchat.plugins.module_utils._dns._backoff import RetryPolicy
+from ansible_collections.fedops.rocketchat.plugins.module_utils._retry import RetryPolicy
 from ansible_collections.fedops.rocketchat.plugins.module_utils._dns._cloudflare import record_body, record_value
 from ansible_collections.fedops.rocketchat.plugins.module_utils._dns._engine import plan
 from ansible_collections.fedops.rocketchat.plugins.module_utils._dns._errors import DNSInputError

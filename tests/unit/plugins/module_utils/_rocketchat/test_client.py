@@ -1,5 +1,7 @@
 """The REST client against a scripted session: no server, no sleeping (clock and sleep are injected)."""
 import json
+import threading
+import time
 
 import pytest
 import requests
@@ -18,6 +20,7 @@ from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat.erro
     RocketChatServerError,
     RocketChatSettingNotFound,
     RocketChatTwoFactorError,
+    RocketChatValidationError,
 )
 
 
@@ -42,7 +45,7 @@ class FakeSession:
 
     def request(self, method, url, data=None, params=None, headers=None, timeout=None):
         self.sent.append({"method": method, "url": url, "body": json.loads(data) if data else None,
-                          "headers": dict(headers or {})})
+                          "headers": dict(headers or {}), "params": dict(params or {})})
         if not self.script:
             raise AssertionError("unexpected request %s %s" % (method, url))
         want_method, want_path, answer = self.script.pop(0)
@@ -75,14 +78,23 @@ def make_client(script, **kw):
     clock = Clock()
     kw.setdefault("user_id", "u1")
     kw.setdefault("auth_token", "tok")
+    kw.setdefault("max_workers", 1)
     client = RocketChatClient("https://chat.example.com/", sleep=clock.sleep, clock=clock.time, rng=lambda: 0.0,
-                              max_workers=1, **kw)
+                              **kw)
     client.session = FakeSession(script)
     return client, clock
 
 
 def ok(value):
     return FakeResponse(200, {"value": value, "success": True})
+
+
+def listing(values, headers=None, **extra):
+    """An answer of GET /api/v1/settings carrying ``values`` (plus ``extra`` rows, e.g. masked ones)."""
+    rows = [{"_id": k, "value": v, "enterprise": False} for k, v in values.items()]
+    rows.extend(dict(row, _id=k) for k, row in extra.items())
+    return ("GET", "/api/v1/settings", FakeResponse(200, {"settings": rows, "count": len(rows), "offset": 0,
+                                                          "total": len(rows), "success": True}, headers))
 
 
 def test_version_is_read_once_with_auth_headers():
@@ -99,7 +111,7 @@ def test_trimmed_version_is_accepted():
 
 
 def test_get_settings_maps_400_to_not_found_with_version():
-    client, _clock = make_client([INFO, ("GET", "/settings/A", ok(1)),
+    client, _clock = make_client([INFO, listing({"A": 1, "Other": 2}),
                                   ("GET", "/settings/B", FakeResponse(400, {"success": False}))])
     with pytest.raises(RocketChatSettingNotFound) as info:
         client.get_settings(["A", "B"])
@@ -108,7 +120,7 @@ def test_get_settings_maps_400_to_not_found_with_version():
 
 
 def test_get_settings_missing_ok():
-    client, _clock = make_client([INFO, ("GET", "/settings/A", ok(True)),
+    client, _clock = make_client([INFO, listing({"A": True}),
                                   ("GET", "/settings/B", FakeResponse(400, {"success": False}))])
     assert client.get_settings(["A", "B"], missing_ok=True) == {"A": True}
 
@@ -209,7 +221,8 @@ def test_429_waits_exactly_until_reset_then_succeeds():
     limited = FakeResponse(429, {"success": False, "error": "Error, too many requests."},
                            {"X-RateLimit-Limit": "10", "X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "1007500"})
     headers = {"X-RateLimit-Limit": "10", "X-RateLimit-Remaining": "9", "X-RateLimit-Reset": "1067500"}
-    client, clock = make_client([INFO, ("GET", "/settings/A", limited),
+    me = ("GET", "/api/v1/me", FakeResponse(200, {"_id": "u1", "success": True}))
+    client, clock = make_client([INFO, ("GET", "/settings/A", limited), me,
                                  ("GET", "/settings/A", FakeResponse(200, {"value": 1, "success": True}, headers))])
     assert client.get_settings(["A"]) == {"A": 1}
     assert clock.slept == [7.51]           # reset at 1007.5 s, clock at 1000 s, +10 ms margin
@@ -219,7 +232,9 @@ def test_429_waits_exactly_until_reset_then_succeeds():
 def test_rate_limit_wait_is_bounded():
     limited = FakeResponse(429, {"success": False}, {"X-RateLimit-Limit": "10", "X-RateLimit-Remaining": "0",
                                                      "X-RateLimit-Reset": "1600000"})
-    client, _clock = make_client([INFO, ("GET", "/settings/A", limited)], rate_limit_max_wait=30)
+    client, _clock = make_client([INFO, ("GET", "/settings/A", limited),
+                                  ("GET", "/api/v1/me", FakeResponse(200, {"_id": "u1", "success": True}))],
+                                 rate_limit_max_wait=30)
     with pytest.raises(RocketChatRateLimitError, match="api-bypass-rate-limit"):
         client.get_settings(["A"])
 
@@ -233,7 +248,7 @@ def test_budget_waits_for_reset_instead_of_running_into_429():
     budget.acquire(bucket)                   # uses the last one
     assert clock.slept == []
     budget.acquire(bucket)                   # none left: wait for the reset at 1020 s
-    assert clock.slept == [20.01] and budget.waited == 20.01
+    assert clock.slept == [20.01] and round(budget.waited, 3) == 20.01
     budget.acquire(bucket)
     budget.acquire(bucket)                   # fresh window of 3: two more, no wait
     assert len(clock.slept) == 1
@@ -304,20 +319,204 @@ def test_action_execution_outcomes():
     assert client.execute_action("Btn") == (False, "Invalid configuration [x]")
 
 
+LIMITED_INFO = ("GET", "/api/info", FakeResponse(200, {"version": "7.10.4", "success": True},
+                                                 {"X-RateLimit-Limit": "10", "X-RateLimit-Remaining": "9",
+                                                  "X-RateLimit-Reset": "1060000"}))
+
+
 def test_rate_limit_windows_are_remembered_between_clients(tmp_path):
     headers = {"X-RateLimit-Limit": "10", "X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "1030000"}
-    first, clock = make_client([INFO, ("GET", "/settings/A", FakeResponse(200, {"value": 1, "success": True},
-                                                                          headers))],
+    first, clock = make_client([LIMITED_INFO, ("GET", "/settings/A", FakeResponse(200, {"value": 1, "success": True},
+                                                                                  headers))],
                                rate_limit_state_dir=str(tmp_path))
     first.get_settings(["A"])
     first.close()
     files = list(tmp_path.iterdir())
     assert len(files) == 1 and "tok" not in files[0].read_text() and oct(files[0].stat().st_mode)[-3:] == "600"
-    # the next task knows the window is used up and waits for its reset instead of sending into a 429
+    # the next task's caller is limited too (its /api/info answer says so): it knows the window is used up and
+    # waits for its reset instead of sending into a 429
     second = RocketChatClient("https://chat.example.com/", user_id="u1", auth_token="tok", sleep=clock.sleep,
                               clock=clock.time, max_workers=1, rate_limit_state_dir=str(tmp_path))
-    second.session = FakeSession([INFO, ("GET", "/settings/A", FakeResponse(200, {"value": 1, "success": True}))])
+    second.session = FakeSession([LIMITED_INFO, ("GET", "/settings/A", ok(1))])
     assert second.get_settings(["A"]) == {"A": 1}
     assert clock.slept == [30.01] and second.stats()["rate_limited"] == 0
     second.close()
-    assert list(tmp_path.iterdir()) == []       # nothing left to remember: the cache file is gone
+    # the settings window has passed and is forgotten; the /api/info window is still open
+    assert list(json.loads(files[0].read_text())) == ["GET /api/info"]
+
+
+def test_window_of_a_wrong_token_is_not_waited_for_by_an_exempt_caller(tmp_path):
+    """Issue 13.1: a mistyped token is limited as an anonymous caller; the corrected run (an admin, exempt from
+    rate limits: no X-RateLimit headers) must not wait for that window."""
+    used_up = {"X-RateLimit-Limit": "10", "X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "1055000"}
+    denied = FakeResponse(401, {"success": False, "error": "You must be logged in to do this."}, used_up)
+    wrong, clock = make_client([LIMITED_INFO, ("GET", "/settings/A", denied)], auth_token="mistyped",
+                               rate_limit_state_dir=str(tmp_path))
+    with pytest.raises(RocketChatAuthError, match="user_id and auth_token"):
+        wrong.get_settings(["A"])
+    wrong.close()
+    assert len(list(tmp_path.iterdir())) == 1     # the server's window is remembered (for limited callers)
+    right = RocketChatClient("https://chat.example.com/", user_id="u1", auth_token="tok", sleep=clock.sleep,
+                             clock=clock.time, max_workers=1, rate_limit_state_dir=str(tmp_path))
+    right.session = FakeSession([INFO, ("GET", "/settings/A", ok(1))])
+    assert right.get_settings(["A"]) == {"A": 1}
+    assert clock.slept == [] and right.stats()["rate_limit_waits"] == 0 and right.stats()["rate_limit_wait"] == 0
+
+
+class SteppingClock:
+    """A clock for threads: the sleepers all sleep at once (a barrier), then the time reaches the reset."""
+
+    def __init__(self, reset_at, sleepers):
+        self.now = 1000.0
+        self.reset_at = reset_at
+        self.lock = threading.Lock()
+        self.barrier = threading.Barrier(sleepers)
+
+    def time(self):
+        with self.lock:
+            return self.now
+
+    def sleep(self, _seconds):
+        try:
+            self.barrier.wait(5)
+        except threading.BrokenBarrierError:
+            pass
+        with self.lock:
+            self.now = max(self.now, self.reset_at + 0.01)
+
+
+def test_concurrent_waits_for_one_reset_count_once():
+    """Issue 13.1: eight readers waiting for the same reset (50 s away) have waited 50 s, not 400 s; with
+    rate_limit_max_wait=60 none of them fails."""
+    clock = SteppingClock(1050.0, 8)
+    budget = RateLimitBudget(clock=clock.time, sleep=clock.sleep, max_wait=60)
+    bucket = ("GET", "/api/v1/settings/:_id")
+    budget.update(bucket, {"X-RateLimit-Limit": "10", "X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "1050000"})
+    barrier = threading.Barrier(8)
+    errors = []
+
+    def reader():
+        barrier.wait()
+        try:
+            budget.acquire(bucket)
+        except RocketChatRateLimitError as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=reader) for _dummy in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    assert errors == []
+    assert 50.0 <= budget.waited <= 50.1
+    assert 50.0 <= budget.longest_wait <= 50.1
+
+
+class PathSession:
+    """Thread-safe: answers by the path's last segment; records what was sent."""
+
+    def __init__(self, answers):
+        self.answers = answers
+        self.sent = []
+        self.lock = threading.Lock()
+
+    def request(self, method, url, data=None, params=None, headers=None, timeout=None):
+        path = url.split("://", 1)[1].split("/", 1)[1]
+        with self.lock:
+            self.sent.append((method, "/" + path))
+        answer = self.answers.get("/" + path) or self.answers[path.rsplit("/", 1)[-1]]
+        return answer() if callable(answer) else answer
+
+    def close(self):
+        pass
+
+
+def test_first_401_of_concurrent_reads_fails_at_once():
+    """Issue 13.2: with 12 settings read concurrently, the first 401 ends the task: the reads waiting for the
+    rate-limit window are cancelled, nothing more is sent, no window is waited out."""
+    reset = str(int((time.time() + 60) * 1000))
+    window = {"X-RateLimit-Limit": "10", "X-RateLimit-Remaining": "1", "X-RateLimit-Reset": reset}
+    used = dict(window, **{"X-RateLimit-Remaining": "0"})
+    denied = FakeResponse(401, {"success": False, "error": "You must be logged in to do this."}, used)
+    ids = ["S%02d" % n for n in range(12)]
+    answers = {"/api/info": FakeResponse(200, {"version": "7.10.4", "success": True}),
+               "/api/v1/settings": FakeResponse(200, {"settings": [], "count": 0, "total": 0, "success": True}),
+               "S00": FakeResponse(200, {"_id": "S00", "value": 1, "success": True}, window)}
+    answers.update((i, denied) for i in ids[1:])
+    client = RocketChatClient("https://chat.example.com", user_id="u1", auth_token="mistyped", max_workers=8)
+    client.session = PathSession(answers)
+    started = time.time()
+    with pytest.raises(RocketChatAuthError, match="user_id and auth_token"):
+        client.get_settings(ids)
+    stats = client.stats()
+    # /api/info, the list, the first read alone, then the one read the window still allowed: its 401 ends it
+    assert stats["requests"] == 4 and stats["retries"] == 0, client.session.sent
+    assert stats["rate_limit_waits"] >= 1 and time.time() - started < 5
+    assert not client._cancel.is_set()   # pylint: disable=protected-access
+
+
+def test_401_on_the_list_read_is_final():
+    denied = FakeResponse(401, {"success": False, "error": "You must be logged in to do this."})
+    client, clock = make_client([INFO, ("GET", "/api/v1/settings", denied)], auth_token="mistyped", max_workers=8)
+    with pytest.raises(RocketChatAuthError, match="user_id and auth_token"):
+        client.get_settings(["S%02d" % n for n in range(12)])
+    assert client.stats()["requests"] == 2 and clock.slept == []
+
+
+@pytest.mark.parametrize("version,query", [("6.9.7", True), ("7.10.4", False), ("8.6.0", False)])
+def test_many_settings_are_read_in_one_request(version, query):
+    ids = ["S%02d" % n for n in range(11)]
+    info = ("GET", "/api/info", FakeResponse(200, {"version": version, "success": True}))
+    client, _clock = make_client([info, listing(dict((i, n) for n, i in enumerate(ids)), Unrelated=dict(value=1))])
+    assert client.get_settings(ids) == dict((i, n) for n, i in enumerate(ids))
+    assert client.stats()["requests"] == 2
+    params = client.session.sent[1]["params"]
+    assert params["count"] == 0
+    if query:   # before 7.0 the query parameter selects the ids on the server
+        assert json.loads(params["query"]) == {"_id": {"$in": ids}}
+    else:       # 7.0+ ignores it (8.x no longer parses it): not sent
+        assert "query" not in params
+
+
+def test_masked_secrets_and_ids_missing_from_the_list_are_read_by_id():
+    info = ("GET", "/api/info", FakeResponse(200, {"version": "8.6.0", "success": True}))
+    client, _clock = make_client([info, listing({"A": 1}, SMTP_Password={"value": "", "hasValue": True}),
+                                  ("GET", "/settings/SMTP_Password", ok("s3cret")),
+                                  ("GET", "/settings/Private", FakeResponse(403, {"success": False,
+                                                                                  "error": "unauthorized"}))])
+    with pytest.raises(RocketChatPermissionError, match="view-privileged-setting"):
+        client.get_settings(["A", "SMTP_Password", "Private"])
+    client, _clock = make_client([info, listing({"A": 1}, SMTP_Password={"value": "", "hasValue": True}),
+                                  ("GET", "/settings/SMTP_Password", ok("s3cret"))])
+    assert client.get_settings(["A", "SMTP_Password"]) == {"A": 1, "SMTP_Password": "s3cret"}
+
+
+@pytest.mark.parametrize("option", ["user_id", "auth_token"])
+def test_empty_credentials_are_refused_before_any_request(option):
+    kwargs = {"user_id": "u1", "auth_token": "tok"}
+    kwargs[option] = "  "
+    with pytest.raises(RocketChatValidationError, match="%s is empty" % option):
+        RocketChatClient("https://chat.example.com", **kwargs)
+
+
+def test_wrong_token_in_a_used_up_window_is_reported_without_waiting():
+    """Issue 13.2: Rocket.Chat's limiter answers 429 before it checks the token; the client asks /api/v1/me
+    (another bucket) once instead of waiting out the window to learn that the token is wrong."""
+    used_up = {"X-RateLimit-Limit": "10", "X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "1060000"}
+    limited = FakeResponse(429, {"success": False, "error": "Error, too many requests."}, used_up)
+    denied = FakeResponse(401, {"success": False, "error": "You must be logged in to do this."})
+    client, clock = make_client([INFO, ("GET", "/api/v1/settings", limited), ("GET", "/api/v1/me", denied)],
+                                auth_token="mistyped")
+    with pytest.raises(RocketChatAuthError, match="user_id and auth_token"):
+        client.get_settings(["A", "B"])
+    assert clock.slept == [] and client.stats()["requests"] == 3
+
+
+def test_good_token_in_a_used_up_window_waits_once_for_it():
+    used_up = {"X-RateLimit-Limit": "10", "X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "1020000"}
+    limited = FakeResponse(429, {"success": False, "error": "Error, too many requests."}, used_up)
+    me = FakeResponse(200, {"_id": "u1", "success": True})
+    client, clock = make_client([INFO, ("GET", "/api/v1/settings", limited), ("GET", "/api/v1/me", me),
+                                 listing({"A": 1, "B": 2})])
+    assert client.get_settings(["A", "B"]) == {"A": 1, "B": 2}
+    assert clock.slept == [20.01] and client.stats()["rate_limit_waits"] == 1
