@@ -17,7 +17,7 @@ Contract clauses pinned here (one test each):
 * C-RD-5 The list route is rate limited as its own bucket (client address + route pattern + method), apart
   from ``settings/:_id``; holders of ``api-bypass-rate-limit`` get no ``X-RateLimit-*`` headers.
   Source: ``apps/meteor/app/api/server/api.ts`` rate limiter, defaults in ``server/settings/rate.ts``.
-* C-FLT (test-only) ``/_emulator/faults`` injects 5xx answers, dropped connections, hangs and resets after the
+* C-EMU-2 (test-only) ``/_emulator/faults`` injects 5xx answers, dropped connections, hangs and resets after the
   request was handled, for the fault table of the settings tests.
 """
 import json
@@ -104,7 +104,7 @@ def _post(url, body):
         return answer.status
 
 
-def test_c_flt_fault_injection():
+def test_c_emu_2_fault_injection():
     server, url = serve_in_thread("7.10")
     try:
         emu = server.emulator
