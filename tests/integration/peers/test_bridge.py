@@ -111,3 +111,12 @@ def test_bridge_library_accepts_transactions_only_with_the_query_token(bridge_la
     assert put("/_matrix/app/v1/transactions/fedops-probe-1", bearer) == 403
     assert put("/_matrix/app/v1/transactions/fedops-probe-2?access_token=%s" % args["hs_token"], bearer) == 200
     assert put("/_matrix/app/v1/transactions/fedops-probe-3?access_token=wrong", {}) == 403
+
+
+def test_federation_check_transaction_passes_with_legacy_authorization(bridge_lab):
+    from tests.integration.peers.test_bridge_legacy_authorization import (  # pylint: disable=import-outside-toplevel
+        _appservice_checks)
+    checks = _appservice_checks(bridge_lab)
+    assert checks["appservice_ping"]["status"] == "pass"
+    assert checks["appservice_transaction"]["status"] == "pass", checks["appservice_transaction"]
+    assert "legacy authorization" in checks["appservice_transaction"]["detail"]
