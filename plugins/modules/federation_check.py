@@ -9,7 +9,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: federation_check
 short_description: Verify Matrix and legacy Rocket.Chat federation the way a remote peer sees it
-version_added: 1.0.0
+version_added: 0.1.0
 description:
   - Answers "will federation work, and if not, what exactly do I fix" from inside a playbook or pipeline, also for
     private networks a public federation tester cannot reach.
@@ -41,7 +41,7 @@ author:
   - fedops.rocketchat contributors (@fedops)
 requirements:
   - dnspython >= 2.4.0
-  - cryptography
+  - cryptography >= 3.3
 extends_documentation_fragment:
   - fedops.rocketchat._attributes
   - fedops.rocketchat._attributes.info_module
@@ -300,8 +300,9 @@ stats:
 
 import traceback
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.fedops.rocketchat.plugins.module_utils import _deps
 from ansible_collections.fedops.rocketchat.plugins.module_utils._matrix import _check, _discovery, _keys
 
 
@@ -383,9 +384,9 @@ def main():
         supports_check_mode=True,
     )
     if not _discovery.HAS_DNSPYTHON:
-        module.fail_json(msg=missing_required_lib("dnspython"), exception=_discovery.DNSPYTHON_IMPORT_ERROR)
+        module.fail_json(msg=_deps.DNSPYTHON.missing(), exception=_discovery.DNSPYTHON_IMPORT_ERROR)
     if not _check.HAS_CRYPTOGRAPHY:
-        module.fail_json(msg=missing_required_lib("cryptography"), exception=_check.CRYPTOGRAPHY_IMPORT_ERROR)
+        module.fail_json(msg=_deps.CRYPTOGRAPHY.missing(), exception=_check.CRYPTOGRAPHY_IMPORT_ERROR)
     if module.params["timeout"] <= 0:
         module.fail_json(msg="timeout must be a positive number of seconds")
     expected = _validate(module)

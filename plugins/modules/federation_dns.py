@@ -31,8 +31,8 @@ description:
 author:
   - fedops.rocketchat contributors (@fedops)
 requirements:
-  - dnspython >= 2.0.0 (for O(provider=rfc2136) and O(wait_for_propagation))
-  - boto3 (for O(provider=route53))
+  - dnspython >= 2.4.0 (for O(provider=rfc2136) and O(wait_for_propagation))
+  - boto3 >= 1.28.0 (for O(provider=route53))
 extends_documentation_fragment:
   - fedops.rocketchat.dns_providers
   - fedops.rocketchat._attributes
