@@ -1,7 +1,7 @@
 """Write meta/ee-requirements.txt from plugins/module_utils/_deps.py, the one place the collection's Python
 dependencies are declared (name, minimum version, what needs it).
 
-Usage: scripts/sync_deps.py [--check]   (--check: exit 1 when the file differs instead of writing it)
+Usage: python3 scripts/sync_deps.py [--check]   (--check: exit 1 when the file differs instead of writing it)
 The unit test tests/unit/plugins/module_utils/test_deps.py checks the same agreement.
 """
 import ast
@@ -43,7 +43,7 @@ def main(argv):
     current = open(EE_REQUIREMENTS, encoding="utf-8").read() if os.path.exists(EE_REQUIREMENTS) else None
     if "--check" in argv:
         if current != text:
-            print("meta/ee-requirements.txt is out of date: run scripts/sync_deps.py")
+            print("meta/ee-requirements.txt is out of date: run python3 scripts/sync_deps.py")
             return 1
         return 0
     if current != text:

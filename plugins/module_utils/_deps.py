@@ -41,8 +41,9 @@ DNSPYTHON = PythonDependency(
     "DNS queries and RFC 2136 updates (federation_dns, federation_check); dns.nameserver needs 2.4",
     import_names=("dns",))
 CRYPTOGRAPHY = PythonDependency(
-    "cryptography", "3.3",
-    "ed25519 signing keys and signatures, TLS certificate inspection (signing_key, federation_check)")
+    "cryptography", "42.0.0",
+    "ed25519 signing keys and signatures, TLS certificate inspection (signing_key, federation_check); "
+    "certificate validity in UTC (not_valid_after_utc) needs 42.0")
 REQUESTS = PythonDependency(
     "requests", "2.25.0",
     "the Rocket.Chat REST API (settings, federation, federation_info)")

@@ -41,7 +41,7 @@ author:
   - fedops.rocketchat contributors (@fedops)
 requirements:
   - dnspython >= 2.4.0
-  - cryptography >= 3.3
+  - cryptography >= 42.0.0
 extends_documentation_fragment:
   - fedops.rocketchat._attributes
   - fedops.rocketchat._attributes.info_module

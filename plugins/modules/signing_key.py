@@ -29,7 +29,7 @@ description:
 author:
   - fedops.rocketchat contributors (@fedops)
 requirements:
-  - cryptography >= 3.3
+  - cryptography >= 42.0.0
 extends_documentation_fragment:
   - ansible.builtin.files
   - fedops.rocketchat._attributes

@@ -137,7 +137,7 @@ def test_ee_requirements_file_is_generated_from_deps():
     sync = _sync_script()
     assert sync.dependencies() == [(d.name, d.min_version, d.needed_for) for d in _deps.ALL]
     with open(os.path.join(ROOT, "meta", "ee-requirements.txt"), encoding="utf-8") as handle:
-        assert handle.read() == sync.render(), "meta/ee-requirements.txt is stale: run scripts/sync_deps.py"
+        assert handle.read() == sync.render(), "meta/ee-requirements.txt is stale: run python3 scripts/sync_deps.py"
 
 
 def test_execution_environment_points_at_the_requirements():
@@ -157,3 +157,12 @@ def test_no_module_builds_its_own_missing_library_message():
                 if re.search(r"missing_required_lib\(", text.replace("``missing_required_lib(", "")):
                     offenders.append(os.path.relpath(path, ROOT))
     assert offenders == []
+
+
+def test_readme_names_the_declared_minimums():
+    with open(os.path.join(ROOT, "README.md"), encoding="utf-8") as handle:
+        readme = handle.read()
+    by_name = {dep.name: dep.min_version for dep in _deps.ALL}
+    mentioned = re.findall(r"\b(%s) ?>= ?([0-9][0-9.]*[0-9])" % "|".join(map(re.escape, by_name)), readme)
+    assert {name for name, _v in mentioned} == set(by_name)
+    assert [(n, v) for n, v in mentioned if by_name[n] != v] == []
