@@ -166,3 +166,17 @@ def test_readme_names_the_declared_minimums():
     mentioned = re.findall(r"\b(%s) ?>= ?([0-9][0-9.]*[0-9])" % "|".join(map(re.escape, by_name)), readme)
     assert {name for name, _v in mentioned} == set(by_name)
     assert [(n, v) for n, v in mentioned if by_name[n] != v] == []
+
+
+def test_oldest_core_venv_tests_the_declared_minimums():
+    cores = os.path.join(ROOT, "requirements", "cores")
+    oldest = sorted(os.listdir(cores), key=lambda f: tuple(int(p) for p in f[:-4].split(".")))[0]
+    pins = {}
+    with open(os.path.join(cores, oldest), encoding="utf-8") as handle:
+        for line in handle:
+            match = re.match(r"^([A-Za-z0-9_.-]+)==(\S+)", line)
+            if match:
+                pins[match.group(1).lower()] = match.group(2)
+    for dep in (_deps.DNSPYTHON, _deps.CRYPTOGRAPHY, _deps.REQUESTS):
+        assert pins.get(dep.name) == dep.min_version, "%s pins %s==%s, _deps says %s" % (
+            oldest, dep.name, pins.get(dep.name), dep.requirement)
