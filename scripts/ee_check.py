@@ -33,7 +33,11 @@ def check(ok, what):
 
 
 def run(cmd, cwd=ROOT):
-    proc = subprocess.run(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, check=False)
+    # Only the scratch tree counts: with the working tree on ANSIBLE_COLLECTIONS_PATH, ansible-galaxy would find the
+    # collection "already installed" and install nothing.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ANSIBLE_COLLECTIONS_PATH")}
+    proc = subprocess.run(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                          check=False)
     if proc.returncode:
         print(proc.stdout)
         raise SystemExit("command failed (rc=%d): %s" % (proc.returncode, " ".join(cmd)))
@@ -50,8 +54,10 @@ def main():
         run([os.path.join(TOOLS, "ansible-galaxy"), "collection", "build", "--output-path", dist, ROOT])
         tarball = [f for f in os.listdir(dist) if f.endswith(".tar.gz")][0]
         installed = os.path.join(work, "installed")
-        run([os.path.join(TOOLS, "ansible-galaxy"), "collection", "install", "--offline", "-p", installed,
+        run([os.path.join(TOOLS, "ansible-galaxy"), "collection", "install", "--offline", "--force", "-p", installed,
              os.path.join(dist, tarball)])
+        check(os.path.exists(os.path.join(installed, "ansible_collections", "fedops", "rocketchat", "MANIFEST.json")),
+              "the tarball installs into the scratch tree")
 
         out = run([os.path.join(TOOLS, "ansible-builder"), "introspect", "--sanitize", installed])
         data = yaml.safe_load(out[out.index("---"):]) if "---" in out else {}
@@ -66,6 +72,8 @@ def main():
             ", ".join("%s>=%s" % kv for kv in sorted(expected.items())),
             ", ".join("%s>=%s" % kv for kv in sorted(found.items()))))
         check(not data.get("system"), "introspect lists no system package (got %s)" % (data.get("system") or []))
+        if FAILED:
+            print("introspect output:\n" + out)
 
         definition = os.path.join(work, "execution-environment.yml")
         with open(definition, "w", encoding="utf-8") as handle:
