@@ -3,11 +3,12 @@ SHELL := /bin/bash
 BOOT := scripts/bootstrap.sh
 RUN := .venv/bin/python scripts/run_tests.py
 
-.PHONY: help bootstrap demo test quick sanity units integration molecule lint docs build bench clean
+.PHONY: help bootstrap demo test quick sanity units integration molecule lint docs build cores ee bench clean
 
 help:
 	@echo "make demo   - bring up a local lab and apply federation with the collection's playbooks"
-	@echo "make test   - run every test layer (sanity, units, integration, molecule, lint, docs, build)"
+	@echo "make test   - run every test layer (sanity, units, integration, molecule, lint, docs + docsite, build,"
+	@echo "              the ansible-core matrix (cores), the execution environment check (ee))"
 	@echo "make quick  - sanity + unit tests"
 	@echo "make bench  - run the benchmarks in bench/ and write bench/results/"
 
@@ -19,17 +20,25 @@ demo:
 	@.venv/bin/python scripts/demo.py
 
 test:
-	@$(BOOT) apt dev node image
+	@$(BOOT) apt dev node image cores tools
 	@$(RUN)
 
 quick: bootstrap
 	@$(RUN) sanity units
 
-sanity units lint docs build: bootstrap
+sanity units lint build: bootstrap
 	@$(RUN) $@
 
 integration:
 	@$(BOOT) apt dev node
+	@$(RUN) $@
+
+cores:
+	@$(BOOT) apt dev cores
+	@$(RUN) cores
+
+docs ee:
+	@$(BOOT) apt dev tools
 	@$(RUN) $@
 
 molecule:

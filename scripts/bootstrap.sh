@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install what fedops.rocketchat needs to run its demo and its tests, idempotently.
-#   scripts/bootstrap.sh [apt] [dev] [node] [peers] [image]   (no argument: apt dev node)
+#   scripts/bootstrap.sh [apt] [dev] [node] [peers] [image] [cores] [tools]   (no argument: apt dev node)
 # apt    Debian packages for the real servers the tests start (BIND, PowerDNS, podman, ...)
 # dev    the project venv .venv from requirements/dev.txt, the collection symlink tree under .build/,
 #        and the offline get-pip stand-in that ansible-test needs
@@ -8,6 +8,8 @@
 #        libraries pinned in tests/peers/package-lock.json (npm ci), which the integration tests run as real peers
 # peers  .venv-peers with the `ansible` package (community.general) for the peer comparisons in bench/
 # image  the Debian 12 + systemd container image that Molecule scenarios boot (debootstrap, cached)
+# cores  one venv per ansible-core minor the collection claims (.venv-core216 ...), from requirements/cores/
+# tools  .venv-tools with the release and docs tools that must not touch .venv (ansible-builder, Sphinx)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 PY=${FEDOPS_PYTHON:-python3.11}
@@ -73,12 +75,23 @@ do_node() {
 
 do_peers() { venv_sync "$ROOT/.venv-peers" "$ROOT/requirements/peers.txt"; }
 
+do_cores() {
+  local req m
+  for req in "$ROOT"/requirements/cores/*.txt; do
+    m=$(basename "$req" .txt)
+    venv_sync "$ROOT/.venv-core${m//./}" "$req"
+  done
+}
+
+do_tools() { venv_sync "$ROOT/.venv-tools" "$ROOT/requirements/tools.txt"; }
+
 do_image() { "$ROOT/scripts/build_image.sh"; }
 
 [ $# -gt 0 ] || set -- apt dev node
 for step in "$@"; do
   case $step in
     apt) do_apt ;; dev) do_dev ;; node) do_node ;; peers) do_peers ;; image) do_image ;;
+    cores) do_cores ;; tools) do_tools ;;
     *) echo "unknown step: $step" >&2; exit 2 ;;
   esac
 done

@@ -2,13 +2,14 @@
 # Build (once) the Debian 12 + systemd container image that the Molecule scenarios boot.
 #   scripts/build_image.sh            build if `podman image exists` says it is missing
 #   FEDOPS_IMAGE_REBUILD=1 scripts/build_image.sh   rebuild unconditionally
+# Debian packages come from the mirror this machine's apt sources use for bookworm (and bookworm-security);
+# FEDOPS_DEBIAN_MIRROR / FEDOPS_DEBIAN_SECURITY_MIRROR override them. The mirror is not part of the cache key.
 # The image comes from Debian's own packages (debootstrap), because no container registry is reachable.
 # It also writes the podman configuration the lab needs (runc, ulimits within the hard limit, host netns
 # default) to .cache/podman/containers.conf; export CONTAINERS_CONF to that path before calling podman.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 IMAGE=${FEDOPS_IMAGE:-localhost/fedops-bookworm-systemd:1}
-MIRROR=${FEDOPS_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 SUITE=bookworm
 # python3 + python3-apt + python3-packaging: Ansible modules (apt needs python3-apt, pip needs packaging; both
 # would otherwise be fetched at run time, which air-gapped scenarios cannot do);
@@ -16,6 +17,43 @@ SUITE=bookworm
 # ca-certificates: the trust store layout the role and pip expect.
 PACKAGES=python3,python3-apt,python3-packaging,python3-venv,systemd,systemd-sysv,dbus,ca-certificates
 log() { printf '[build_image] %s\n' "$*" >&2; }
+
+# apt_uri SUITE: the first URI this machine's apt sources use for SUITE (deb822 .sources stanzas that are not
+# disabled, then one-line sources.list entries), so the image comes through the same mirror or proxy as the host's
+# own packages. Prints nothing when no source names the suite.
+apt_uri() {
+  local suite=$1 f
+  for f in /etc/apt/sources.list.d/*.sources; do
+    [ -r "$f" ] || continue
+    awk -v suite="$suite" '
+      function flush() { if (deb && enabled && uri != "" && (" " suites " ") ~ (" " suite " ")) { print uri; found = 1; exit } }
+      /^[ \t]*$/ { flush(); deb = 0; enabled = 1; uri = ""; suites = ""; next }
+      /^#/ { next }
+      { key = tolower($1); sub(/:$/, "", key) }
+      key == "types" { deb = ($0 ~ /[: ]deb( |$)/) }
+      key == "uris" { uri = $2 }
+      key == "suites" { suites = $0; sub(/^[^:]*:[ \t]*/, "", suites) }
+      key == "enabled" { enabled = (tolower($2) != "no") }
+      BEGIN { deb = 0; enabled = 1 }
+      END { if (!found) flush() }' "$f" | head -n 1 | grep . && return
+  done
+  for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
+    [ -r "$f" ] || continue
+    awk -v suite="$suite" '$1 == "deb" { i = 2; if ($2 ~ /^\[/) { while (i <= NF && $i !~ /\]$/) i++; i++ }
+      if ($(i + 1) == suite) { print $i; exit } }' "$f" | grep . && return
+  done
+  return 0
+}
+
+MIRROR=${FEDOPS_DEBIAN_MIRROR:-$(apt_uri "$SUITE")}
+MIRROR=${MIRROR:-http://deb.debian.org/debian}
+SECURITY_MIRROR=${FEDOPS_DEBIAN_SECURITY_MIRROR:-$(apt_uri "$SUITE-security")}
+SECURITY_MIRROR=${SECURITY_MIRROR:-http://deb.debian.org/debian-security}
+# An apt proxy (Acquire::http::Proxy) applies to debootstrap too, unless http_proxy is set already.
+if [ -z "${http_proxy:-}" ] && command -v apt-config >/dev/null; then
+  eval "$(apt-config shell APT_HTTP_PROXY Acquire::http::Proxy)"
+  [ -n "${APT_HTTP_PROXY:-}" ] && export http_proxy=$APT_HTTP_PROXY
+fi
 
 CONF_DIR="$ROOT/.cache/podman"
 export CONTAINERS_CONF="$CONF_DIR/containers.conf"
@@ -58,11 +96,11 @@ rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/usr/share/doc/* "$rootfs
 : > "$rootfs/etc/machine-id"
 rm -f "$rootfs"/etc/systemd/system/getty.target.wants/* \
       "$rootfs"/etc/systemd/system/multi-user.target.wants/getty.target
-# apt sources for the container: the same mirror, plus updates and security.
+# apt sources for the container: the same mirrors, plus updates and security.
 cat > "$rootfs/etc/apt/sources.list" <<SRC
 deb $MIRROR $SUITE main
 deb $MIRROR $SUITE-updates main
-deb http://deb.debian.org/debian-security $SUITE-security main
+deb $SECURITY_MIRROR $SUITE-security main
 SRC
 tar -C "$rootfs" -c . | podman import \
   --change 'CMD ["/sbin/init"]' --change 'STOPSIGNAL SIGRTMIN+3' \

@@ -1,17 +1,22 @@
 """Run the test layers of fedops.rocketchat in order and print one summary table.
 
 Usage: scripts/run_tests.py [LAYER ...]   (default: every layer)
-Layers: sanity units integration molecule lint docs build
+Layers: sanity units integration molecule lint docs build cores ee
 Each layer's full output goes to tests/output/layers/<layer>.log and is echoed live. The process exits
 non-zero when any layer fails. The last line reads "summary: N passed, N failed".
 """
+import glob
 import json
 import os
 import re
+import shutil
+import socket
 import subprocess
 import sys
+import tempfile
 import time
 import xml.etree.ElementTree as ET
+from concurrent.futures import ThreadPoolExecutor
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 VENV = os.path.join(ROOT, ".venv", "bin")
@@ -73,12 +78,51 @@ def layer_pytest(name, path, workers=None):
     return rc, passed, failed, skipped, secs
 
 
-def layer_sanity():
-    rc, text, secs = run("sanity", [os.path.join(ROOT, "scripts", "sanity.sh")])
+# Managed-side Pythons the collection claims (tests/config.yml: >=3.8) that ansible-test supports as targets;
+# 3.11 is the controller's and gets the full sanity run.
+SANITY_TARGET_PYTHONS = ("3.8", "3.9", "3.10", "3.12", "3.13")
+
+
+def find_python(version):
+    """Directory holding pythonX.Y on PATH or under pyenv, or None when this machine has no such interpreter."""
+    candidates = sorted(glob.glob(os.path.expanduser("~/.pyenv/versions/%s.*/bin/python%s" % (version, version))),
+                        reverse=True)
+    candidates.append(shutil.which("python" + version))
+    for exe in filter(None, candidates):
+        if "/shims/" in exe:
+            continue  # a pyenv shim answers for versions it was told to select only
+        try:
+            subprocess.run([exe, "-c", "pass"], check=True, capture_output=True, timeout=60)
+        except (OSError, subprocess.SubprocessError):
+            continue
+        return os.path.dirname(exe)
+    return None
+
+
+def _sanity_counts(rc, text):
     tests = len(re.findall(r'^Running sanity test "', text, re.M))
     failed_match = re.search(r"The (\d+) sanity test\(s\) listed below \(out of (\d+)\) failed", text)
     failed = int(failed_match.group(1)) if failed_match else (1 if rc else 0)
-    return rc, tests - failed, failed, 0, secs
+    return tests - failed, failed
+
+
+def layer_sanity():
+    rc, text, secs = run("sanity", [os.path.join(ROOT, "scripts", "sanity.sh")])
+    passed, failed = _sanity_counts(rc, text)
+    # The Python-version dependent tests (compile, import) on every other managed-side Python available here.
+    dirs = {v: find_python(v) for v in SANITY_TARGET_PYTHONS}
+    missing = [v for v, d in dirs.items() if not d]
+    if missing:
+        print("sanity: no interpreter for Python %s on this machine; not tested" % ", ".join(missing))
+    extra_path = os.pathsep.join(d for d in dirs.values() if d)
+    for version in (v for v, d in dirs.items() if d):
+        cmd = ["env", "PATH=%s%s%s" % (extra_path, os.pathsep, os.environ.get("PATH", "")),
+               os.path.join(ROOT, "scripts", "sanity.sh"), "--test", "compile", "--test", "import",
+               "--python", version]
+        rc_v, text_v, secs_v = run("sanity-py" + version, cmd)
+        p, f = _sanity_counts(rc_v, text_v)
+        passed, failed, secs, rc = passed + p, failed + f, secs + secs_v, rc or rc_v
+    return rc, passed, failed, 0, secs
 
 
 def layer_molecule():
@@ -107,6 +151,10 @@ def layer_docs():
         ("docs", [os.path.join(VENV, "antsibull-docs"), "lint-collection-docs", "--plugin-docs",
                   "--check-extra-docs-refs", os.path.join(COLLECTIONS, "ansible_collections", "fedops", "rocketchat")]),
         ("changelog", [os.path.join(VENV, "antsibull-changelog"), "lint"]),
+        # The first release's changelog lists every module, plugin, role and playbook (scratch copy).
+        ("release", [os.path.join(VENV, "pytest"), "tests/release", "-q", "-p", "no:cacheprovider"]),
+        # antsibull-docs + Sphinx, warnings as errors, offline (.venv-tools, scripts/bootstrap.sh tools).
+        ("docsite", [os.path.join(ROOT, "scripts", "docsite.sh")]),
     ]
     passed = failed = 0
     total = 0.0
@@ -120,9 +168,136 @@ def layer_docs():
     return (1 if failed else 0), passed, failed, 0, total
 
 
+def layer_ee():
+    """ansible-builder introspect and create, offline, list exactly the dependencies declared in _deps."""
+    rc, text, secs = run("ee", [os.path.join(VENV, "python"), os.path.join(ROOT, "scripts", "ee_check.py")])
+    passed = len(re.findall(r"^ok  ", text, re.M))
+    failed = len(re.findall(r"^FAIL ", text, re.M))
+    return rc, passed, failed or (1 if rc else 0), 0, secs
+
+
 def layer_build():
     rc, _text, secs = run("build", [os.path.join(ROOT, "scripts", "build_check.sh")])
     return rc, 0 if rc else 1, 1 if rc else 0, 0, secs
+
+
+def run_quiet(log_path, cmd, extra_env=None, cwd=ROOT, timeout=1800):
+    """Run a command with its output in a log file only (for work that runs in parallel); (rc, text, secs)."""
+    os.makedirs(os.path.dirname(log_path), exist_ok=True)
+    e = env()
+    e.update(extra_env or {})
+    start = time.monotonic()
+    with open(log_path, "w", encoding="utf-8") as log:
+        try:
+            rc = subprocess.call(cmd, cwd=cwd, env=e, stdout=log, stderr=subprocess.STDOUT, timeout=timeout)
+        except subprocess.TimeoutExpired:
+            rc = 124
+            log.write("\ntimed out after %ss\n" % timeout)
+    with open(log_path, encoding="utf-8", errors="replace") as log:
+        text = log.read()
+    return rc, text, time.monotonic() - start
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_port(port, proc, timeout=30.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            return False
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return True
+        except OSError:
+            time.sleep(0.1)
+    return False
+
+
+# ---- cores: units + a smoke playbook per module on every ansible-core minor the collection claims ----------------
+CORES_DIR = os.path.join(ROOT, "requirements", "cores")
+UNIT_ADDOPTS = "-p no:cacheprovider --import-mode=importlib -ra"  # pytest.ini's, without pytest-ansible's option
+
+
+def claimed_cores():
+    """ansible-core minors with a matrix venv: requirements/cores/<minor>.txt -> .venv-core<minor without dot>."""
+    return sorted((os.path.basename(p)[:-4] for p in glob.glob(os.path.join(CORES_DIR, "*.txt"))),
+                  key=lambda v: tuple(int(x) for x in v.split(".")))
+
+
+def run_core(minor):
+    venv = os.path.join(ROOT, ".venv-core" + minor.replace(".", ""))
+    python = os.path.join(venv, "bin", "python")
+    logs = os.path.join(LOGS, "cores")
+    row = {"core": minor, "version": None, "units_passed": 0, "units_failed": 0, "units_skipped": 0,
+           "smoke": "not run", "smoke_failures": [], "seconds": 0.0}
+    start = time.monotonic()
+    if not os.path.exists(os.path.join(venv, ".fedops-stamp")):
+        row["smoke"] = "no venv: run scripts/bootstrap.sh cores"
+        row["units_failed"] = 1
+        return row
+    core_env = {"PATH": os.path.join(venv, "bin") + os.pathsep + env()["PATH"], "ANSIBLE_PYTHON_INTERPRETER": python,
+                "ANSIBLE_LOCAL_TEMP": os.path.join(tempfile.gettempdir(), "fedops-core-" + minor)}
+    rc, text, _secs = run_quiet(os.path.join(logs, minor + "-version.log"),
+                                [python, "-c", "import ansible.release as r; print(r.__version__)"], core_env)
+    row["version"] = text.strip().splitlines()[-1] if rc == 0 and text.strip() else None
+    junit = os.path.join(logs, minor + "-units.xml")
+    rc, _text, _secs = run_quiet(os.path.join(logs, minor + "-units.log"),
+                                 [python, "-m", "pytest", "tests/unit", "-q", "-o", "addopts=" + UNIT_ADDOPTS,
+                                  "--junitxml", junit, "-o", "junit_family=xunit2"], core_env)
+    row["units_passed"], row["units_failed"], row["units_skipped"] = junit_counts(junit)
+    if rc not in (0, 1) and not row["units_failed"]:
+        row["units_failed"] = 1
+    # The smoke playbook gets its own Rocket.Chat emulator (its settings task expects a fresh one).
+    port = free_port()
+    emulator = subprocess.Popen([os.path.join(VENV, "python"), "-m", "tests.emulator.rocketchat", "--port", str(port),
+                                 "--quiet"], cwd=ROOT, env=env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    scratch = tempfile.mkdtemp(prefix="fedops-smoke-%s-" % minor)
+    try:
+        if not wait_port(port, emulator):
+            row["smoke"] = "FAILED"
+            row["smoke_failures"] = ["the Rocket.Chat emulator did not start"]
+        else:
+            rc, text, _secs = run_quiet(
+                os.path.join(logs, minor + "-smoke.log"),
+                [os.path.join(venv, "bin", "ansible-playbook"), "tests/smoke/modules.yml",
+                 "-e", "smoke_dir=" + scratch, "-e", "rc_url=http://127.0.0.1:%d" % port,
+                 "-e", "closed_port=%d" % free_port(), "-e", "ansible_python_interpreter=" + python], core_env)
+            failures = sorted(set(re.findall(r'"smoke: ([^"]+)"', text)))
+            row["smoke"] = "ok" if rc == 0 else "FAILED"
+            row["smoke_failures"] = failures or ([] if rc == 0 else ["ansible-playbook rc=%d" % rc])
+    finally:
+        emulator.terminate()
+        emulator.wait(timeout=10)
+        shutil.rmtree(scratch, ignore_errors=True)
+    row["seconds"] = round(time.monotonic() - start, 1)
+    return row
+
+
+def layer_cores():
+    """Units and the module smoke playbook on each claimed ansible-core, two cores at a time."""
+    print("\n=== cores: units + tests/smoke/modules.yml on ansible-core %s" % ", ".join(claimed_cores()), flush=True)
+    start = time.monotonic()
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        rows = list(pool.map(run_core, claimed_cores()))
+    passed = failed = skipped = 0
+    print("%-6s %-9s %6s %6s %5s  %s" % ("core", "version", "units", "failed", "smoke", "seconds"))
+    for r in rows:
+        smoke = "ok" if r["smoke"] == "ok" else "FAIL"
+        print("%-6s %-9s %6d %6d %5s  %7.1f" % (r["core"], r["version"] or "?", r["units_passed"], r["units_failed"],
+                                                smoke, r["seconds"]))
+        for failure in r["smoke_failures"]:
+            print("       smoke: %s" % failure[:300])
+        passed += r["units_passed"] + (1 if r["smoke"] == "ok" else 0)
+        failed += r["units_failed"] + (0 if r["smoke"] == "ok" else 1)
+        skipped += r["units_skipped"]
+    print("logs: %s" % os.path.join(LOGS, "cores"), flush=True)
+    with open(os.path.join(LOGS, "cores.json"), "w", encoding="utf-8") as handle:
+        json.dump(rows, handle, indent=1)
+    return (1 if failed else 0), passed, failed, skipped, time.monotonic() - start
 
 
 LAYERS = {
@@ -133,6 +308,8 @@ LAYERS = {
     "lint": layer_lint,
     "docs": layer_docs,
     "build": layer_build,
+    "cores": layer_cores,
+    "ee": layer_ee,
 }
 
 

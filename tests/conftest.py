@@ -3,6 +3,10 @@ import os
 
 import pytest
 
+# In-process module runs report warnings through the controller's Display (stderr) once it is loaded, as under
+# pytest-ansible; load it here so the unit tests see the same on every ansible-core, with or without that plugin.
+import ansible.utils.display  # noqa: F401  pylint: disable=unused-import
+
 from tests.support.paths import OUTPUT, ensure_collection_link
 
 # pytest-ansible (--ansible-unit-inject-only, set in pytest.ini) installs a collection finder from this variable

@@ -97,7 +97,7 @@ options:
     type: int
     default: 8
 requirements:
-  - requests
+  - requests >= 2.25.0
 seealso:
   - name: Rocket.Chat REST API
     description: Settings, authentication and personal access tokens.

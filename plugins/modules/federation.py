@@ -9,7 +9,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: federation
 short_description: Configure Rocket.Chat federation (legacy, Matrix bridge or native) from one typed intent
-version_added: 1.0.0
+version_added: 0.1.0
 description:
   - Turns one intent, O(mode) with the options of that mode, into the settings of the server's Rocket.Chat release and
     writes only what differs (in one call where the release has a bulk path), like M(fedops.rocketchat.settings).

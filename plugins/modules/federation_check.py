@@ -51,7 +51,7 @@ author:
   - fedops.rocketchat contributors (@fedops)
 requirements:
   - dnspython >= 2.4.0
-  - cryptography
+  - cryptography >= 42.0.0
 extends_documentation_fragment:
   - fedops.rocketchat._attributes
   - fedops.rocketchat._attributes.info_module
@@ -392,8 +392,9 @@ stats:
 
 import traceback
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.fedops.rocketchat.plugins.module_utils import _deps
 from ansible_collections.fedops.rocketchat.plugins.module_utils._matrix import _dnsclient
 from ansible_collections.fedops.rocketchat.plugins.module_utils._matrix._check import _options, _orchestrate, _tls
 
@@ -433,9 +434,9 @@ def main():
         supports_check_mode=True,
     )
     if not _dnsclient.HAS_DNSPYTHON:
-        module.fail_json(msg=missing_required_lib("dnspython"), exception=_dnsclient.DNSPYTHON_IMPORT_ERROR)
+        module.fail_json(msg=_deps.DNSPYTHON.missing(), exception=_dnsclient.DNSPYTHON_IMPORT_ERROR)
     if not _tls.HAS_CRYPTOGRAPHY:
-        module.fail_json(msg=missing_required_lib("cryptography"), exception=_tls.CRYPTOGRAPHY_IMPORT_ERROR)
+        module.fail_json(msg=_deps.CRYPTOGRAPHY.missing(), exception=_tls.CRYPTOGRAPHY_IMPORT_ERROR)
     try:
         options = _options.prepare(module.params)
     except ValueError as exc:

@@ -25,14 +25,11 @@ description:
     character or an escape sequence. Existing TXT records are compared on their joined value, so a provider that splits
     differently does not cause a change, unless O(txt_enforce_chunks=true).
   - An SRV target that is a CNAME (in O(records), or in the zone) is refused (RFC 2782; Matrix federation testers reject it).
-  - How this module is tested (local equivalents, not the cloud services) - Route 53 is tested against moto's server
-    (C(moto_server), through O(route53.endpoint_url)); Cloudflare against an emulator of its documented v4 API
-    (C(tests/emulator/cloudflare)); RFC 2136 against BIND 9 and PowerDNS; the PowerDNS API against PowerDNS Authoritative.
 author:
   - fedops.rocketchat contributors (@fedops)
 requirements:
-  - dnspython >= 2.0.0 (for O(provider=rfc2136) and O(wait_for_propagation))
-  - boto3 (for O(provider=route53))
+  - dnspython >= 2.4.0 (for O(provider=rfc2136) and O(wait_for_propagation))
+  - boto3 >= 1.28.0 (for O(provider=route53))
 extends_documentation_fragment:
   - fedops.rocketchat.dns_providers
   - fedops.rocketchat._attributes

@@ -9,7 +9,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: federation_info
 short_description: Read Rocket.Chat's federation state, the records it needs and its bridge registration
-version_added: 1.0.0
+version_added: 0.1.0
 description:
   - Reads the release (C(/api/info)), the federation generations it supports and every federation setting the release
     shows over REST, concurrently over one keep-alive session.

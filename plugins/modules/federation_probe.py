@@ -41,7 +41,7 @@ description:
 author:
   - fedops.rocketchat contributors (@fedops)
 requirements:
-  - requests
+  - requests >= 2.25.0
 extends_documentation_fragment:
   - fedops.rocketchat._attributes
   - fedops.rocketchat._attributes.idempotent
@@ -260,8 +260,9 @@ event_ids:
 
 import traceback
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.fedops.rocketchat.plugins.module_utils import _deps
 from ansible_collections.fedops.rocketchat.plugins.module_utils._matrix import _client, _probe
 
 ACCOUNT = dict(
@@ -290,7 +291,7 @@ def main():
         supports_check_mode=True,
     )
     if not _client.HAS_REQUESTS:
-        module.fail_json(msg=missing_required_lib("requests"), exception=_client.REQUESTS_IMPORT_ERROR)
+        module.fail_json(msg=_deps.REQUESTS.missing(), exception=_client.REQUESTS_IMPORT_ERROR)
     params = module.params
     for name in ("timeout", "total_timeout"):
         if params[name] <= 0:

@@ -9,7 +9,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: secret
 short_description: Stable service secrets, derived from a master secret or random and kept in a file
-version_added: 1.0.0
+version_added: 0.1.0
 description:
   - Returns a secret for a service, such as an appservice C(as_token)/C(hs_token) or Synapse's
     C(macaroon_secret_key), C(form_secret) and C(registration_shared_secret), that stays the same on every run.

@@ -9,7 +9,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: settings
 short_description: Set Rocket.Chat administration settings idempotently over the REST API
-version_added: 1.0.0
+version_added: 0.1.0
 description:
   - Sets any Rocket.Chat settings to JSON-typed values and writes only what differs.
   - Reads the current values in as few requests as the release allows, over one keep-alive session - one

@@ -9,7 +9,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: signing_key
 short_description: Ensure a Matrix ed25519 signing key file (Synapse format), with safe rotation
-version_added: 1.0.0
+version_added: 0.1.0
 description:
   - Ensures a Matrix server signing key in Synapse's key file format, one key per line
     C(ed25519 <version> <unpadded base64 of the 32-byte seed>). Synapse publishes every key in the file and signs
@@ -29,7 +29,7 @@ description:
 author:
   - fedops.rocketchat contributors (@fedops)
 requirements:
-  - cryptography
+  - cryptography >= 42.0.0
 extends_documentation_fragment:
   - ansible.builtin.files
   - fedops.rocketchat._attributes
@@ -276,8 +276,9 @@ rocketchat_settings:
     Federation_Service_Matrix_Signing_Version: a_AbCd
 """
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.fedops.rocketchat.plugins.module_utils import _deps
 from ansible_collections.fedops.rocketchat.plugins.module_utils import _files
 from ansible_collections.fedops.rocketchat.plugins.module_utils._matrix import _keys
 from ansible_collections.fedops.rocketchat.plugins.module_utils._matrix._signedjson import (
@@ -448,7 +449,7 @@ def main():
         add_file_common_args=True,
     )
     if not HAS_CRYPTOGRAPHY:
-        module.fail_json(msg=missing_required_lib("cryptography"), exception=CRYPTOGRAPHY_IMPORT_ERROR)
+        module.fail_json(msg=_deps.CRYPTOGRAPHY.missing(), exception=CRYPTOGRAPHY_IMPORT_ERROR)
     module.exit_json(**run(module))
 
 

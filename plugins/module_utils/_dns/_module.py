@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import traceback
 
-from ansible.module_utils.basic import env_fallback, missing_required_lib
+from ansible.module_utils.basic import env_fallback
 
+from ansible_collections.fedops.rocketchat.plugins.module_utils import _deps
 from ansible_collections.fedops.rocketchat.plugins.module_utils._dns._errors import DNSError, DNSInputError
 
 PROVIDERS = ("rfc2136", "powerdns", "cloudflare", "route53")
@@ -139,12 +140,12 @@ def check_requirements(module):
     from ansible_collections.fedops.rocketchat.plugins.module_utils._dns import _dnsmsg
     params = module.params
     if (params["provider"] == "rfc2136" or params.get("wait_for_propagation")) and not _dnsmsg.HAS_DNSPYTHON:
-        module.fail_json(msg=missing_required_lib("dnspython", reason="for provider=rfc2136 and wait_for_propagation"),
+        module.fail_json(msg=_deps.DNSPYTHON.missing(reason="for provider=rfc2136 and wait_for_propagation"),
                          exception=_dnsmsg.DNSPYTHON_IMPORT_ERROR)
     if params["provider"] == "route53":
         from ansible_collections.fedops.rocketchat.plugins.module_utils._dns import _route53
         if not _route53.HAS_BOTO3:
-            module.fail_json(msg=missing_required_lib("boto3", reason="for provider=route53"),
+            module.fail_json(msg=_deps.BOTO3.missing(reason="for provider=route53"),
                              exception=_route53.BOTO3_IMPORT_ERROR)
 
 

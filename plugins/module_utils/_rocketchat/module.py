@@ -13,8 +13,9 @@ from __future__ import annotations
 import os
 import traceback
 
-from ansible.module_utils.basic import env_fallback, missing_required_lib
+from ansible.module_utils.basic import env_fallback
 
+from ansible_collections.fedops.rocketchat.plugins.module_utils import _deps
 from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat.client import (
     HAS_REQUESTS,
     REQUESTS_IMPORT_ERROR,
@@ -72,7 +73,7 @@ def module_kwargs(argument_spec, **extra):
 
 def create_client(module):
     if not HAS_REQUESTS:
-        module.fail_json(msg=missing_required_lib("requests"), exception=REQUESTS_IMPORT_ERROR)
+        module.fail_json(msg=_deps.REQUESTS.missing(), exception=REQUESTS_IMPORT_ERROR)
     p = module.params
     for option, hint in (("url", "the base URL of Rocket.Chat, for example https://chat.example.com"),
                          ("user_id", "the id of the user who owns auth_token (X-User-Id)"),

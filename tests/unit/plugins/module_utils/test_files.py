@@ -13,7 +13,7 @@ import stat
 import pytest
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.testing import patch_module_args
+from tests.unit.compat import patch_module_args
 
 from ansible_collections.fedops.rocketchat.plugins.module_utils import _files
 

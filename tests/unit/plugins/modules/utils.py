@@ -12,7 +12,7 @@ import stat
 
 import pytest
 
-from ansible.module_utils.testing import patch_module_args
+from tests.unit.compat import patch_module_args, warnings_text
 
 
 def call_main(main, args, capsys, check=False, diff=False):
@@ -35,7 +35,7 @@ def run_module(main, capsys, args, check=False, diff=False):
     result, rc, captured = call_main(main, args, capsys, check=check, diff=diff)
     result["_rc"] = rc
     result["_raw"] = captured.out
-    result["_err"] = captured.err
+    result["_err"] = captured.err + warnings_text(result)
     return result
 
 
