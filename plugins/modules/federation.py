@@ -32,6 +32,8 @@ description:
     base64 of a 32-byte ed25519 seed, a O(legacy.domain) that is not a lower-case host name, a negative room size).
 author:
   - fedops.rocketchat contributors (@fedops)
+requirements:
+  - cryptography >= 42.0.0
 extends_documentation_fragment:
   - fedops.rocketchat.rocketchat
   - fedops.rocketchat.rocketchat.actiongroup_rocketchat

@@ -25,6 +25,8 @@ description:
     values, so the facts say so.
 author:
   - fedops.rocketchat contributors (@fedops)
+requirements:
+  - cryptography >= 42.0.0
 extends_documentation_fragment:
   - fedops.rocketchat.rocketchat
   - fedops.rocketchat.rocketchat.actiongroup_rocketchat
