@@ -13,9 +13,10 @@ import stat
 import pytest
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.fedops.rocketchat.plugins.module_utils import _files
+
+from tests.unit.plugins.modules.utils import patch_module_args
 
 
 def make_module(check=False, **params):

@@ -19,7 +19,7 @@ import pytest
 from ansible_collections.fedops.rocketchat.plugins.modules import secret
 
 from tests.unit.plugins.modules.fs_faults import inject, tree
-from tests.unit.plugins.modules.utils import run_module, snapshot
+from tests.unit.plugins.modules.utils import run_module, snapshot, warnings_of
 
 MASTER = "correct horse battery staple master"
 
@@ -74,7 +74,7 @@ def test_existing_secret_kept_with_warning_when_it_does_not_conform(tmp_path, ca
     os.chmod(path, 0o600)
     res = run(capsys, {"path": path})
     assert res["changed"] is False and res["value"] == "short-existing-secret"
-    assert "force=true" in res["_err"]
+    assert "force=true" in warnings_of(res)
 
 
 def test_check_mode_writes_nothing(tmp_path, capsys):
@@ -115,7 +115,7 @@ def test_bad_input(capsys, args, fragment):
 
 def test_low_entropy_warns(capsys):
     res = run(capsys, {"master_secret": MASTER, "label": "x", "length": 8, "alphabet": "digits"})
-    assert "bits of entropy" in res["_err"]
+    assert "bits of entropy" in warnings_of(res)
 
 
 def test_unreadable_secret_file_fails(tmp_path, capsys):

@@ -21,7 +21,7 @@ from ansible_collections.fedops.rocketchat.plugins.module_utils._matrix import _
 from ansible_collections.fedops.rocketchat.plugins.modules import signing_key
 
 from tests.unit.plugins.modules.fs_faults import inject, tree
-from tests.unit.plugins.modules.utils import run_module, snapshot
+from tests.unit.plugins.modules.utils import run_module, snapshot, warnings_of
 
 SEED = bytes(range(32))
 SEED_B64 = sj.unpadded_b64encode(SEED)
@@ -136,7 +136,7 @@ def test_version_mismatch_fails_by_default(tmp_path, capsys):
     assert res["failed"] is True and "rotate=true" in res["msg"]
     assert snapshot(path) == before
     res = run(capsys, {"path": path, "version": "a_two", "regenerate": "never"})
-    assert res["changed"] is False and res["key_id"] == "ed25519:a_one" and "regenerate=never" in res["_err"]
+    assert res["changed"] is False and res["key_id"] == "ed25519:a_one" and "regenerate=never" in warnings_of(res)
 
 
 def test_return_content_and_rocketchat_round_trip(tmp_path, capsys):

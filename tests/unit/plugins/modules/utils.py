@@ -12,7 +12,21 @@ import stat
 
 import pytest
 
-from ansible.module_utils.testing import patch_module_args
+try:
+    from ansible.module_utils.testing import patch_module_args
+except ImportError:  # ansible-core < 2.19 has no ansible.module_utils.testing
+    from contextlib import contextmanager
+
+    from ansible.module_utils import basic as _basic
+
+    @contextmanager
+    def patch_module_args(args):
+        saved = _basic._ANSIBLE_ARGS  # pylint: disable=protected-access
+        _basic._ANSIBLE_ARGS = json.dumps({"ANSIBLE_MODULE_ARGS": args}).encode("utf-8")  # pylint: disable=protected-access
+        try:
+            yield
+        finally:
+            _basic._ANSIBLE_ARGS = saved  # pylint: disable=protected-access
 
 
 def call_main(main, args, capsys, check=False, diff=False):
@@ -37,6 +51,13 @@ def run_module(main, capsys, args, check=False, diff=False):
     result["_raw"] = captured.out
     result["_err"] = captured.err
     return result
+
+
+def warnings_of(result):
+    """The module's warnings as one text: in the result (ansible-core < 2.19, or 2.19 without a warning handler)
+    and on stderr (ansible-core 2.19 under pytest-ansible)."""
+    warnings = [w if isinstance(w, str) else str(w.get("msg", w)) for w in result.get("warnings", [])]
+    return "\n".join(warnings + [result.get("_err", "")])
 
 
 def snapshot(path):
