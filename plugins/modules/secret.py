@@ -88,6 +88,7 @@ options:
   backup:
     description:
       - Create a backup file including the timestamp before the secret file is replaced.
+      - The backup is mode 0600, or 0640 when O(group) is given, and never wider than the secret file's mode.
     type: bool
     default: false
 notes:

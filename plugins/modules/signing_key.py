@@ -25,7 +25,10 @@ description:
     C(Federation_Service_Matrix_Signing_Algorithm), C(Federation_Service_Matrix_Signing_Version) and (with
     O(return_content=true)) C(Federation_Service_Matrix_Signing_Key), and O(rocketchat_key) imports a key from
     Rocket.Chat into the file.
-  - Files are written atomically (temporary file created with mode 0600 in the same directory, fsynced, renamed).
+  - Files are written atomically (temporary file created with mode 0600 in the same directory, fsynced, renamed). A
+    rotation writes both new files first and replaces the old keys file, then the key file; if the key file cannot be
+    replaced the old keys file is put back, so a failure at any step (for example a full or read-only file system)
+    leaves both files as they were.
 author:
   - fedops.rocketchat contributors (@fedops)
 requirements:
@@ -121,6 +124,7 @@ options:
     description:
       - Create a backup file including the timestamp before the key file is replaced, so the private key can be
         recovered.
+      - The backup is mode 0600, or 0640 when O(group) is given, and never wider than the key file's mode.
     type: bool
     default: false
   return_content:
