@@ -166,8 +166,13 @@ def test_commit_files_removes_a_created_file_when_a_later_rename_fails(tmp_path,
     first = _change(tmp_path, "new", b"N")
     second = _change(tmp_path, "b", b"B2", old=b"B1")
     real_rename = os.rename
-    monkeypatch.setattr(os, "rename", lambda src, dst: real_rename(src, dst) if dst != second.path else (
-        _ for _ in ()).throw(OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))))
+
+    def rename(src, dst):
+        if dst == second.path:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return real_rename(src, dst)
+
+    monkeypatch.setattr(os, "rename", rename)
     with pytest.raises(_files.FileAccessError, match="No space left"):
         _files.commit_files(module, [first, second])
     assert sorted(p.name for p in tmp_path.iterdir()) == ["b"]

@@ -67,7 +67,7 @@ def test_plan_version_mismatch_never_keeps_with_warning():
 @pytest.mark.parametrize("regenerate", ["partial_idempotence", "full_idempotence"])
 def test_plan_version_mismatch_regenerates_and_retires(regenerate):
     plan = backend.plan_signing_keys([key("a", 1)], [], version="b", regenerate=regenerate, expired_ts=99,
-                                  key_factory=factory())
+                                     key_factory=factory())
     assert plan.action == "regenerate" and plan.active.version == "b"
     assert [(o.version, o.expired_ts) for o in plan.old_keys] == [("a", 99)]
 
@@ -104,7 +104,7 @@ def test_plan_malformed_fails_unless_full_idempotence():
         with pytest.raises(backend.PlanError, match="line 2: expected 3 fields.*left untouched"):
             backend.plan_signing_keys(None, [], regenerate=regenerate, file_error=error, key_factory=factory())
     plan = backend.plan_signing_keys(None, [], regenerate="full_idempotence", file_error=error,
-                                  salvaged=[key("a", 1)], expired_ts=3, key_factory=factory())
+                                     salvaged=[key("a", 1)], expired_ts=3, key_factory=factory())
     assert plan.action == "regenerate" and [o.version for o in plan.old_keys] == ["a"] and plan.warnings
 
 
