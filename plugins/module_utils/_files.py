@@ -20,9 +20,12 @@ owner/group/mode corrections, with a diff of the attributes only (never the cont
 from __future__ import annotations
 
 import errno
+import inspect
 import os
+import secrets
 import stat
 import tempfile
+import time
 
 DEFAULT_SECRET_MODE = 0o600
 # Key and secret files are tiny; refuse to slurp something that obviously is not one.
@@ -122,9 +125,9 @@ def apply_attributes(module, file_args):
     return module.set_fs_attributes_if_different(file_args, False)
 
 
-def _fsync_dir(path):
+def _fsync_dir(directory):
     try:
-        fd = os.open(os.path.dirname(os.path.abspath(path)), os.O_RDONLY)
+        fd = os.open(directory, os.O_RDONLY)
     except OSError:
         return
     try:
@@ -135,50 +138,280 @@ def _fsync_dir(path):
         os.close(fd)
 
 
-def write_file_atomic(module, path, content, file_args, backup=False):
-    """Replace ``path`` with ``content`` atomically; return the backup file name (or ``None``).
+def _why(exc):
+    return exc.strerror or str(exc)
 
-    The temporary file is created 0600 in the destination directory, written, fsynced, given the requested
-    owner/group/mode, then renamed over the destination with ``module.atomic_move``. While a new file is being
-    created the umask is 077, so the file is never readable by others, not even for a moment. Must not be called
-    in check mode.
+
+def _unlink_quietly(path):
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
+
+
+def _atomic_move_kwargs(module):
+    """``keep_dest_attrs=False`` where ``AnsibleModule.atomic_move`` knows it (ansible-core 2.17+); feature-detected."""
+    try:
+        parameters = inspect.signature(module.atomic_move).parameters
+    except (TypeError, ValueError):  # pragma: no cover - signature of a plain method is always available
+        return {}
+    return {"keep_dest_attrs": False} if "keep_dest_attrs" in parameters else {}
+
+
+def _write_all(fd, content):
+    view = memoryview(content)
+    while view:
+        written = os.write(fd, view)
+        view = view[written:]
+    os.fsync(fd)
+
+
+def _unique_name(directory, base, suffix):
+    for dummy in range(100):
+        name = os.path.join(directory, ".%s.%s%s" % (base, secrets.token_hex(4), suffix))
+        if not os.path.lexists(name):
+            return name
+    raise FileAccessError("cannot find a free temporary name in %s" % directory)  # pragma: no cover
+
+
+def backup_mode(file_args, live_mode):
+    """Mode of a backup: 0600, or 0640 when a group is given, and never wider than the live file's ``live_mode``."""
+    wanted = 0o640 if file_args.get("group") is not None else DEFAULT_SECRET_MODE
+    return wanted & live_mode
+
+
+def _write_backup(path, content, live_stat, mode):
+    """Write ``content`` (what ``path`` holds now) to a new backup file next to it; returns its name.
+
+    Same name scheme as ``AnsibleModule.backup_local``; created 0600 and exclusive, then given the owner and group
+    of the new live file and ``mode``. A partial backup is removed again when writing it fails.
     """
-    if module.check_mode:
-        raise RuntimeError("write_file_atomic() called in check mode")
-    check_parent_dir(path)
-    directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp_path = tempfile.mkstemp(prefix=".%s." % os.path.basename(path), suffix=".tmp", dir=directory)
-    module.add_cleanup_file(tmp_path)
+    stamp = time.strftime("%Y-%m-%d@%H:%M:%S")
+    for attempt in range(100):
+        name = "%s.%s.%s%s~" % (path, os.getpid(), stamp, ".%d" % attempt if attempt else "")
+        try:
+            fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, DEFAULT_SECRET_MODE)
+            break
+        except OSError as exc:
+            if exc.errno != errno.EEXIST:
+                raise
+    else:  # pragma: no cover - a hundred backups of one file in one second
+        raise OSError(errno.EEXIST, "too many backups of %s in one second" % path)
     try:
         try:
-            os.write(fd, content)
-            os.fsync(fd)
+            _write_all(fd, content)
+            os.fchmod(fd, mode)
+            if (live_stat.st_uid, live_stat.st_gid) != (os.geteuid(), os.getegid()):
+                os.fchown(fd, live_stat.st_uid, live_stat.st_gid)
         finally:
             os.close(fd)
-        tmp_args = dict(file_args, path=tmp_path)
-        # Attributes go on the temporary file first so the final file has them from the start.
-        module.set_fs_attributes_if_different(tmp_args, False)
-        backup_file = None
-        if backup and os.path.exists(path):
-            backup_file = module.backup_local(path)
-        old_umask = os.umask(0o077)
+    except OSError:
+        _unlink_quietly(name)
+        raise
+    return name
+
+
+class FileChange:
+    """One file of a commit: ``path`` gets ``content`` (bytes) with ``file_args``; ``backup`` keeps the old file.
+
+    ``current`` is the ``FileState`` read before planning (the backup holds its content).
+    """
+
+    __slots__ = ("path", "content", "file_args", "backup", "current", "tmp_path", "rollback_path", "backup_file",
+                 "replaced")
+
+    def __init__(self, path, content, file_args, backup=False, current=None):
+        self.path = path
+        self.content = content
+        self.file_args = dict(file_args, path=path)
+        self.backup = backup
+        self.current = current if current is not None else read_file(path)
+        self.tmp_path = None
+        self.rollback_path = None
+        self.backup_file = None
+        self.replaced = False
+
+
+def _prepare(module, change):
+    directory = os.path.dirname(os.path.abspath(change.path))
+    try:
+        fd, change.tmp_path = tempfile.mkstemp(prefix=".%s." % os.path.basename(change.path), suffix=".tmp",
+                                               dir=directory)
+    except OSError as exc:
+        raise FileAccessError("cannot write %s: %s" % (change.path, _why(exc))) from None
+    module.add_cleanup_file(change.tmp_path)
+    try:
         try:
-            module.atomic_move(tmp_path, path, unsafe_writes=module.params.get("unsafe_writes") or False,
-                               keep_dest_attrs=False)
+            _write_all(fd, change.content)
         finally:
-            os.umask(old_umask)
-        _fsync_dir(path)
-    except (IOError, OSError) as exc:
-        raise FileAccessError("cannot write %s: %s" % (path, exc.strerror or exc)) from None
+            os.close(fd)
+    except OSError as exc:
+        raise FileAccessError("cannot write %s: %s" % (change.path, _why(exc))) from None
+    # The final owner/group/mode/attributes go on the temporary file, so the renamed file has them from the start.
+    module.set_fs_attributes_if_different(dict(change.file_args, path=change.tmp_path), False)
+
+
+def _make_backup(change):
+    try:
+        live = os.stat(change.tmp_path)
+        change.backup_file = _write_backup(change.path, change.current.content, live,
+                                           backup_mode(change.file_args, stat.S_IMODE(live.st_mode)))
+    except OSError as exc:
+        raise FileAccessError("cannot back up %s: %s" % (change.path, _why(exc))) from None
+
+
+def _keep_for_rollback(change):
+    """Hard link the file about to be replaced under a hidden name, so a later failure can put it back."""
+    directory = os.path.dirname(os.path.abspath(change.path))
+    name = _unique_name(directory, os.path.basename(change.path), ".rollback")
+    try:
+        os.link(change.path, name)
+    except OSError as exc:
+        raise FileAccessError("cannot write %s: %s" % (change.path, _why(exc))) from None
+    change.rollback_path = name
+
+
+def _replace(module, change, last):
+    try:
+        os.rename(change.tmp_path, change.path)
+        return
+    except OSError as exc:
+        failure = exc
+    # A file bind-mounted into a container cannot be renamed over; with unsafe_writes, and only for the last file of
+    # a commit (nothing after it can fail), fall back to Ansible's in-place copy.
+    if last and failure.errno in (errno.EBUSY, errno.EXDEV) and module.params.get("unsafe_writes"):
+        try:
+            module.atomic_move(change.tmp_path, change.path, unsafe_writes=True, **_atomic_move_kwargs(module))
+        except Exception as exc:  # atomic_move raises a bare Exception on ansible-core 2.17+
+            raise FileAccessError("cannot replace %s: %s" % (change.path, exc)) from None
+        module.set_fs_attributes_if_different(change.file_args, False)
+        return
+    raise FileAccessError("cannot replace %s: %s" % (change.path, _why(failure))) from None
+
+
+def _roll_back(changes):
+    """Undo the renames already done, newest first. Returns messages for what could not be undone."""
+    problems = []
+    for change in reversed(changes):
+        if not change.replaced:
+            continue
+        try:
+            if change.rollback_path is not None:
+                os.rename(change.rollback_path, change.path)
+                change.rollback_path = None
+            else:
+                os.unlink(change.path)
+        except OSError as exc:
+            problems.append("could not restore %s (%s)%s" % (
+                change.path, _why(exc),
+                "; the previous file is %s" % change.rollback_path if change.rollback_path else ""))
+    return problems
+
+
+def commit_files(module, changes):
+    """Replace several files so that a failure at any step leaves all of them as they were.
+
+    1. every new content goes to a temporary file in the destination directory (created 0600, written, fsynced,
+       given its final owner/group/mode); 2. backups are written (0600, 0640 with a group); 3. each file except the
+       last is hard-linked under a hidden ``.rollback`` name; 4. the temporaries are renamed over the files in the
+       given order; 5. the rollback links and temporaries are removed and the directories fsynced.
+    A failure in 1-3 changes nothing (temporaries and backups are removed); a failure in 4 renames the rollback
+    links back, which needs no free space. Put the file whose early replacement is safe to recover from first.
+    Returns nothing; each change's ``backup_file`` is set. Raises ``FileAccessError``. Not in check mode.
+    """
+    if module.check_mode:
+        raise RuntimeError("commit_files() called in check mode")
+    for change in changes:
+        check_parent_dir(change.path)
+    try:
+        for change in changes:
+            _prepare(module, change)
+        for change in changes:
+            if change.backup and change.current.exists:
+                _make_backup(change)
+        for change in changes[:-1]:
+            if change.current.exists:
+                _keep_for_rollback(change)
+        try:
+            for index, change in enumerate(changes):
+                _replace(module, change, last=index == len(changes) - 1)
+                change.replaced = True
+        except FileAccessError as exc:
+            problems = _roll_back(changes)
+            if problems:
+                raise FileAccessError("%s; and %s" % (exc, "; ".join(problems))) from None
+            raise
+    except FileAccessError as exc:
+        for change in changes:
+            if change.backup_file:
+                _unlink_quietly(change.backup_file)
+                change.backup_file = None
+        if "could not restore" in str(exc):
+            raise
+        raise FileAccessError("%s. Nothing was changed" % exc) from None
     finally:
-        if os.path.exists(tmp_path):
-            try:
-                os.unlink(tmp_path)
-            except OSError:
-                pass
-    # atomic_move resets mode and ownership of a file it creates: set them again.
-    module.set_fs_attributes_if_different(file_args, False)
-    return backup_file
+        for change in changes:
+            for name in (change.tmp_path, change.rollback_path):
+                if name is not None and os.path.lexists(name):
+                    _unlink_quietly(name)
+    for directory in sorted(set(os.path.dirname(os.path.abspath(change.path)) for change in changes)):
+        _fsync_dir(directory)
+
+
+def write_file_atomic(module, path, content, file_args, backup=False, current=None):
+    """Replace ``path`` with ``content`` atomically (see ``commit_files``); return the backup file name or ``None``.
+
+    While a new file is being created it is 0600, so it is never readable by others, not even for a moment.
+    Must not be called in check mode.
+    """
+    change = FileChange(path, content, file_args, backup=backup, current=current)
+    commit_files(module, [change])
+    return change.backup_file
+
+
+def _plan_file(module, path, content, file_args, current):
+    if current is None:
+        current = read_file(path)
+    content_changed = content is not None and content != current.content
+    if content is None and not current.exists:
+        raise FileAccessError("%s does not exist and there is no content to write" % path)
+    if content_changed:
+        check_parent_dir(path)
+    attributes_changed, attributes_diff = plan_attributes(module, dict(file_args, path=path))
+    return current, {
+        "changed": bool(content_changed or attributes_changed),
+        "content_changed": bool(content_changed),
+        "attributes_changed": bool(attributes_changed),
+        "attributes_diff": attributes_diff,
+        "backup_file": None,
+    }
+
+
+def ensure_files(module, files):
+    """Make several files hold their content with their attributes, all or nothing.
+
+    ``files`` is a list of dicts with ``path``, ``content`` (bytes, or ``None`` to keep the content), ``file_args``
+    and optionally ``backup`` and ``current`` (a ``FileState``). The content changes are committed together by
+    ``commit_files`` in the given order; attribute-only corrections follow. Honours check mode. Returns one result
+    dict per file, as ``ensure_file`` does.
+    """
+    results, changes = [], []
+    for item in files:
+        current, result = _plan_file(module, item["path"], item["content"], item["file_args"], item.get("current"))
+        results.append(result)
+        if result["content_changed"]:
+            changes.append((result, FileChange(item["path"], item["content"], item["file_args"],
+                                               backup=item.get("backup", False), current=current)))
+    if module.check_mode:
+        return results
+    if changes:
+        commit_files(module, [change for dummy, change in changes])
+        for result, change in changes:
+            result["backup_file"] = change.backup_file
+    for item, result in zip(files, results):
+        if result["attributes_changed"] and not result["content_changed"]:
+            apply_attributes(module, dict(item["file_args"], path=item["path"]))
+    return results
 
 
 def ensure_file(module, path, content, file_args, backup=False, current=None):
@@ -187,25 +420,5 @@ def ensure_file(module, path, content, file_args, backup=False, current=None):
     Honours check mode. Returns a dict: ``changed``, ``content_changed``, ``attributes_changed``,
     ``backup_file`` (when a backup was made) and ``attributes_diff`` (before/after of owner/group/mode only).
     """
-    if current is None:
-        current = read_file(path)
-    content_changed = content is not None and content != current.content
-    if content is None and not current.exists:
-        raise FileAccessError("%s does not exist and there is no content to write" % path)
-    if content_changed:
-        check_parent_dir(path)
-    attributes_changed, attributes_diff = plan_attributes(module, file_args)
-    result = {
-        "changed": bool(content_changed or attributes_changed),
-        "content_changed": bool(content_changed),
-        "attributes_changed": bool(attributes_changed),
-        "attributes_diff": attributes_diff,
-        "backup_file": None,
-    }
-    if module.check_mode:
-        return result
-    if content_changed:
-        result["backup_file"] = write_file_atomic(module, path, content, file_args, backup=backup)
-    elif attributes_changed:
-        apply_attributes(module, file_args)
-    return result
+    return ensure_files(module, [{"path": path, "content": content, "file_args": file_args, "backup": backup,
+                                  "current": current}])[0]

@@ -88,6 +88,7 @@ options:
   backup:
     description:
       - Create a backup file including the timestamp before the secret file is replaced.
+      - The backup is mode 0600, or 0640 when O(group) is given, and never wider than the secret file's mode.
     type: bool
     default: false
 notes:
@@ -157,101 +158,31 @@ backup_file:
   sample: /etc/synapse/macaroon_secret_key.2417.2026-01-01@12:00:00~
 """
 
-from ansible.module_utils.basic import AnsibleModule
-
-from ansible_collections.fedops.rocketchat.plugins.module_utils import _files
-from ansible_collections.fedops.rocketchat.plugins.module_utils import _secrets
+from ansible_collections.fedops.rocketchat.plugins.module_utils import _secret
+from ansible_collections.fedops.rocketchat.plugins.module_utils._argspec import ArgumentSpec
 
 
-def _read_existing(module, path, force):
-    try:
-        state = _files.read_file(path)
-    except _files.FileAccessError as exc:
-        module.fail_json(msg="path: %s" % exc)
-    value = None
-    if state.exists:
-        try:
-            value = _secrets.decode_file(state.content)
-        except ValueError as exc:
-            if not force:
-                module.fail_json(msg="path: %s: %s. Nothing was changed; fix or remove the file, or set force=true "
-                                     "to replace it" % (path, exc))
-    return state, value
-
-
-def run(module):
-    params = module.params
-    path, master, label = params["path"], params["master_secret"], params["label"]
-    length, alphabet = params["length"], params["alphabet"]
-    try:
-        _secrets.check_length(length)
-    except ValueError as exc:
-        module.fail_json(msg="length: %s" % exc)
-    bits = _secrets.entropy_bits(length, alphabet)
-    if bits < _secrets.RECOMMENDED_BITS:
-        module.warn("the secret has only %d bits of entropy (length=%d, alphabet=%s); use at least %d bits"
-                    % (bits, length, alphabet, _secrets.RECOMMENDED_BITS))
-
-    state, existing = _read_existing(module, path, params["force"]) if path else (None, None)
-    if master is not None:
-        try:
-            value = _secrets.derive(master, label, length, alphabet)
-        except ValueError as exc:
-            module.fail_json(msg="master_secret/label: %s" % exc)
-        source = "derived"
-    elif existing is not None and not params["force"]:
-        value, source = existing, "existing"
-        if not _secrets.conforms(value, length, alphabet):
-            module.warn("the secret in %s does not match length=%d and alphabet=%s; it was kept (set force=true to "
-                        "replace it)" % (path, length, alphabet))
-    else:
-        value, source = _secrets.generate(length, alphabet), "generated"
-    module.no_log_values.add(value)
-
-    result = {"changed": False, "source": source, "length": len(value)}
-    if path:
-        result["path"] = path
-        content = None if existing == value else _secrets.encode_file(value)
-        file_args = _files.secret_file_args(module, path)
-        try:
-            res = _files.ensure_file(module, path, content, file_args, backup=params["backup"], current=state)
-        except _files.FileAccessError as exc:
-            module.fail_json(msg="path: %s" % exc)
-        result["changed"] = res["changed"]
-        if res["backup_file"]:
-            result["backup_file"] = res["backup_file"]
-        if module._diff:  # pylint: disable=protected-access
-            before = {"path": path, "secret": "present" if state.exists else "absent"}
-            after = {"path": path, "secret": "changed" if res["content_changed"] else before["secret"]}
-            before.update(res["attributes_diff"]["before"])
-            after.update(res["attributes_diff"]["after"])
-            result["diff"] = {"before": before, "after": after}
-    result["value"] = value
-    return result
-
-
-def main():
-    module = AnsibleModule(
+def argument_spec():
+    return ArgumentSpec(
         argument_spec=dict(
             master_secret=dict(type="str", no_log=True),
             label=dict(type="str"),
             path=dict(type="path"),
             length=dict(type="int", default=64),
-            alphabet=dict(type="str", default="alphanumeric", choices=sorted(_secrets.ALPHABETS)),
+            alphabet=dict(type="str", default="alphanumeric", choices=sorted(_secret.ALPHABETS)),
             force=dict(type="bool", default=False),
             backup=dict(type="bool", default=False),
         ),
         required_one_of=[("master_secret", "path")],
         required_by=dict(master_secret=["label"]),
-        supports_check_mode=True,
+        non_empty=["path"],
         add_file_common_args=True,
     )
-    result = run(module)
-    # The value is returned on purpose; AnsibleModule would mask it as a no_log value in the output JSON.
-    value = result.pop("value")
-    module.no_log_values.discard(value)
-    result["value"] = value
-    module.exit_json(**result)
+
+
+def main():
+    module = argument_spec().create_ansible_module(supports_check_mode=True)
+    module.exit_json(**_secret.run(module))
 
 
 if __name__ == "__main__":

@@ -25,7 +25,10 @@ description:
     C(Federation_Service_Matrix_Signing_Algorithm), C(Federation_Service_Matrix_Signing_Version) and (with
     O(return_content=true)) C(Federation_Service_Matrix_Signing_Key), and O(rocketchat_key) imports a key from
     Rocket.Chat into the file.
-  - Files are written atomically (temporary file created with mode 0600 in the same directory, fsynced, renamed).
+  - Files are written atomically (temporary file created with mode 0600 in the same directory, fsynced, renamed). A
+    rotation writes both new files first and replaces the old keys file, then the key file; if the key file cannot be
+    replaced the old keys file is put back, so a failure at any step (for example a full or read-only file system)
+    leaves both files as they were.
 author:
   - fedops.rocketchat contributors (@fedops)
 requirements:
@@ -121,6 +124,7 @@ options:
     description:
       - Create a backup file including the timestamp before the key file is replaced, so the private key can be
         recovered.
+      - The backup is mode 0600, or 0640 when O(group) is given, and never wider than the key file's mode.
     type: bool
     default: false
   return_content:
@@ -276,167 +280,17 @@ rocketchat_settings:
     Federation_Service_Matrix_Signing_Version: a_AbCd
 """
 
-from ansible.module_utils.basic import AnsibleModule
-
-from ansible_collections.fedops.rocketchat.plugins.module_utils import _deps
-from ansible_collections.fedops.rocketchat.plugins.module_utils import _files
-from ansible_collections.fedops.rocketchat.plugins.module_utils._matrix import _keys
-from ansible_collections.fedops.rocketchat.plugins.module_utils._matrix._signedjson import (
-    CRYPTOGRAPHY_IMPORT_ERROR,
-    HAS_CRYPTOGRAPHY,
-)
+from ansible_collections.fedops.rocketchat.plugins.module_utils._argspec import ArgumentSpec
+from ansible_collections.fedops.rocketchat.plugins.module_utils._matrix import _signing_key
 
 
-def _key_view(key, hide_generated=False):
-    if key is None or hide_generated:
-        return {"key_id": None, "version": None, "algorithm": _keys.ALGORITHM, "public_key": None,
-                "fingerprint": None}
-    return key.info()
-
-
-def _diff_side(keys, old_keys, attrs):
-    side = {
-        "keys": [("%s %s" % (key.key_id, key.public_key_b64)) if key is not None else "(new key)" for key in keys],
-        "old_keys": [key.key_id for key in old_keys],
-    }
-    side.update(attrs)
-    return side
-
-
-def _read_old_keys(module, path):
-    try:
-        state = _files.read_file(path)
-    except _files.FileAccessError as exc:
-        module.fail_json(msg="old_keys_path: %s" % exc)
-    if not state.exists:
-        return state, []
-    try:
-        return state, _keys.parse_old_keys(state.content)
-    except _keys.KeyFileError as exc:
-        module.fail_json(msg="old keys file %s, %s. Nothing was changed; fix the file or restore it from a backup"
-                         % (path, exc), line=exc.line, filename=path)
-
-
-def run(module):
-    params = module.params
-    path = params["path"]
-    old_keys_path = params["old_keys_path"] or path + ".old_keys"
-
-    import_key = None
-    if params["rocketchat_key"] is not None:
-        try:
-            import_key = _keys.from_rocketchat(params["rocketchat_key"], params["version"])
-        except ValueError as exc:
-            module.fail_json(msg="rocketchat_key: %s" % exc)
-    if params["version"] is not None:
-        try:
-            _keys.check_version(params["version"])
-        except ValueError as exc:
-            module.fail_json(msg="version: %s" % exc)
-    if params["expired_ts"] is not None and params["expired_ts"] < 0:
-        module.fail_json(msg="expired_ts must be milliseconds since 1970, not a negative number")
-
-    try:
-        current_state = _files.read_file(path)
-    except _files.FileAccessError as exc:
-        module.fail_json(msg="path: %s" % exc)
-    old_state, old_keys = _read_old_keys(module, old_keys_path)
-
-    current, file_error, salvaged = None, None, None
-    if current_state.exists:
-        try:
-            current = _keys.parse_signing_keys(current_state.content)
-        except _keys.KeyFileError as exc:
-            file_error = exc
-            salvaged = _keys.parse_signing_keys(current_state.content, lenient=True)[0]
-            if params["regenerate"] not in ("full_idempotence", "always"):
-                module.fail_json(
-                    msg="%s, %s. The file was left untouched; fix it, restore it from a backup, or set "
-                        "regenerate=full_idempotence to replace it with a new key" % (path, exc),
-                    line=exc.line, filename=path)
-
-    if params["expect_public_key"] is not None:
-        try:
-            _keys.check_expected_public_key(params["expect_public_key"], current, old_keys, file_error)
-        except _keys.PlanError as exc:
-            module.fail_json(msg="%s: %s" % (path, exc), filename=path)
-
-    try:
-        plan = _keys.plan_signing_keys(current, old_keys, version=params["version"], rotate=params["rotate"],
-                                       regenerate=params["regenerate"], import_key=import_key,
-                                       expired_ts=params["expired_ts"], file_error=file_error, salvaged=salvaged)
-    except _keys.PlanError as exc:
-        module.fail_json(msg="%s: %s" % (path, exc), filename=path)
-    for warning in plan.warnings:
-        module.warn(warning)
-
-    file_args = _files.secret_file_args(module, path)
-    old_file_args = dict(file_args, path=old_keys_path)
-    hide = module.check_mode and plan.generated and params["version"] is None and plan.changes_keys
-
-    new_old_keys = plan.old_keys if plan.old_keys is not None else old_keys
-    before_attrs = {}
-    after_attrs = {}
-    changed = False
-    backup_file = None
-    try:
-        # The old keys file first: a public key must never be lost, even if writing the key file fails.
-        if plan.old_keys is not None or old_state.exists:
-            content = _keys.serialize_old_keys(plan.old_keys).encode("ascii") if plan.old_keys is not None else None
-            res = _files.ensure_file(module, old_keys_path, content, old_file_args, current=old_state)
-            changed |= res["changed"]
-        content = _keys.serialize_signing_keys(plan.keys).encode("ascii") if plan.changes_keys else None
-        if content is None and not current_state.exists:  # pragma: no cover - plan always creates a missing file
-            module.fail_json(msg="internal error: no key to write")
-        res = _files.ensure_file(module, path, content, file_args, backup=params["backup"], current=current_state)
-        changed |= res["changed"]
-        backup_file = res["backup_file"]
-        before_attrs = res["attributes_diff"]["before"]
-        after_attrs = res["attributes_diff"]["after"]
-    except _files.FileAccessError as exc:
-        module.fail_json(msg=str(exc), filename=path)
-
-    active = plan.active
-    final_keys = plan.keys if plan.changes_keys else current
-    result = {
-        "changed": changed,
-        "filename": path,
-        "old_keys_path": old_keys_path,
-        "action": plan.action,
-        "verify_keys": {} if hide else dict((key.key_id, {"key": key.public_key_b64}) for key in final_keys),
-        "old_signing_keys": _keys.old_signing_keys_config(new_old_keys),
-        "retired_keys": _keys.old_signing_keys_config(plan.retired),
-    }
-    result.update(_key_view(active, hide_generated=hide))
-    rocketchat = {_keys.ROCKETCHAT_ALGORITHM_SETTING: _keys.ALGORITHM,
-                  _keys.ROCKETCHAT_VERSION_SETTING: None if hide else active.version}
-    if params["return_content"] and not hide:
-        rocketchat = _keys.to_rocketchat(active)
-        result["private_key"] = _keys.serialize_signing_keys(final_keys)
-    result["rocketchat_settings"] = rocketchat
-    if backup_file:
-        result["backup_file"] = backup_file
-    if module._diff:  # pylint: disable=protected-access
-        before_keys = current if current is not None else []
-        after_keys = [None] if hide else final_keys
-        result["diff"] = {
-            "before_header": path,
-            "after_header": path,
-            "before": _diff_side(before_keys, old_keys, before_attrs),
-            "after": _diff_side(after_keys, new_old_keys, after_attrs),
-        }
-        if file_error is not None:
-            result["diff"]["before"]["error"] = str(file_error)
-    return result
-
-
-def main():
-    module = AnsibleModule(
+def argument_spec():
+    return ArgumentSpec(
         argument_spec=dict(
             path=dict(type="path", required=True),
             version=dict(type="str"),
             rotate=dict(type="bool", default=False),
-            regenerate=dict(type="str", default="fail", choices=list(_keys.REGENERATE_CHOICES)),
+            regenerate=dict(type="str", default="fail", choices=list(_signing_key.REGENERATE_CHOICES)),
             expired_ts=dict(type="int"),
             old_keys_path=dict(type="path"),
             expect_public_key=dict(type="str"),
@@ -445,12 +299,14 @@ def main():
             return_content=dict(type="bool", default=False),
         ),
         required_by=dict(rocketchat_key=["version"]),
-        supports_check_mode=True,
+        non_empty=["path", "old_keys_path", "version", "expect_public_key", "rocketchat_key"],
         add_file_common_args=True,
     )
-    if not HAS_CRYPTOGRAPHY:
-        module.fail_json(msg=_deps.CRYPTOGRAPHY.missing(), exception=CRYPTOGRAPHY_IMPORT_ERROR)
-    module.exit_json(**run(module))
+
+
+def main():
+    module = argument_spec().create_ansible_module(supports_check_mode=True)
+    module.exit_json(**_signing_key.run(module))
 
 
 if __name__ == "__main__":

@@ -24,7 +24,11 @@ from ansible_collections.fedops.rocketchat.plugins.module_utils._dns._errors imp
 from ansible_collections.fedops.rocketchat.plugins.module_utils._dns._http import HTTPResponseError, JSONClient
 from ansible_collections.fedops.rocketchat.plugins.module_utils._dns._provider import DNSProvider
 from ansible_collections.fedops.rocketchat.plugins.module_utils._dns._records import RRSet, canonical_value, split_srv
-from ansible_collections.fedops.rocketchat.plugins.module_utils._dns._txt import TXTError, decode_txt, encode_txt, text_of
+from ansible_collections.fedops.rocketchat.plugins.module_utils._dns._txt import TXTError, TXTFormat
+
+# Cloudflare quotes TXT content itself (and accepts UTF-8 text); content created unquoted comes back as it was given.
+TXT_FORMAT = TXTFormat("Cloudflare", handling="encoded", character_encoding="decimal", lenient=True,
+                       escape_non_ascii=False)
 
 PER_PAGE = 100
 MAX_PAGES = 50
@@ -47,10 +51,10 @@ def record_value(record):
         return canonical_value("SRV", "%s %s %s %s" % (record.get("priority"), weight, port, _absolute(target)), where), None
     if rtype == "TXT":
         try:
-            strings = decode_txt(record.get("content") or "", lenient=True)
+            values, chunks = TXT_FORMAT.decode_values([record.get("content") or ""], "record %s" % record.get("id"))
         except TXTError as exc:
-            raise DNSProviderError("%s has TXT content that cannot be parsed: %s" % (where, exc))
-        return text_of(b"".join(strings)), tuple(strings)
+            raise DNSProviderError(str(exc))
+        return values[0], chunks[values[0]]
     if rtype == "CNAME":
         return canonical_value("CNAME", _absolute(record.get("content") or ""), where), None
     return canonical_value(rtype, record.get("content"), where), None
@@ -62,7 +66,7 @@ def record_body(name, rtype, ttl, value, layout):
         priority, weight, port, target = split_srv(value)
         body["data"] = {"priority": priority, "weight": weight, "port": port, "target": target.rstrip(".") or "."}
     elif rtype == "TXT":
-        body["content"] = encode_txt(layout, escape_non_ascii=False)
+        body["content"] = TXT_FORMAT.encode(layout)
     elif rtype == "CNAME":
         body["content"] = value.rstrip(".")
     else:
@@ -72,6 +76,7 @@ def record_body(name, rtype, ttl, value, layout):
 
 class CloudflareProvider(DNSProvider):
     name = "cloudflare"
+    txt_format = TXT_FORMAT
 
     def __init__(self, options, timeout=10, retries=3, warn=None):
         super(CloudflareProvider, self).__init__(options, timeout=timeout, retries=retries, warn=warn)

@@ -24,7 +24,10 @@ from ansible_collections.fedops.rocketchat.plugins.module_utils._dns._errors imp
     DNSProviderError,
 )
 from ansible_collections.fedops.rocketchat.plugins.module_utils._dns._records import RRSet, canonical_value
-from ansible_collections.fedops.rocketchat.plugins.module_utils._dns._txt import text_of
+from ansible_collections.fedops.rocketchat.plugins.module_utils._dns._txt import TXTFormat
+
+# DNS messages carry the character-strings themselves (dnspython's rdata.strings).
+TXT_FORMAT = TXTFormat("the DNS server", handling="strings")
 
 try:
     import dns.exception
@@ -89,14 +92,12 @@ def rrset_from_answer(name, rtype, rdataset):
     """Canonical RRSet from a dnspython rdataset (None when empty)."""
     if rdataset is None or len(rdataset) == 0:
         return None
+    if rtype == "TXT":
+        values, chunks = TXT_FORMAT.decode_values([rdata.strings for rdata in rdataset], name)
+        return RRSet(name, rtype, rdataset.ttl, values, chunks=chunks, origin=rdataset)
     values = []
-    chunks = {}
     for rdata in rdataset:
-        if rtype == "TXT":
-            value = text_of(b"".join(rdata.strings))
-            values.append(value)
-            chunks[value] = tuple(rdata.strings)
-        elif rtype == "SRV":
+        if rtype == "SRV":
             values.append("%d %d %d %s" % (rdata.priority, rdata.weight, rdata.port, rdata.target.to_text().lower()))
         elif rtype in ("CNAME", "NS"):
             values.append(rdata.target.to_text().lower())
@@ -104,7 +105,7 @@ def rrset_from_answer(name, rtype, rdataset):
             values.append(canonical_value(rtype, rdata.to_text()))
         else:
             values.append(rdata.to_text())
-    return RRSet(name, rtype, rdataset.ttl, values, chunks=chunks, origin=rdataset)
+    return RRSet(name, rtype, rdataset.ttl, values, origin=rdataset)
 
 
 def rdatas_for(rrset):
@@ -113,7 +114,7 @@ def rdatas_for(rrset):
     result = []
     for value in rrset.values:
         if rrset.rtype == "TXT":
-            result.append(dns.rdtypes.ANY.TXT.TXT(dns.rdataclass.IN, rdtype, list(rrset.layout(value))))
+            result.append(dns.rdtypes.ANY.TXT.TXT(dns.rdataclass.IN, rdtype, TXT_FORMAT.encode(rrset.layout(value))))
         else:
             result.append(dns.rdata.from_text(dns.rdataclass.IN, rdtype, value))
     return result

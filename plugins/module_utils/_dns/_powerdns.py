@@ -19,7 +19,10 @@ from ansible_collections.fedops.rocketchat.plugins.module_utils._dns._errors imp
 from ansible_collections.fedops.rocketchat.plugins.module_utils._dns._http import HTTPResponseError, JSONClient
 from ansible_collections.fedops.rocketchat.plugins.module_utils._dns._provider import DNSProvider
 from ansible_collections.fedops.rocketchat.plugins.module_utils._dns._records import RRSet, canonical_value, is_subdomain
-from ansible_collections.fedops.rocketchat.plugins.module_utils._dns._txt import TXTError, decode_txt, encode_txt, text_of
+from ansible_collections.fedops.rocketchat.plugins.module_utils._dns._txt import TXTError, TXTFormat
+
+# PowerDNS keeps the zone-file text form; values written by other tools may lack the quotes.
+TXT_FORMAT = TXTFormat("PowerDNS", handling="encoded", character_encoding="decimal", lenient=True)
 
 
 def zone_id_of(zone):
@@ -37,17 +40,14 @@ def rrsets_from_zone(data):
         if not records:
             continue
         values, chunks = [], {}
-        for record in records:
+        if rtype == "TXT":
+            try:
+                values, chunks = TXT_FORMAT.decode_values([r.get("content", "") for r in records], name)
+            except TXTError as exc:
+                raise DNSProviderError(str(exc))
+        for record in records if rtype != "TXT" else []:
             content = record.get("content", "")
-            if rtype == "TXT":
-                try:
-                    strings = decode_txt(content, lenient=True)
-                except TXTError as exc:
-                    raise DNSProviderError("PowerDNS returned a TXT value it cannot have stored: %s" % exc)
-                value = text_of(b"".join(strings))
-                values.append(value)
-                chunks[value] = tuple(strings)
-            elif rtype in ("A", "AAAA", "CNAME", "SRV"):
+            if rtype in ("A", "AAAA", "CNAME", "SRV"):
                 values.append(canonical_value(rtype, content, "PowerDNS %s %s" % (name, rtype)))
             else:
                 values.append(content)
@@ -57,12 +57,13 @@ def rrsets_from_zone(data):
 
 def content_of(rrset):
     if rrset.rtype == "TXT":
-        return [encode_txt(rrset.layout(v)) for v in rrset.values]
+        return [TXT_FORMAT.encode(rrset.layout(v)) for v in rrset.values]
     return list(rrset.values)
 
 
 class PowerDNSProvider(DNSProvider):
     name = "powerdns"
+    txt_format = TXT_FORMAT
 
     def __init__(self, options, timeout=10, retries=3, warn=None):
         super(PowerDNSProvider, self).__init__(options, timeout=timeout, retries=retries, warn=warn)

@@ -35,6 +35,8 @@ class DNSProvider(object):
     atomic_cname_check = False
     # Record types the provider can manage.
     supported_types = ("A", "AAAA", "CNAME", "SRV", "TXT")
+    # How the provider hands TXT values over (a _txt.TXTFormat); its decode_values/encode are the only TXT codec.
+    txt_format = None
 
     def __init__(self, options, timeout=10, retries=3, warn=None):
         self.options = options or {}

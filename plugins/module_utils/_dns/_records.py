@@ -24,6 +24,7 @@ import binascii
 import ipaddress
 import re
 
+from ansible_collections.fedops.rocketchat.plugins.module_utils import _federation_names as names
 from ansible_collections.fedops.rocketchat.plugins.module_utils._dns._errors import DNSInputError
 from ansible_collections.fedops.rocketchat.plugins.module_utils._dns._txt import (
     MAX_STRING,
@@ -290,18 +291,18 @@ def compute_record_set(intent):
     if legacy:
         domain = normalize_name(legacy.get("domain"), "legacy.domain")
         protocol = _opt(legacy, "protocol", "https")
-        if protocol not in ("https", "http"):
+        if protocol not in names.LEGACY_SRV_BY_PROTOCOL:
             raise DNSInputError("legacy.protocol: use 'https' or 'http', not %r" % protocol)
         port = check_port(_opt(legacy, "port", 443 if protocol == "https" else 80), "legacy.port")
         target = normalize_name(_opt(legacy, "target", domain), "legacy.target")
         lttl = check_ttl(_opt(legacy, "ttl", ttl), "legacy.ttl")
         value = srv_value(_opt(legacy, "priority", 1), _opt(legacy, "weight", 1), port, target, "legacy")
         key = normalize_public_key(legacy.get("public_key"))
-        put(RRSet("_rocketchat._%s.%s" % (protocol, domain), "SRV", lttl, [value]), "legacy")
-        put(txt_rrset("rocketchat-public-key." + domain, lttl, [key], chunk_size), "legacy.public_key")
+        put(RRSet(names.legacy_srv_name(domain, protocol), "SRV", lttl, [value]), "legacy")
+        put(txt_rrset(names.legacy_public_key_name(domain), lttl, [key], chunk_size), "legacy.public_key")
         if legacy.get("tcp_records"):
-            put(RRSet("_rocketchat._tcp." + domain, "SRV", lttl, [value]), "legacy.tcp_records")
-            put(txt_rrset("rocketchat-tcp-protocol." + domain, lttl, [protocol], chunk_size), "legacy.tcp_records")
+            put(RRSet(names.legacy_tcp_srv_name(domain), "SRV", lttl, [value]), "legacy.tcp_records")
+            put(txt_rrset(names.legacy_protocol_name(domain), lttl, [protocol], chunk_size), "legacy.tcp_records")
 
     matrix = intent.get("matrix")
     if matrix:
@@ -309,9 +310,9 @@ def compute_record_set(intent):
         target = normalize_name(_opt(matrix, "target", server), "matrix.target")
         mttl = check_ttl(_opt(matrix, "ttl", ttl), "matrix.ttl")
         value = srv_value(_opt(matrix, "priority", 10), _opt(matrix, "weight", 0), _opt(matrix, "port", 8448), target, "matrix")
-        put(RRSet("_matrix-fed._tcp." + server, "SRV", mttl, [value]), "matrix")
+        put(RRSet(names.matrix_srv_name(server), "SRV", mttl, [value]), "matrix")
         if matrix.get("legacy_srv"):
-            put(RRSet("_matrix._tcp." + server, "SRV", mttl, [value]), "matrix.legacy_srv")
+            put(RRSet(names.matrix_srv_name(server, deprecated=True), "SRV", mttl, [value]), "matrix.legacy_srv")
 
     for index, record in enumerate(intent.get("records") or []):
         option = "records[%d]" % index

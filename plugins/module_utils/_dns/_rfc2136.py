@@ -33,6 +33,7 @@ PREREQUISITE_FAILURES = ("YXDOMAIN", "NXDOMAIN", "YXRRSET", "NXRRSET")
 
 class RFC2136Provider(DNSProvider):
     name = "rfc2136"
+    txt_format = _dnsmsg.TXT_FORMAT
     atomic_cname_check = True
 
     def __init__(self, options, timeout=10, retries=3, warn=None):

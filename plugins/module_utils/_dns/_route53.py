@@ -28,7 +28,10 @@ from ansible_collections.fedops.rocketchat.plugins.module_utils._dns._errors imp
 )
 from ansible_collections.fedops.rocketchat.plugins.module_utils._dns._provider import DNSProvider
 from ansible_collections.fedops.rocketchat.plugins.module_utils._dns._records import RRSet, canonical_value
-from ansible_collections.fedops.rocketchat.plugins.module_utils._dns._txt import TXTError, decode_txt, encode_txt, text_of
+from ansible_collections.fedops.rocketchat.plugins.module_utils._dns._txt import TXTError, TXTFormat
+
+# Route 53 takes and returns the quoted text form, with octal escapes for non-printable bytes.
+TXT_FORMAT = TXTFormat("Route 53", handling="encoded", character_encoding="octal", lenient=False)
 
 try:
     import boto3
@@ -61,24 +64,20 @@ def unescape_name(name):
 def rrset_from_api(name, item):
     rtype = item["Type"]
     values, chunks = [], {}
-    for record in item.get("ResourceRecords") or []:
-        raw = record["Value"]
-        if rtype == "TXT":
-            try:
-                strings = decode_txt(raw, octal=True)
-            except TXTError as exc:
-                raise DNSProviderError("Route 53 returned a TXT value that cannot be parsed: %s" % exc)
-            value = text_of(b"".join(strings))
-            values.append(value)
-            chunks[value] = tuple(strings)
-        else:
-            values.append(canonical_value(rtype, raw, "Route 53 %s %s" % (name, rtype)))
+    raws = [record["Value"] for record in item.get("ResourceRecords") or []]
+    if rtype == "TXT":
+        try:
+            values, chunks = TXT_FORMAT.decode_values(raws, name)
+        except TXTError as exc:
+            raise DNSProviderError(str(exc))
+    else:
+        values = [canonical_value(rtype, raw, "Route 53 %s %s" % (name, rtype)) for raw in raws]
     return RRSet(name, rtype, item.get("TTL"), values, chunks=chunks, origin=item)
 
 
 def api_rrset(rrset):
     if rrset.rtype == "TXT":
-        records = [{"Value": encode_txt(rrset.layout(v), escape_non_ascii=True, octal=True)} for v in rrset.values]
+        records = [{"Value": TXT_FORMAT.encode(rrset.layout(v))} for v in rrset.values]
     else:
         records = [{"Value": v} for v in rrset.values]
     return {"Name": rrset.name, "Type": rrset.rtype, "TTL": rrset.ttl, "ResourceRecords": records}
@@ -86,6 +85,7 @@ def api_rrset(rrset):
 
 class Route53Provider(DNSProvider):
     name = "route53"
+    txt_format = TXT_FORMAT
 
     def __init__(self, options, timeout=10, retries=3, warn=None):
         super(Route53Provider, self).__init__(options, timeout=timeout, retries=retries, warn=warn)

@@ -192,3 +192,53 @@ def bytes_of(text):
 def display(text):
     """A str safe to return to Ansible (undecodable bytes shown as \\xNN)."""
     return bytes_of(text).decode("utf-8", "backslashreplace")
+
+
+class TXTFormat:
+    """How one DNS provider hands TXT values over, in the spirit of community.dns's provider information.
+
+    ``handling`` is V(strings) when the provider gives the character-strings themselves (DNS messages through
+    dnspython) and V(encoded) when it gives the zone-file text form (HTTP APIs). For the text form,
+    ``character_encoding`` says how ``\\DDD`` escapes are read and written (V(decimal) per RFC 1035, V(octal) as
+    Route 53 does), ``lenient`` accepts values stored without quotes, and ``escape_non_ascii`` says whether
+    non-ASCII bytes are written as escapes (or as UTF-8 text). ``provider`` names the source in error messages.
+    """
+
+    def __init__(self, provider, handling="encoded", character_encoding="decimal", lenient=False,
+                 escape_non_ascii=True):
+        if handling not in ("strings", "encoded"):
+            raise ValueError("handling must be 'strings' or 'encoded'")
+        if character_encoding not in ("decimal", "octal"):
+            raise ValueError("character_encoding must be 'decimal' or 'octal'")
+        self.provider = provider
+        self.handling = handling
+        self.octal = character_encoding == "octal"
+        self.lenient = lenient
+        self.escape_non_ascii = escape_non_ascii
+
+    def decode(self, raw):
+        """The character-strings (tuple of bytes) of one TXT record as the provider returned it."""
+        if self.handling == "strings":
+            return tuple(bytes(string) for string in raw)
+        return tuple(decode_txt(raw, octal=self.octal, lenient=self.lenient))
+
+    def encode(self, chunks):
+        """One TXT record's character-strings in the form the provider takes."""
+        if self.handling == "strings":
+            return list(chunks)
+        return encode_txt(chunks, escape_non_ascii=self.escape_non_ascii, octal=self.octal)
+
+    def decode_values(self, raws, where):
+        """``(values, chunks)`` for an RRSet from the raw TXT records of one name: ``values`` are the joined texts,
+        ``chunks`` maps each to its character-strings. Raises ``TXTError`` naming ``where`` and the provider."""
+        values, chunks = [], {}
+        for raw in raws:
+            try:
+                strings = self.decode(raw)
+            except TXTError as exc:
+                raise TXTError("%s returned a TXT value for %s that cannot be parsed: %s"
+                               % (self.provider, where, exc)) from None
+            value = text_of(join_txt(strings))
+            values.append(value)
+            chunks[value] = strings
+        return values, chunks

@@ -6,6 +6,8 @@
 
 from __future__ import annotations
 
+import errno
+import grp
 import hashlib
 import hmac
 import json
@@ -16,7 +18,8 @@ import pytest
 
 from ansible_collections.fedops.rocketchat.plugins.modules import secret
 
-from tests.unit.plugins.modules.utils import run_module, snapshot
+from tests.unit.plugins.modules.fs_faults import inject, tree
+from tests.unit.plugins.modules.utils import run_module, snapshot, warnings_of
 
 MASTER = "correct horse battery staple master"
 
@@ -71,7 +74,7 @@ def test_existing_secret_kept_with_warning_when_it_does_not_conform(tmp_path, ca
     os.chmod(path, 0o600)
     res = run(capsys, {"path": path})
     assert res["changed"] is False and res["value"] == "short-existing-secret"
-    assert "force=true" in res["_err"]
+    assert "force=true" in warnings_of(res)
 
 
 def test_check_mode_writes_nothing(tmp_path, capsys):
@@ -112,7 +115,7 @@ def test_bad_input(capsys, args, fragment):
 
 def test_low_entropy_warns(capsys):
     res = run(capsys, {"master_secret": MASTER, "label": "x", "length": 8, "alphabet": "digits"})
-    assert "bits of entropy" in res["_err"]
+    assert "bits of entropy" in warnings_of(res)
 
 
 def test_unreadable_secret_file_fails(tmp_path, capsys):
@@ -124,3 +127,60 @@ def test_unreadable_secret_file_fails(tmp_path, capsys):
     assert open(path, "rb").read() == b"one\ntwo\n"
     res = run(capsys, {"path": path, "force": True})
     assert res["changed"] is True and open(path).read() == res["value"] + "\n"
+
+
+# ---- issue 13: backup modes, empty path, faults at every step ----
+
+def test_backup_of_a_secret_is_0600_even_from_a_0644_file(tmp_path, capsys):
+    path = str(tmp_path / "s")
+    with open(path, "w") as handle:
+        handle.write("old-secret-value-0123456789\n")
+    os.chmod(path, 0o644)
+    res = run(capsys, {"master_secret": MASTER, "label": "x", "path": path, "backup": True})
+    assert res["changed"] is True and open(res["backup_file"]).read() == "old-secret-value-0123456789\n"
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    assert stat.S_IMODE(os.stat(res["backup_file"]).st_mode) == 0o600
+    # with a group the backup gets 0640 and that group, like the live file
+    group = grp.getgrgid(os.getgid()).gr_name
+    os.chmod(path, 0o644)
+    res = run(capsys, {"master_secret": MASTER, "label": "y", "path": path, "backup": True, "group": group,
+                       "mode": "0640"})
+    assert stat.S_IMODE(os.stat(res["backup_file"]).st_mode) == 0o640
+    assert os.stat(res["backup_file"]).st_gid == os.getgid()
+    # a requested mode narrower than 0640 is not widened for the backup
+    res = run(capsys, {"master_secret": MASTER, "label": "z", "path": path, "backup": True, "group": group,
+                       "mode": "0600"})
+    assert stat.S_IMODE(os.stat(res["backup_file"]).st_mode) == 0o600
+
+
+def test_empty_path_refused_up_front(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    for args in ({"path": ""}, {"master_secret": MASTER, "label": "x", "path": ""}):
+        res = run(capsys, args)
+        assert res.get("failed") is True and "Traceback" not in res["_err"], res
+        assert res["msg"].startswith("path ") and "''" in res["msg"], res["msg"]
+    assert os.listdir(str(tmp_path)) == []
+
+
+@pytest.mark.parametrize("err", [errno.ENOSPC, errno.EROFS])
+def test_fault_at_each_step_leaves_the_secret_file_intact(tmp_path, capsys, monkeypatch, err):
+    path = str(tmp_path / "s")
+    with open(path, "w") as handle:
+        handle.write("old-secret-value-0123456789\n")
+    os.chmod(path, 0o644)
+    before = tree(str(tmp_path))
+    faults = []
+    for fail_at in range(1, 200):
+        with inject(monkeypatch, fail_at, err) as injector:
+            res = run(capsys, {"master_secret": MASTER, "label": "x", "path": path, "backup": True})
+        if injector.fired is None:
+            assert res["changed"] is True
+            break
+        faults.append(injector.fired)
+        assert res.get("failed") is True, "fault at %s was not reported: %r" % (injector.fired, res)
+        assert "Traceback" not in res["_raw"] + res["_err"]
+        assert os.strerror(err) in res["msg"] or "chmod failed" in res["msg"] or "chown failed" in res["msg"], \
+            res["msg"]
+        assert "old-secret-value" not in res["_raw"]
+        assert tree(str(tmp_path)) == before, "fault at %s (step %d) changed the files" % (injector.fired, fail_at)
+    assert len(faults) >= 3, faults

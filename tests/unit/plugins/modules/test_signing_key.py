@@ -7,16 +7,21 @@
 from __future__ import annotations
 
 import base64
+import errno
+import grp
 import json
 import os
 import re
 import stat
 
+import pytest
+
 from ansible_collections.fedops.rocketchat.plugins.module_utils._matrix import _keys
 from ansible_collections.fedops.rocketchat.plugins.module_utils._matrix import _signedjson as sj
 from ansible_collections.fedops.rocketchat.plugins.modules import signing_key
 
-from tests.unit.plugins.modules.utils import run_module, snapshot
+from tests.unit.plugins.modules.fs_faults import inject, tree
+from tests.unit.plugins.modules.utils import run_module, snapshot, warnings_of
 
 SEED = bytes(range(32))
 SEED_B64 = sj.unpadded_b64encode(SEED)
@@ -131,7 +136,7 @@ def test_version_mismatch_fails_by_default(tmp_path, capsys):
     assert res["failed"] is True and "rotate=true" in res["msg"]
     assert snapshot(path) == before
     res = run(capsys, {"path": path, "version": "a_two", "regenerate": "never"})
-    assert res["changed"] is False and res["key_id"] == "ed25519:a_one" and "regenerate=never" in res["_err"]
+    assert res["changed"] is False and res["key_id"] == "ed25519:a_one" and "regenerate=never" in warnings_of(res)
 
 
 def test_return_content_and_rocketchat_round_trip(tmp_path, capsys):
@@ -198,3 +203,112 @@ def test_expect_public_key_guards_against_a_lost_or_replaced_key(tmp_path, capsy
     assert res["failed"] is True and "replaced outside this module" in res["msg"] and expected in res["msg"]
     res = run(capsys, {"path": path, "expect_public_key": "AAAA"})
     assert res["failed"] is True and "32 bytes" in res["msg"]
+
+
+# ---- issue 13: atomic rotation, faults at every step, empty path, backup modes ----
+
+def _rotate_under_faults(tmp_path, capsys, monkeypatch, setup, args, err):
+    """Run ``args`` with one fault injected at each mutating step in turn; every failed run must leave the
+    directory exactly as it was and a later plain run must report the same old keys as before."""
+    path = str(tmp_path / "k")
+    setup(path)
+    before = tree(str(tmp_path))
+    old_before = run(capsys, {"path": path})["old_signing_keys"]
+    assert tree(str(tmp_path)) == before
+    faults = []
+    for fail_at in range(1, 200):
+        with inject(monkeypatch, fail_at, err) as injector:
+            res = run(capsys, dict(args, path=path))
+        if injector.fired is None:
+            assert res["changed"] is True and res["action"] in ("rotate", "regenerate")
+            break
+        faults.append(injector.fired)
+        assert res.get("failed") is True, "fault at %s was not reported: %r" % (injector.fired, res)
+        assert "Traceback" not in res["_raw"] + res["_err"]
+        assert os.strerror(err) in res["msg"] or "chmod failed" in res["msg"] or "chown failed" in res["msg"], \
+            res["msg"]
+        assert tree(str(tmp_path)) == before, "fault at %s (step %d) changed the files" % (injector.fired, fail_at)
+        after = run(capsys, {"path": path})
+        assert after["changed"] is False and after["old_signing_keys"] == old_before, injector.fired
+    else:  # pragma: no cover
+        raise AssertionError("the run never completed")
+    assert len(faults) >= 4, faults  # temporaries, fsyncs and renames of both files were tried
+    return faults
+
+
+@pytest.mark.parametrize("err", [errno.ENOSPC, errno.EROFS])
+def test_first_rotation_fault_at_each_step_leaves_previous_state(tmp_path, capsys, monkeypatch, err):
+    def setup(path):
+        run(capsys, {"path": path, "version": "a_one"})
+    _rotate_under_faults(tmp_path, capsys, monkeypatch, setup, {"version": "a_two", "rotate": True}, err)
+
+
+def test_later_rotation_with_backup_fault_at_each_step_leaves_previous_state(tmp_path, capsys, monkeypatch):
+    def setup(path):
+        run(capsys, {"path": path, "version": "a_one"})
+        run(capsys, {"path": path, "version": "a_two", "rotate": True, "expired_ts": 5})
+    faults = _rotate_under_faults(tmp_path, capsys, monkeypatch, setup,
+                                  {"version": "a_three", "rotate": True, "backup": True}, errno.ENOSPC)
+    assert any("copyfile" in f or "write" in f for f in faults)
+
+
+def test_interrupted_rotation_is_recovered(tmp_path, capsys):
+    """A crash after the old keys file was renamed but before the key file was: the active key is listed in the
+    old keys file too. It must not be reported as retired, and the next rotation retires it normally."""
+    path = str(tmp_path / "k")
+    made = run(capsys, {"path": path, "version": "a_one"})
+    with open(path + ".old_keys", "w") as handle:
+        handle.write("ed25519 a_one 77 %s\n" % made["public_key"])
+    os.chmod(path + ".old_keys", 0o600)
+    res = run(capsys, {"path": path})
+    assert res["old_signing_keys"] == {} and res["changed"] is False
+    res = run(capsys, {"path": path, "version": "a_two", "rotate": True, "expired_ts": 99})
+    assert res["old_signing_keys"] == {"ed25519:a_one": {"key": made["public_key"], "expired_ts": 99}}
+    assert res["retired_keys"] == res["old_signing_keys"]
+
+
+def test_empty_path_refused_up_front(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    for args in ({"path": ""}, {"path": "   "}, {"path": str(tmp_path / "k"), "old_keys_path": ""}):
+        res = run(capsys, args)
+        assert res.get("failed") is True and "Traceback" not in res["_err"], res
+        option = "old_keys_path" if "old_keys_path" in args else "path"
+        assert res["msg"].startswith(option + " ") and repr(args[option]) in res["msg"], res["msg"]
+    assert os.listdir(str(tmp_path)) == []
+
+
+def test_backup_of_a_key_is_never_wider_than_0600(tmp_path, capsys):
+    path = str(tmp_path / "k")
+    run(capsys, {"path": path, "version": "a_one"})
+    os.chmod(path, 0o644)
+    res = run(capsys, {"path": path, "version": "a_two", "rotate": True, "backup": True})
+    assert stat.S_IMODE(os.stat(res["backup_file"]).st_mode) == 0o600
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    group = grp.getgrgid(os.getgid()).gr_name
+    os.chmod(path, 0o644)
+    res = run(capsys, {"path": path, "version": "a_three", "rotate": True, "backup": True, "group": group,
+                       "mode": "0640"})
+    assert stat.S_IMODE(os.stat(res["backup_file"]).st_mode) == 0o640
+    assert os.stat(res["backup_file"]).st_gid == os.getgid()
+
+
+def test_key_file_replacement_failure_does_not_retire_the_active_key(tmp_path, capsys, monkeypatch):
+    """Issue 13 #4: the key file cannot be replaced (read-only at the last step): the old keys file must not
+    record the still-active key as retired."""
+    path = str(tmp_path / "k")
+    made = run(capsys, {"path": path, "version": "a_one"})
+    real_rename = os.rename
+
+    def rename(src, dst, *args, **kwargs):
+        if os.fsdecode(dst) == path:
+            raise OSError(errno.EROFS, os.strerror(errno.EROFS))
+        return real_rename(src, dst, *args, **kwargs)
+
+    with monkeypatch.context() as patcher:
+        patcher.setattr(os, "rename", rename)
+        patcher.setattr(os, "replace", rename)
+        res = run(capsys, {"path": path, "version": "a_two", "rotate": True})
+    assert res.get("failed") is True and "Read-only file system" in res["msg"] and path in res["msg"]
+    assert not os.path.exists(path + ".old_keys")
+    after = run(capsys, {"path": path})
+    assert after["key_id"] == made["key_id"] and after["old_signing_keys"] == {}

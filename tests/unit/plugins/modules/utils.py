@@ -39,6 +39,13 @@ def run_module(main, capsys, args, check=False, diff=False):
     return result
 
 
+def warnings_of(result):
+    """The module's warnings as one text: in the result (ansible-core < 2.19, or 2.19 without a warning handler)
+    and on stderr (ansible-core 2.19 under pytest-ansible)."""
+    warnings = [w if isinstance(w, str) else str(w.get("msg", w)) for w in result.get("warnings", [])]
+    return "\n".join(warnings + [result.get("_err", "")])
+
+
 def snapshot(path):
     """Content, mtime (ns) and mode of a file, or None when it does not exist."""
     if not os.path.exists(path):

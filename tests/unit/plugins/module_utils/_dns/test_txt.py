@@ -160,3 +160,66 @@ def test_decode_lenient():
     assert decode_txt("v=spf1 -all", lenient=True) == [b"v=spf1 -all"]
     assert join_txt(decode_txt("x" * 600, lenient=True)) == b"x" * 600
     assert decode_txt('"open', lenient=True) == [b"open"]
+
+
+# ---- one TXT codec, driven by each provider's txt_format ----
+
+def _providers():
+    from ansible_collections.fedops.rocketchat.plugins.module_utils._dns import (  # pylint: disable=import-outside-toplevel
+        _cloudflare, _powerdns, _rfc2136)
+    classes = [_rfc2136.RFC2136Provider, _powerdns.PowerDNSProvider, _cloudflare.CloudflareProvider]
+    try:
+        from ansible_collections.fedops.rocketchat.plugins.module_utils._dns import _route53  # pylint: disable=import-outside-toplevel
+        classes.append(_route53.Route53Provider)
+    except ImportError:  # pragma: no cover - boto3 missing
+        pass
+    return classes
+
+
+def test_every_provider_declares_its_txt_format():
+    from ansible_collections.fedops.rocketchat.plugins.module_utils._dns._txt import TXTFormat  # pylint: disable=import-outside-toplevel
+    formats = dict((cls.name, cls.txt_format) for cls in _providers())
+    assert all(isinstance(fmt, TXTFormat) for fmt in formats.values()), formats
+    assert formats["rfc2136"].handling == "strings"
+    assert formats["powerdns"].lenient and not formats["powerdns"].octal
+    assert formats["cloudflare"].lenient and not formats["cloudflare"].escape_non_ascii
+    if "route53" in formats:
+        assert formats["route53"].octal and not formats["route53"].lenient
+
+
+@pytest.mark.parametrize("chunks", [(b"v=1",), (b"a" * 255, b"b"), (b"caf\xc3\xa9 \"q\" \\ \x01",), (b"",)])
+def test_every_provider_format_round_trips(chunks):
+    for cls in _providers():
+        fmt = cls.txt_format
+        values, layout = fmt.decode_values([fmt.encode(list(chunks))], "x.example.")
+        assert values == [b"".join(chunks).decode("utf-8", "surrogateescape")], cls.name
+        assert layout == {values[0]: tuple(chunks)}, cls.name
+
+
+def test_txt_format_reads_each_provider_dialect():
+    from ansible_collections.fedops.rocketchat.plugins.module_utils._dns._txt import TXTFormat  # pylint: disable=import-outside-toplevel
+    decimal = TXTFormat("D", lenient=True)
+    octal = TXTFormat("O", character_encoding="octal")
+    strings = TXTFormat("S", handling="strings")
+    assert decimal.decode('"a\\010b"') == (b"a\nb",) and octal.decode('"a\\012b"') == (b"a\nb",)
+    assert decimal.decode("unquoted value") == (b"unquoted value",)  # stored without quotes by another tool
+    assert strings.decode([b"a", b"b"]) == (b"a", b"b") and strings.encode((b"a", b"b")) == [b"a", b"b"]
+    assert octal.encode((b"\xc3\xa9",)) == '"\\303\\251"'
+    assert TXTFormat("U", escape_non_ascii=False).encode((b"\xc3\xa9",)) == '"\xe9"'
+    with pytest.raises(TXTError, match="^O returned a TXT value for x.example. that cannot be parsed: missing"):
+        octal.decode_values(['"open'], "x.example.")
+    with pytest.raises(ValueError):
+        TXTFormat("bad", handling="raw")
+    with pytest.raises(ValueError):
+        TXTFormat("bad", character_encoding="hex")
+
+
+def test_providers_have_no_txt_codec_of_their_own():
+    import os  # pylint: disable=import-outside-toplevel
+    import re  # pylint: disable=import-outside-toplevel
+    from ansible_collections.fedops.rocketchat.plugins.module_utils._dns import _txt  # pylint: disable=import-outside-toplevel
+    directory = os.path.dirname(_txt.__file__)
+    for name in ("_rfc2136.py", "_powerdns.py", "_cloudflare.py", "_route53.py", "_dnsmsg.py"):
+        with open(os.path.join(directory, name), encoding="utf-8") as handle:
+            source = handle.read()
+        assert not re.search(r"\b(decode_txt|encode_txt|text_of)\b", source), name

@@ -2,11 +2,12 @@
 # Copyright (c) fedops.rocketchat contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Synapse key files, old keys, version ids, rotation planning and the Rocket.Chat encoding."""
+"""Synapse key files, old keys, version ids and the Rocket.Chat encoding."""
 
 from __future__ import annotations
 
 import base64
+import json
 import random
 import re
 
@@ -95,10 +96,29 @@ def test_signing_key_validation():
         keys.SigningKey("a_x", SPEC_SEED, algorithm="rsa")
 
 
-def test_generated_keys_sign_like_the_spec_key():
+# The Matrix specification's "Signing JSON" examples (appendices): key ed25519:1 with SPEC_SEED, server "domain".
+SPEC_PUBLIC_KEY = "XGX0JRS2Af3be3knz2fBiRbApjm2Dh61gXDJA8kcJNI"
+SPEC_SIGNATURES = [
+    ({}, "K8280/U9SSy9IVtjBuVeLr+HpOB4BQFWbg+UZaADMtTdGYI7Geitb76LTrr5QV/7Xg4ahLwYGYZzuHGZKM5ZAQ"),
+    ({"one": 1, "two": "Two"},
+     "KqmLSbO39/Bzb0QIYE82zqLwsA+PDzYIpIRA2sRQ4sL53+sN6/fpNSoqE7BP7vBZhG6kYdD13EIMJpvhJI+6Bw"),
+]
+
+
+@pytest.mark.parametrize("obj, signature", SPEC_SIGNATURES)
+def test_signing_key_signs_exactly_like_the_spec_example(obj, signature):
     k = keys.SigningKey("1", SPEC_SEED)
-    signed = sj.sign_json({}, "domain", k.key_id, k.seed)
-    assert signed["signatures"]["domain"]["ed25519:1"].startswith("K8280/U9")
+    assert k.public_key_b64 == SPEC_PUBLIC_KEY
+    signed = sj.sign_json(dict(obj), "domain", k.key_id, k.seed)
+    assert signed == dict(obj, signatures={"domain": {"ed25519:1": signature}})
+    # and an independent ed25519 verifier accepts it over the canonical JSON (and rejects another object)
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey  # pylint: disable=import-outside-toplevel
+    from cryptography.exceptions import InvalidSignature  # pylint: disable=import-outside-toplevel
+    verifier = Ed25519PublicKey.from_public_bytes(sj.unpadded_b64decode(SPEC_PUBLIC_KEY))
+    canonical = json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    verifier.verify(sj.unpadded_b64decode(signature), canonical)
+    with pytest.raises(InvalidSignature):
+        verifier.verify(sj.unpadded_b64decode(signature), canonical + b" ")
 
 
 # ---- versions ----
@@ -228,129 +248,3 @@ def test_rocketchat_seed_to_public_key_is_rfc8032():
 def test_from_rocketchat_errors(value, version, algorithm, fragment):
     with pytest.raises(ValueError, match=re.escape(fragment)):
         keys.from_rocketchat(value, version, algorithm)
-
-
-# ---- planning ----
-
-def factory():
-    counter = [10]
-
-    def make(version, taken):
-        counter[0] += 1
-        return keys.SigningKey(version or "gen%d" % counter[0], bytes([counter[0]]) * 32)
-    return make
-
-
-def test_plan_create_when_missing():
-    plan = keys.plan_signing_keys(None, [], key_factory=factory())
-    assert plan.action == "create" and plan.keys == [plan.active] and plan.old_keys is None
-    plan = keys.plan_signing_keys(None, [], version="v1", key_factory=factory())
-    assert plan.active.version == "v1"
-
-
-def test_plan_create_refuses_retired_version():
-    old = keys.retire([key("v1", 1)], [], 5)
-    with pytest.raises(keys.PlanError, match="never be reused"):
-        keys.plan_signing_keys(None, old, version="v1", key_factory=factory())
-
-
-def test_plan_keep_valid_key_by_default():
-    current = [key("a", 1)]
-    for regenerate in ("never", "fail", "partial_idempotence", "full_idempotence"):
-        plan = keys.plan_signing_keys(current, [], regenerate=regenerate, key_factory=factory())
-        assert plan.action == "keep" and plan.keys is None and plan.active == current[0]
-
-
-def test_plan_version_mismatch_default_fails_and_names_rotate():
-    with pytest.raises(keys.PlanError, match="rotate=true") as info:
-        keys.plan_signing_keys([key("a", 1)], [], version="b", key_factory=factory())
-    assert "ed25519:a" in str(info.value) and "ed25519:b" in str(info.value)
-
-
-def test_plan_version_mismatch_never_keeps_with_warning():
-    plan = keys.plan_signing_keys([key("a", 1)], [], version="b", regenerate="never", key_factory=factory())
-    assert plan.action == "keep" and plan.warnings
-
-
-@pytest.mark.parametrize("regenerate", ["partial_idempotence", "full_idempotence"])
-def test_plan_version_mismatch_regenerates_and_retires(regenerate):
-    plan = keys.plan_signing_keys([key("a", 1)], [], version="b", regenerate=regenerate, expired_ts=99,
-                                  key_factory=factory())
-    assert plan.action == "regenerate" and plan.active.version == "b"
-    assert [(o.version, o.expired_ts) for o in plan.old_keys] == [("a", 99)]
-
-
-def test_plan_rotate_retires_all_and_is_idempotent_with_version():
-    current = [key("a", 1), key("b", 2)]
-    old = keys.retire([key("z", 3)], [], 1)
-    plan = keys.plan_signing_keys(current, old, rotate=True, version="c", expired_ts=7, key_factory=factory())
-    assert plan.action == "rotate" and plan.keys == [plan.active] and plan.active.version == "c"
-    assert [o.version for o in plan.old_keys] == ["z", "a", "b"]
-    assert [o.version for o in plan.retired] == ["a", "b"]
-    assert plan.retired[0].public_key == current[0].public_key and plan.retired[0].expired_ts == 7
-    # second run: the active key already has version c
-    again = keys.plan_signing_keys(plan.keys, plan.old_keys, rotate=True, version="c", key_factory=factory())
-    assert again.action == "keep"
-
-
-def test_plan_rotate_without_version_always_rotates_to_a_new_id():
-    current = [key("a", 1)]
-    plan = keys.plan_signing_keys(current, [], rotate=True, key_factory=keys.generate_signing_key)
-    assert plan.action == "rotate" and plan.active.version not in ("a",)
-    assert re.match(r"^a_[A-Za-z]{4}$", plan.active.version)
-
-
-def test_plan_rotate_refuses_reused_version():
-    old = keys.retire([key("c", 5)], [], 1)
-    with pytest.raises(keys.PlanError, match="never be reused"):
-        keys.plan_signing_keys([key("a", 1)], old, rotate=True, version="c", key_factory=factory())
-
-
-def test_plan_malformed_fails_unless_full_idempotence():
-    error = keys.KeyFileError("expected 3 fields", 2)
-    for regenerate in ("never", "fail", "partial_idempotence"):
-        with pytest.raises(keys.PlanError, match="line 2: expected 3 fields.*left untouched"):
-            keys.plan_signing_keys(None, [], regenerate=regenerate, file_error=error, key_factory=factory())
-    plan = keys.plan_signing_keys(None, [], regenerate="full_idempotence", file_error=error,
-                                  salvaged=[key("a", 1)], expired_ts=3, key_factory=factory())
-    assert plan.action == "regenerate" and [o.version for o in plan.old_keys] == ["a"] and plan.warnings
-
-
-def test_plan_always_regenerates_each_time():
-    current = [key("a", 1)]
-    plan = keys.plan_signing_keys(current, [], regenerate="always", key_factory=factory())
-    assert plan.action == "regenerate" and plan.active != current[0]
-    with pytest.raises(keys.PlanError, match="reuse"):
-        keys.plan_signing_keys(current, [], regenerate="always", version="a", key_factory=factory())
-
-
-def test_plan_import_key():
-    imported = keys.SigningKey("0", SPEC_SEED)
-    plan = keys.plan_signing_keys(None, [], import_key=imported)
-    assert plan.action == "create" and plan.active == imported and not plan.generated
-    assert keys.plan_signing_keys([imported], [], import_key=imported).action == "keep"
-    # a different key in the file: default fails, rotate installs it and retires the old one
-    with pytest.raises(keys.PlanError):
-        keys.plan_signing_keys([key("a", 1)], [], import_key=imported)
-    plan = keys.plan_signing_keys([key("a", 1)], [], import_key=imported, rotate=True, expired_ts=1)
-    assert plan.active == imported and [o.version for o in plan.retired] == ["a"]
-    # same id, different key: refused
-    with pytest.raises(keys.PlanError, match="never be reused"):
-        keys.plan_signing_keys([key("0", 1)], [], import_key=imported, rotate=True)
-    with pytest.raises(keys.PlanError, match="version"):
-        keys.plan_signing_keys(None, [], import_key=imported, version="other")
-
-
-def test_check_expected_public_key():
-    a, b = key("a", 1), key("b", 2)
-    keys.check_expected_public_key(a.public_key_b64, [a], [])
-    keys.check_expected_public_key(base64.b64encode(a.public_key).decode(), [b, a], [])
-    keys.check_expected_public_key(a.public_key_b64, [b], keys.retire([a], [], 1))
-    with pytest.raises(keys.PlanError, match="does not exist"):
-        keys.check_expected_public_key(a.public_key_b64, None, [])
-    with pytest.raises(keys.PlanError, match="is malformed"):
-        keys.check_expected_public_key(a.public_key_b64, None, [], keys.KeyFileError("bad", 1))
-    with pytest.raises(keys.PlanError, match="replaced outside"):
-        keys.check_expected_public_key(a.public_key_b64, [b], [])
-    with pytest.raises(keys.PlanError, match="not base64"):
-        keys.check_expected_public_key("!!", [a], [])
