@@ -109,7 +109,8 @@ def _sanity_counts(rc, text):
 def layer_sanity():
     rc, text, secs = run("sanity", [os.path.join(ROOT, "scripts", "sanity.sh")])
     passed, failed = _sanity_counts(rc, text)
-    # The Python-version dependent tests (compile, import) on every other managed-side Python available here.
+    # The compile test on every other managed-side Python available here (the import test, which builds a venv per
+    # Python, runs on the controller's Python above: it checks what modules import, which no version changes).
     dirs = {v: find_python(v) for v in SANITY_TARGET_PYTHONS}
     missing = [v for v, d in dirs.items() if not d]
     if missing:
@@ -117,7 +118,7 @@ def layer_sanity():
     extra_path = os.pathsep.join(d for d in dirs.values() if d)
     for version in (v for v, d in dirs.items() if d):
         cmd = ["env", "PATH=%s%s%s" % (extra_path, os.pathsep, os.environ.get("PATH", "")),
-               os.path.join(ROOT, "scripts", "sanity.sh"), "--test", "compile", "--test", "import",
+               os.path.join(ROOT, "scripts", "sanity.sh"), "--test", "compile",
                "--python", version]
         rc_v, text_v, secs_v = run("sanity-py" + version, cmd)
         p, f = _sanity_counts(rc_v, text_v)
