@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import ipaddress
 
+from ansible_collections.fedops.rocketchat.plugins.module_utils import _federation_names as names
 from ansible_collections.fedops.rocketchat.plugins.module_utils._matrix._dnsclient import order_srv, record_text
 from ansible_collections.fedops.rocketchat.plugins.module_utils._matrix._servername import format_host_port, parse_server_name
 
@@ -125,7 +126,7 @@ class SrvLookup(object):
 
     @property
     def deprecated(self):
-        return self.used is not None and self.used.name.startswith("_matrix._tcp.")
+        return self.used is not None and self.used.name.startswith(names.MATRIX_SRV_DEPRECATED + ".")
 
     @property
     def records(self):
@@ -170,8 +171,7 @@ class Resolution(object):
 
 
 def _srv_lookup(dns_client, host, submit):
-    names = ["_matrix-fed._tcp.%s" % host, "_matrix._tcp.%s" % host]
-    futures = [submit(dns_client.query, n, "SRV") for n in names]
+    futures = [submit(dns_client.query, n, "SRV") for n in names.matrix_srv_names(host)]
     return SrvLookup(host, [f.result() for f in futures])
 
 
@@ -205,8 +205,8 @@ def resolve_server(name, dns_client, http_client, submit):
         res.targets = [Target(name.host, name.port, name.host, name.text, "explicit port")]
     else:
         # Speculative: SRV and address lookups of the server name run while the well-known is fetched.
-        srv_prefetch = [submit(dns_client.query, "_matrix-fed._tcp.%s" % name.host, "SRV"),
-                        submit(dns_client.query, "_matrix._tcp.%s" % name.host, "SRV")]
+        srv_prefetch = [submit(dns_client.query, names.matrix_srv_name(name.host), "SRV"),
+                        submit(dns_client.query, names.matrix_srv_name(name.host, deprecated=True), "SRV")]
         wellknown = fetch_server_wellknown(http_client, name)
         res.wellknown = wellknown
         if wellknown.state == "found":

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+from ansible_collections.fedops.rocketchat.plugins.module_utils import _federation_names as names
 from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat import catalog
 from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat.errors import RocketChatValidationError
 from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat.federation import (
@@ -35,11 +36,11 @@ def legacy_dns_records(domain, site_url, public_key):
     port = parts.port or (80 if scheme == "http" else 443)
     target = parts.hostname or domain
     records = [{
-        "type": "SRV", "name": "_rocketchat._%s.%s" % (scheme, domain), "priority": 1, "weight": 1, "port": port,
+        "type": "SRV", "name": names.legacy_srv_name(domain, scheme), "priority": 1, "weight": 1, "port": port,
         "target": target, "value": "1 1 %d %s" % (port, target),
     }]
     if public_key:
-        records.append({"type": "TXT", "name": "rocketchat-public-key.%s" % domain, "value": public_key})
+        records.append({"type": "TXT", "name": names.legacy_public_key_name(domain), "value": public_key})
     return records
 
 

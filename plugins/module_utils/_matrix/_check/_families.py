@@ -19,6 +19,7 @@ the host answers on port 8448 as well.
 
 from __future__ import annotations
 
+from ansible_collections.fedops.rocketchat.plugins.module_utils import _federation_names as names
 from ansible_collections.fedops.rocketchat.plugins.module_utils._matrix._discovery import DEFAULT_FEDERATION_PORT
 from ansible_collections.fedops.rocketchat.plugins.module_utils._matrix._https import HttpError
 from ansible_collections.fedops.rocketchat.plugins.module_utils._matrix._check._report import FAIL, PASS, SKIP, WARN, record
@@ -54,7 +55,7 @@ def check_rocketchat_native(ctx, res, required=True):
     host = srv.host
     fallback = "%s:%d" % (host, DEFAULT_FEDERATION_PORT)
     records = srv.records
-    fed_name = "_matrix-fed._tcp.%s" % host
+    fed_name = names.matrix_srv_name(host)
     wanted = "; ".join(srv_record_text(fed_name, r) for r in records)
     data = {"srv_used": srv.used.name, "rocketchat_target": fallback, "records_to_add": wanted}
     why = ("only the deprecated %s exists; Rocket.Chat native peers (@rocket.chat/federation-sdk) look up %s and, "

@@ -17,6 +17,7 @@ from __future__ import annotations
 import base64
 import traceback
 
+from ansible_collections.fedops.rocketchat.plugins.module_utils import _federation_names as names
 from ansible_collections.fedops.rocketchat.plugins.module_utils._matrix._https import HttpError
 from ansible_collections.fedops.rocketchat.plugins.module_utils._matrix._check._report import FAIL, PASS, SKIP, WARN, record
 
@@ -30,9 +31,6 @@ else:
     CRYPTOGRAPHY_IMPORT_ERROR = None
 
 
-RC_SRV_ORDER = (("_rocketchat._https", "https"), ("_rocketchat._http", "http"), ("_rocketchat._tcp", "https"))
-RC_KEY_TXT = "rocketchat-public-key"
-RC_PROTOCOL_TXT = "rocketchat-tcp-protocol"
 RC_KEY_SETTING = "FEDERATION_Public_Key"
 
 
@@ -65,7 +63,7 @@ def choose_srv(domain, answers):
     """``((prefix, protocol, answer) or None, [the SRV answers in lookup order])``, in Rocket.Chat's order."""
     chosen = None
     srv_answers = []
-    for prefix, protocol in RC_SRV_ORDER:
+    for prefix, protocol in names.LEGACY_SRV_LOOKUP_ORDER:
         answer = answers["%s.%s" % (prefix, domain)]
         srv_answers.append(answer)
         if answer.ok and chosen is None:
@@ -90,7 +88,7 @@ def rocketchat_legacy_records(domain, answers, workspace_key=None, key_source=No
     out = []
     chosen, srv_answers = choose_srv(domain, answers)
     errors = [a for a in srv_answers if a.status == "error"]
-    protocol_txt = answers["%s.%s" % (RC_PROTOCOL_TXT, domain)]
+    protocol_txt = answers[names.legacy_protocol_name(domain)]
     if chosen is None:
         if errors:
             out.append(record("rocketchat_srv", FAIL, "; ".join(a.describe() for a in errors),
@@ -106,7 +104,7 @@ def rocketchat_legacy_records(domain, answers, workspace_key=None, key_source=No
         url = peer_url(domain, answers)
         data = {"name": answer.name, "records": [r.as_dict() for r in answer.records], "url": url}
         detail = "Rocket.Chat uses %s: %s" % (answer.name, url)
-        if prefix == "_rocketchat._http":
+        if prefix == names.LEGACY_SRV_HTTP:
             out.append(record("rocketchat_srv", WARN, detail + " (plain HTTP)",
                               "serve Rocket.Chat over HTTPS and publish _rocketchat._https.%s instead" % domain,
                               domain, data))
@@ -116,35 +114,35 @@ def rocketchat_legacy_records(domain, answers, workspace_key=None, key_source=No
                               "publish a single SRV record", domain, data))
         else:
             out.append(record("rocketchat_srv", PASS, detail, target=domain, data=data))
-    tcp_only = chosen is not None and chosen[0] == "_rocketchat._tcp"
+    tcp_only = chosen is not None and chosen[0] == names.LEGACY_SRV_TCP
     proto_value = join_rocketchat_txt(protocol_txt)
     if tcp_only:
         if proto_value and proto_value.strip().lower() == "http":
             out.append(record("rocketchat_protocol", FAIL,
                               "only _rocketchat._tcp.%s exists and %s.%s says 'http'; Rocket.Chat looks that TXT up "
                               "as an SRV record (a bug), never sees it and connects with https"
-                              % (domain, RC_PROTOCOL_TXT, domain),
+                              % (domain, names.LEGACY_PROTOCOL_TXT, domain),
                               "publish SRV _rocketchat._http.%s (or serve HTTPS and publish _rocketchat._https.%s)"
                               % (domain, domain), domain))
         else:
             out.append(record("rocketchat_protocol", WARN,
                               "only the legacy _rocketchat._tcp.%s exists%s; Rocket.Chat's lookup of %s.%s is broken "
                               "(queried as SRV), so it always uses https" % (
-                                  domain, " with TXT %r" % proto_value if proto_value else "", RC_PROTOCOL_TXT, domain),
+                                  domain, " with TXT %r" % proto_value if proto_value else "", names.LEGACY_PROTOCOL_TXT, domain),
                               "publish SRV _rocketchat._https.%s and drop _rocketchat._tcp + the protocol TXT" % domain,
                               domain))
     else:
         out.append(record("rocketchat_protocol", PASS if chosen else SKIP,
                           "not needed (%s)" % (chosen[0] if chosen else "no SRV record"), target=domain))
-    key_answer = answers["%s.%s" % (RC_KEY_TXT, domain)]
+    key_answer = answers[names.legacy_public_key_name(domain)]
     txt_key = join_rocketchat_txt(key_answer)
     if txt_key is None:
         if key_answer.status == "error":
             out.append(record("rocketchat_public_key_txt", FAIL, key_answer.describe(),
                               "fix the DNS servers for %s" % domain, domain))
         else:
-            out.append(record("rocketchat_public_key_txt", FAIL, "%s.%s has no TXT record" % (RC_KEY_TXT, domain),
-                              "publish TXT %s.%s with the workspace's FEDERATION_Public_Key" % (RC_KEY_TXT, domain),
+            out.append(record("rocketchat_public_key_txt", FAIL, "%s.%s has no TXT record" % (names.LEGACY_PUBLIC_KEY_TXT, domain),
+                              "publish TXT %s.%s with the workspace's FEDERATION_Public_Key" % (names.LEGACY_PUBLIC_KEY_TXT, domain),
                               domain))
     elif public_key_der(txt_key) is None:
         out.append(record("rocketchat_public_key_txt", FAIL,
@@ -157,7 +155,7 @@ def rocketchat_legacy_records(domain, answers, workspace_key=None, key_source=No
         out.append(record("rocketchat_public_key_txt", WARN,
                           "%d TXT records; Rocket.Chat reads only the first the resolver returns" % len(key_answer.records),
                           "keep exactly one TXT record at %s.%s (split a long key into strings of one record)"
-                          % (RC_KEY_TXT, domain), domain, {"value": txt_key}))
+                          % (names.LEGACY_PUBLIC_KEY_TXT, domain), domain, {"value": txt_key}))
     else:
         out.append(record("rocketchat_public_key_txt", PASS, "one record, %d string(s), %d characters joined" % (
             len(key_answer.records[0]), len(txt_key)), target=domain, data={"value": txt_key}))
@@ -174,9 +172,9 @@ def rocketchat_legacy_records(domain, answers, workspace_key=None, key_source=No
         else:
             out.append(record("rocketchat_public_key", FAIL,
                               "the TXT key at %s.%s differs from the workspace's FEDERATION_Public_Key (%s)"
-                              % (RC_KEY_TXT, domain, key_source),
+                              % (names.LEGACY_PUBLIC_KEY_TXT, domain, key_source),
                               "publish the current FEDERATION_Public_Key in TXT %s.%s: peers encrypt to the TXT "
-                              "key, so this workspace cannot read what they send" % (RC_KEY_TXT, domain), domain))
+                              "key, so this workspace cannot read what they send" % (names.LEGACY_PUBLIC_KEY_TXT, domain), domain))
     return out, url
 
 
@@ -288,9 +286,9 @@ def check_connection(ctx, url, domain):
 def check_rocketchat(ctx):
     rc = ctx.options["rocketchat"]
     domain = rc["domain"].rstrip(".")
-    names = [("%s.%s" % (prefix, domain), "SRV") for prefix, _p in RC_SRV_ORDER]
-    names += [("%s.%s" % (RC_KEY_TXT, domain), "TXT"), ("%s.%s" % (RC_PROTOCOL_TXT, domain), "TXT")]
-    futures = [(n, ctx.submit(ctx.dns.query, n, t)) for n, t in names]
+    lookups = [(names.under(prefix, domain), "SRV") for prefix, _p in names.LEGACY_SRV_LOOKUP_ORDER]
+    lookups += [(names.legacy_public_key_name(domain), "TXT"), (names.legacy_protocol_name(domain), "TXT")]
+    futures = [(n, ctx.submit(ctx.dns.query, n, t)) for n, t in lookups]
     key_future = ctx.submit(fetch_workspace_key, ctx, rc) if rc.get("public_key") or rc.get("url") else None
     answers = dict((n, f.result()) for n, f in futures)
     url = peer_url(domain, answers)
@@ -305,4 +303,4 @@ def check_rocketchat(ctx):
         out.insert(len(out) - len(records) + 1, connection_future.result())
     else:
         out.append(record("rocketchat_connection", SKIP, "no SRV record to connect to", target=domain))
-    return out, {"domain": domain, "url": url, "lookups": [answers[n].as_dict() for n, _t in names]}
+    return out, {"domain": domain, "url": url, "lookups": [answers[n].as_dict() for n, _t in lookups]}

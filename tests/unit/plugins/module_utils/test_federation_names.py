@@ -26,7 +26,7 @@ PINNED = {
 
 # Users that are being restructured in parallel and convert to _federation_names after merging (paths relative to
 # plugins/module_utils; a prefix also covers a package of that name).
-PENDING = ("_matrix/_check", "_matrix/_discovery", "_rocketchat/")
+PENDING = ()
 
 
 @pytest.mark.parametrize("constant, value", sorted(PINNED.items()))
@@ -65,7 +65,8 @@ def _code_lines(path):
 
 def test_no_other_module_util_writes_the_names_out():
     root = os.path.dirname(names.__file__)
-    pattern = re.compile("|".join(re.escape(value) for value in PINNED.values()))
+    # A string literal that starts with a name is the name used as data; names inside hint prose are fine.
+    pattern = re.compile("[\"'](?:%s)" % "|".join(re.escape(value) for value in PINNED.values()))
     offenders = []
     for directory, dummy, files in os.walk(root):
         for name in files:
