@@ -153,6 +153,7 @@ class DNSRelay:
         self.host = "127.0.0.1"
         self.port = free_port(self.host, udp_too=True)
         self.before_update = None
+        self.drop_updates = False   # True: UPDATE messages get no answer, as from a server that went down
         self.seen = []
         relay = self
 
@@ -189,6 +190,8 @@ class DNSRelay:
         if opcode == dns.opcode.UPDATE and self.before_update is not None:
             hook, self.before_update = self.before_update, None
             hook()
+        if opcode == dns.opcode.UPDATE and self.drop_updates:
+            raise ConnectionAbortedError("the DNS server is down (test relay)")
         if tcp:
             with socket.create_connection(self.upstream, timeout=5) as conn:
                 conn.sendall(struct.pack("!H", len(data)) + data)

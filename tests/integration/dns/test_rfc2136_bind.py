@@ -187,6 +187,30 @@ def test_concurrent_change_between_read_and_write_fails_cleanly(dns_bind, bind_r
     assert [r.target.to_text() for r in lookup(dns_bind, "_matrix-fed._tcp.race.fed.test.", "SRV")] == ["matrix.race.fed.test."]
 
 
+def test_server_down_between_read_and_write_changes_nothing(dns_bind, bind_relay):
+    zone = "fed.test"
+    serial = dns_bind.soa_serial(zone)
+
+    def server_goes_down():
+        bind_relay.drop_updates = True   # the reads were answered; the UPDATE never is
+
+    bind_relay.before_update = server_goes_down
+    args = {"provider": "rfc2136", "zone": zone, "ttl": 300, "timeout": 1, "retries": 1,
+            "rfc2136": dict(args_for(dns_bind)["rfc2136"], port=bind_relay.port),
+            "legacy": {"domain": "down.fed.test", "public_key": KEY_1}}
+    failed = run_failing(MODULE, args)
+    assert failed["error"] == "DNSNetworkError", failed["msg"]
+    assert "Traceback" not in failed["_playbook"].output
+    assert bind_relay.seen.count("UPDATE") >= 1
+    # nothing half-applied: the zone is as it was
+    assert dns_bind.soa_serial(zone) == serial
+    assert lookup(dns_bind, "_rocketchat._https.down.fed.test.", "SRV") is None
+    assert lookup(dns_bind, "rocketchat-public-key.down.fed.test.", "TXT") is None
+    # the server is back: the next run converges
+    bind_relay.drop_updates = False
+    assert run_ok(MODULE, dict(args, rfc2136=dict(args["rfc2136"], port=dns_bind.port)))["changed"] is True
+
+
 def test_srv_target_that_is_a_cname_in_the_zone_is_refused(dns_bind):
     zone = "fed.test"
     direct_update(dns_bind, zone, replace={"alias.fed.test.": ("CNAME", 300, ["chat.fed.test."])})
