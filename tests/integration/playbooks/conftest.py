@@ -77,6 +77,7 @@ class Lab:
         self.state_dir = os.path.join(workdir, "state")
         os.makedirs(self.state_dir)
         self.vars_file = os.path.join(workdir, "connection.json")
+        self.runs = 0
         self.write_vars()
 
     def connection_vars(self):
@@ -102,7 +103,8 @@ class Lab:
         return self.emulators[host][0].emulator.store
 
     def play(self, name, check=False, diff=False, limit=None, extra_vars=None, timeout=300):
-        results = tempfile.mktemp(prefix="results-", suffix=".jsonl", dir=self.workdir)
+        self.runs += 1
+        results = os.path.join(self.workdir, "results-%d.jsonl" % self.runs)
         cmd = [venv_tool("ansible-playbook"), "-i", INVENTORY, "-e", "@" + self.vars_file, "-f", "5",
                "fedops.rocketchat." + name]
         if extra_vars:
