@@ -51,7 +51,9 @@ def test_native_playbook(rocketchat_711, bind_server, workdir):
         "fedops_matrix_server_name": "fed.test", "fedops_matrix_federation_host": "chat.fed.test",
         "fedops_native_signing_key_path": key_path, "fedops_native_allow_list": ["*.partner.test"],
     }
-    run_playbook("native.yml", workdir, extra_vars, check=True)
+    predicted, _unused = run_playbook("native.yml", workdir, extra_vars, check=True)
+    # Check mode predicts every task the real run changes, the key version setting included.
+    assert predicted == 4
     assert not os.path.exists(key_path)
     assert store_value(server, "Federation_Service_Enabled") is False
     changed, output = run_playbook("native.yml", workdir, extra_vars)
@@ -80,3 +82,30 @@ def test_native_playbook(rocketchat_711, bind_server, workdir):
 
 def store_value(server, setting_id):
     return server.emulator.store.value(setting_id)
+
+
+def test_legacy_playbook_drift_check_and_srv_fields(bind_server, workdir):
+    """A drift check of a workspace whose records do not exist reports drift; the SRV port and priority are honoured."""
+    server, url = serve_in_thread("6.9", insecure_legacy_federation=True)
+    try:
+        extra_vars = {
+            "fedops_rocketchat_url": url, "fedops_rocketchat_user_id": ADMIN["_id"],
+            "fedops_rocketchat_auth_token": ADMIN["pats"][0][1],
+            "fedops_dns_provider": "rfc2136", "fedops_dns_zone": "fed.test",
+            "fedops_dns_rfc2136": {"server": bind_server.host, "port": bind_server.port,
+                                   "key_name": bind_server.tsig_name, "key_secret": bind_server.tsig_secret,
+                                   "key_algorithm": bind_server.tsig_algorithm},
+            "fedops_check_nameservers": ["%s:%d" % (bind_server.host, bind_server.port)],
+            "fedops_legacy_domain": "legacy.fed.test", "fedops_legacy_port": 8443, "fedops_legacy_priority": 5,
+        }
+        predicted, _unused = run_playbook("legacy.yml", workdir, extra_vars, check=True)
+        assert predicted == 2
+        changed, output = run_playbook("legacy.yml", workdir, extra_vars)
+        assert changed == 2
+        assert "\\n" not in output
+        srv = dns.query.udp(dns.message.make_query("_rocketchat._https.legacy.fed.test.", "SRV"), bind_server.host,
+                            port=bind_server.port, timeout=5)
+        assert [r.to_text() for rr in srv.answer for r in rr] == ["5 1 8443 legacy.fed.test."]
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -1,0 +1,178 @@
+"""The collection playbooks (fedops.rocketchat.<name>) from the examples/ inventory against a lab: one Rocket.Chat
+API emulator per workspace at its generation's release (6.9 legacy, 7.10 bridge and mixed, 7.11 and 8.6 native)
+and BIND for the zone.
+
+The tests share one lab and run in order, like a team's week: drift on a fresh fleet, federate (checked against its
+own --check prediction), a second run, the peer-side check, drift after a hand-made change, key rotation, migration of
+unfederate back to the zone as it was, and the migration of the bridge workspace to native after an upgrade.
+"""
+import base64
+import os
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+from tests.emulator.rocketchat.server import serve_in_thread
+
+pytestmark = pytest.mark.filterwarnings("ignore")
+
+HOSTS = ("legacy.example.com", "bridge.example.com", "native.example.com", "native8.example.com",
+         "mixed.example.com")
+
+
+def b64(data):
+    return base64.b64encode(data).decode("ascii").rstrip("=")
+
+
+def public_from_seed(seed_b64):
+    seed = base64.b64decode(seed_b64 + "=" * (-len(seed_b64) % 4))
+    return b64(Ed25519PrivateKey.from_private_bytes(seed).public_key().public_bytes(Encoding.Raw, PublicFormat.Raw))
+
+
+def assert_prediction(check_run, real_run):
+    """--check predicted exactly what the real run changed, task by task."""
+    assert check_run.rc == 0, check_run.output[-4000:]
+    assert real_run.rc == 0, real_run.output[-4000:]
+    predicted, real = check_run.changed_by_task(), real_run.changed_by_task()
+    differ = sorted(k for k in set(predicted) | set(real) if predicted.get(k) != real.get(k))
+    assert not differ, "check mode predicted %s, the real run did %s" % (
+        {k: predicted.get(k) for k in differ}, {k: real.get(k) for k in differ})
+
+
+@pytest.fixture(scope="module")
+def zone_before(lab):
+    return lab.zone()
+
+
+def test_drift_on_a_fleet_never_applied(lab, zone_before):
+    run = lab.play("drift")
+    assert run.rc != 0
+    for host in HOSTS:
+        assert "%s drifted" % host in run.output
+    assert "setting FEDERATION_Enabled" in run.output
+    assert "dns create SRV _rocketchat._https.legacy.example.com." in run.output
+    # Nothing was written anywhere.
+    assert lab.zone() == zone_before
+    assert lab.store("legacy.example.com").value("FEDERATION_Enabled") is False
+    assert not os.listdir(lab.state_dir)
+
+
+def test_federate_does_what_check_mode_predicts(lab, zone_before):
+    predicted = lab.play("federate", check=True, diff=True)
+    assert lab.zone() == zone_before
+    run = lab.play("federate")
+    assert_prediction(predicted, run)
+    for host in HOSTS:
+        assert run.changed_tasks(host), "nothing changed on %s" % host
+    zone = "\n".join(lab.zone())
+    # The SRV fields come from the inventory (group_vars/legacy.yml: port 443, priority 1, weight 1).
+    assert "_rocketchat._https.legacy.example.com. 3600 IN SRV 1 1 443 legacy.example.com." in zone
+    assert "_matrix-fed._tcp.bridge.example.com. 3600 IN SRV 10 0 8448 matrix.bridge.example.com." in zone
+    assert "_matrix-fed._tcp.native8.example.com. 3600 IN SRV 10 0 443 native8.example.com." in zone
+    # Side by side on purpose: the mixed workspace keeps both generations on.
+    mixed = lab.store("mixed.example.com")
+    assert mixed.value("FEDERATION_Enabled") is True and mixed.value("Federation_Matrix_enabled") is True
+    # The bridge values come from one place: the registration file carries what Rocket.Chat has.
+    bridge = lab.store("bridge.example.com")
+    with open(os.path.join(lab.state_dir, "bridge.example.com.registration.yaml"), encoding="utf-8") as handle:
+        registration = handle.read()
+    assert bridge.value("Federation_Matrix_as_token") in registration
+    assert bridge.value("Federation_Matrix_hs_token") in registration
+    assert "de.sorunome.msc2409.push_ephemeral: false" in registration
+    assert bridge.value("Federation_Matrix_enable_ephemeral_events") is False
+    assert oct(os.stat(os.path.join(lab.state_dir, "native.example.com.signing.key")).st_mode & 0o777) == "0o600"
+    # The peer-side check ran, and its report is lines, not one string with literal \n.
+    assert '"federation check legacy.example.com: OK' in run.stdout
+    assert "\\n" not in run.stdout
+
+
+def test_federate_again_changes_nothing(lab):
+    run = lab.play("federate")
+    assert run.rc == 0, run.output[-4000:]
+    assert run.recap() == {host: 0 for host in HOSTS}
+
+
+def test_check_playbook_passes(lab):
+    run = lab.play("check")
+    assert run.rc == 0, run.output[-4000:]
+    assert "federation check mixed.example.com: OK" in run.stdout
+
+
+def test_drift_names_a_hand_made_change_and_clears_after_federate(lab):
+    lab.store("legacy.example.com").set_value("FEDERATION_Enabled", False)
+    run = lab.play("drift")
+    assert run.rc != 0
+    assert "legacy.example.com drifted: setting FEDERATION_Enabled" in run.output
+    for host in HOSTS[1:]:
+        assert "%s drifted" % host not in run.output
+    assert lab.store("legacy.example.com").value("FEDERATION_Enabled") is False
+    assert lab.play("federate", limit="legacy.example.com").rc == 0
+    assert lab.play("drift").rc == 0
+
+
+def test_rotate_keeps_rocketchat_in_step(lab):
+    key_path = os.path.join(lab.state_dir, "native.example.com.signing.key")
+    with open(key_path, encoding="ascii") as handle:
+        _alg, old_version, old_seed = handle.read().split()
+    new = {"federation_native_key_version": "a_rotated"}
+    predicted = lab.play("rotate", check=True, extra_vars=new, limit="native")
+    run = lab.play("rotate", extra_vars=new, limit="native")
+    assert_prediction(predicted, run)
+    with open(key_path, encoding="ascii") as handle:
+        _alg, version, seed = handle.read().split()
+    assert version == "a_rotated" and seed != old_seed
+    store = lab.store("native.example.com")
+    assert store.value("Federation_Service_Matrix_Signing_Version") == "a_rotated"
+    assert public_from_seed(store.value("Federation_Service_Matrix_Signing_Key")) == public_from_seed(seed)
+    with open(key_path + ".old_keys", encoding="ascii") as handle:
+        old = handle.read()
+    assert ("ed25519 %s " % old_version) in old and public_from_seed(old_seed) in old
+    again = lab.play("rotate", extra_vars=new, limit="native")
+    assert again.rc == 0 and again.recap() == {"native.example.com": 0, "native8.example.com": 0}
+
+
+def test_unfederate_leaves_the_zone_as_before(lab, zone_before):
+    predicted = lab.play("unfederate", check=True)
+    run = lab.play("unfederate")
+    assert_prediction(predicted, run)
+    assert lab.zone() == zone_before
+    for host in ("legacy.example.com", "mixed.example.com"):
+        assert lab.store(host).value("FEDERATION_Enabled") is False
+    assert lab.store("mixed.example.com").value("Federation_Matrix_enabled") is False
+    assert lab.store("native8.example.com").value("Federation_Service_Enabled") is False
+    assert not os.path.exists(os.path.join(lab.state_dir, "mixed.example.com.registration.yaml"))
+    again = lab.play("unfederate")
+    assert again.rc == 0 and again.recap() == {host: 0 for host in HOSTS}
+
+
+def test_migrate_bridge_workspace_to_native(lab):
+    host = "bridge.example.com"
+    synapse_key = os.path.join(lab.state_dir, "bridge.example.com.synapse.signing.key")
+    seed = b64(os.urandom(32))
+    with open(synapse_key, "w", encoding="ascii") as handle:
+        handle.write("ed25519 a_synapse %s\n" % seed)
+    os.chmod(synapse_key, 0o600)
+    # The bridge workspace federated again on 7.10, then its Rocket.Chat is upgraded to 7.11.
+    assert lab.play("federate", limit=host).rc == 0
+    server, url = serve_in_thread("7.11")
+    old_server, _old_url = lab.emulators[host]
+    lab.emulators[host] = (server, url)
+    old_server.shutdown()
+    old_server.server_close()
+    lab.write_vars()
+    predicted = lab.play("migrate_to_native", check=True, limit=host)
+    run = lab.play("migrate_to_native", limit=host)
+    assert_prediction(predicted, run)
+    store = lab.store(host)
+    assert store.value("Federation_Service_Enabled") is True
+    assert store.value("Federation_Service_Domain") == host
+    assert store.value("Federation_Service_Matrix_Signing_Version") == "a_synapse"
+    # Rocket.Chat derives the same public key from its setting as Synapse from its file.
+    assert public_from_seed(store.value("Federation_Service_Matrix_Signing_Key")) == public_from_seed(seed)
+    assert not os.path.exists(os.path.join(lab.state_dir, "bridge.example.com.registration.yaml"))
+    zone = "\n".join(lab.zone())
+    assert "_matrix-fed._tcp.bridge.example.com. 3600 IN SRV 10 0 443 bridge.example.com." in zone
+    assert "matrix.bridge.example.com" not in zone
+    again = lab.play("migrate_to_native", limit=host)
+    assert again.rc == 0 and again.recap() == {host: 0}
