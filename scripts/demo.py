@@ -13,6 +13,7 @@ import re
 import subprocess
 import sys
 import tempfile
+import urllib.parse
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
@@ -93,6 +94,10 @@ def main():
                                        "key_secret": bind.tsig_secret, "key_algorithm": bind.tsig_algorithm},
                 "fedops_check_nameservers": ["%s:%d" % (bind.host, bind.port)],
                 "fedops_legacy_domain": DOMAIN,
+                # Peers connect to the SRV target: the emulator, plain HTTP on its own port (a WARN in the check).
+                "fedops_legacy_target": "rc." + DOMAIN,
+                "fedops_legacy_protocol": "http",
+                "fedops_legacy_port": urllib.parse.urlsplit(rc_url).port,
                 "fedops_matrix_server_name": DOMAIN,
                 "fedops_matrix_federation_host": MATRIX_HOST,
                 "fedops_matrix_federation_port": synapse_port,
@@ -108,12 +113,13 @@ def main():
                 json.dump(lab_vars, handle, indent=1)
             os.chmod(vars_file, 0o600)
 
-            # The homeserver's name must resolve for the peer-side check: an A record next to the SRV.
+            # The homeserver's and the workspace's names must resolve for the peer-side check: A records next to the SRVs.
             subprocess.run([sys.executable, "-c", (
                 "import dns.update, dns.query, dns.tsigkeyring, sys;"
                 "k=dns.tsigkeyring.from_text({sys.argv[1]: (sys.argv[2], sys.argv[3])});"
                 "u=dns.update.UpdateMessage(sys.argv[4], keyring=k);"
                 "u.replace('matrix', 300, 'A', sys.argv[5]);"
+                "u.replace('rc', 300, 'A', '127.0.0.1');"
                 "dns.query.tcp(u, sys.argv[6], port=int(sys.argv[7]), timeout=5)"),
                 bind.tsig_name, bind.tsig_algorithm, bind.tsig_secret, DOMAIN, MATRIX_ADDRESS, bind.host,
                 str(bind.port)], check=True)

@@ -230,10 +230,10 @@ def build_catalog(profile, unique_id, site_url, public_key):
         add("Federation_Matrix_enabled", "boolean", False, public=late, readonly=old, **grp)
         if v >= (6, 8, 0):
             add("Federation_Matrix_serve_well_known", "boolean", True, readonly=old,
-                **dict(grp, source="#31965, 6.8; " + adapter))
+                **{**grp, "source": "#31965, 6.8; " + adapter})
         if v >= (6, 7, 0):
             add("Federation_Matrix_enable_ephemeral_events", "boolean", False, public=True, readonly=old,
-                **dict(grp, source="#32012, 6.7; " + adapter))
+                **{**grp, "source": "#32012, 6.7; " + adapter})
         add("Federation_Matrix_id", "string", "rocketchat_%s" % unique_id, readonly=True, **grp)
         add("Federation_Matrix_hs_token", "string", sha256_hex("hs_" + unique_id), readonly=True, **grp)
         add("Federation_Matrix_as_token", "string", sha256_hex("as_" + unique_id), readonly=True, **grp)
@@ -248,9 +248,9 @@ def build_catalog(profile, unique_id, site_url, public_key):
             # C-LIC-2: enterprise with invalidValue false; the 'federation' module from the 6.12 adapter on.
             add("Federation_Matrix_max_size_of_public_rooms_users", "int", 100, public=True, enterprise=True,
                 modules=("federation",) if v >= (6, 12, 0) else (), invalid_value=False, readonly=old,
-                **dict(grp, source="apps/meteor/server/settings/matrix-federation.ts @5ceb47ff, 6.0"))
+                **{**grp, "source": "apps/meteor/server/settings/matrix-federation.ts @5ceb47ff, 6.0"})
         if v >= (6, 12, 0):
-            grp = dict(grp, source="#32535, 6.12; " + adapter)
+            grp = {**grp, "source": "#32535, 6.12; " + adapter}
             add("Federation_Matrix_configuration_status", "string", "Invalid", readonly=True, hidden=old,
                 invalid_value="", **grp)
             # C-SET-7: the button is readonly (and hidden) in 7.11.
@@ -275,7 +275,7 @@ def build_catalog(profile, unique_id, site_url, public_key):
         add("Federation_Service_Join_Encrypted_Rooms", "boolean", False, invalid_value=False, **grp)
         add("Federation_Service_Join_Non_Private_Rooms", "boolean", False, invalid_value=False, **grp)
         if v >= (8, 0, 0):
-            grp = dict(grp, source="apps/meteor/server/settings/federation-service.ts, 8.0 (C-CAT-3)")
+            grp = {**grp, "source": "apps/meteor/server/settings/federation-service.ts, 8.0 (C-CAT-3)"}
             add("Federation_Service_EDU_Process_Receipt", "boolean", False, public=True, invalid_value=False, **grp)
             add("Federation_Service_Validate_User_Domain", "boolean", False, invalid_value=False, **grp)
 
