@@ -54,9 +54,9 @@ WORKLOADS = {
 def intent_settings(intent, version):
     """The settings the intent maps to on that release (what the uri playbook must set to do the same job)."""
     from tests.conftest import _install_collection_finder  # noqa: F401  pylint: disable=import-outside-toplevel
-    from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat.federation import (  # noqa: E402
+    from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat._federation import (  # noqa: E402
         desired_settings)
-    from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat.version import RocketChatVersion
+    from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat._version import RocketChatVersion
 
     desired, _secrets, _warnings = desired_settings(intent["mode"], dict(intent, disable_other_modes=True),
                                                     RocketChatVersion(version))

@@ -312,8 +312,8 @@ requests:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat.federation import apply_federation
-from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat.module import module_kwargs, run_module
+from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat._federation import apply_federation
+from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat._module import module_kwargs, run_module
 
 
 def main():

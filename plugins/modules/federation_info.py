@@ -258,9 +258,9 @@ requests:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat.info import gather_federation_info
-from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat.module import module_kwargs, run_module
-from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat.registration import (
+from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat._info import gather_federation_info
+from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat._module import module_kwargs, run_module
+from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat._registration import (
     load_registration_file,
     registration_differences_from_server,
 )

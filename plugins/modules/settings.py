@@ -140,9 +140,9 @@ requests:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat.catalog import secret_ids
-from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat.module import module_kwargs, run_module
-from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat.settings import converge_settings
+from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat._catalog import secret_ids
+from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat._module import module_kwargs, run_module
+from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat._settings import converge_settings
 
 
 def main():

@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat import module as glue
+from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat import _module as glue
 from ansible_collections.fedops.rocketchat.plugins.modules import settings as settings_module
 
 from tests.unit.plugins.module_utils._rocketchat.fakes import AUTH, fake_client, run  # noqa: F401  pylint: disable=unused-import

@@ -5,12 +5,12 @@ from unittest import mock
 import pytest
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat import module as glue
-from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat.errors import (
+from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat import _module as glue
+from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat._errors import (
     RocketChatServerError,
     RocketChatSettingNotFound,
 )
-from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat.version import RocketChatVersion
+from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat._version import RocketChatVersion
 
 from tests.unit.plugins.modules.utils import call_main
 

@@ -4,9 +4,9 @@ import math
 
 import pytest
 
-from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat import catalog
-from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat.settings import validate_known
-from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat.version import RocketChatVersion as V
+from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat import _catalog as catalog
+from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat._settings import validate_known
+from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat._version import RocketChatVersion as V
 
 
 @pytest.mark.parametrize("setting_id,first", [

@@ -6,12 +6,12 @@ import time
 import pytest
 import requests
 
-from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat.client import (
+from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat._client import (
     RateLimitBudget,
     RocketChatClient,
     sha256_hex,
 )
-from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat.errors import (
+from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat._errors import (
     RocketChatAuthError,
     RocketChatConnectionError,
     RocketChatError,

@@ -2,11 +2,11 @@ import hashlib
 
 import pytest
 
-from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat.errors import (
+from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat._errors import (
     RocketChatValidationError,
     RocketChatVersionError,
 )
-from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat.federation import (
+from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat._federation import (
     analyse_allow_list,
     bridge_token_check,
     derived_default_tokens,
@@ -16,12 +16,12 @@ from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat.fede
     validate_homeserver_domain,
     validate_native_domain,
 )
-from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat.info import (
+from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat._info import (
     active_mode,
     legacy_dns_records,
     mask_registration,
 )
-from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat.version import RocketChatVersion as V
+from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat._version import RocketChatVersion as V
 
 BRIDGE = {"homeserver_url": "http://synapse:8008", "homeserver_domain": "example.com", "hs_token": "h" * 32,
           "as_token": "a" * 32}

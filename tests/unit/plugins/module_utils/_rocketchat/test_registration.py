@@ -1,8 +1,8 @@
 """The registration Rocket.Chat's bridge builds from its settings, compared with the file Synapse loads."""
 import pytest
 
-from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat import registration as reg
-from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat.errors import RocketChatValidationError
+from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat import _registration as reg
+from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat._errors import RocketChatValidationError
 
 SETTINGS = {
     "Federation_Matrix_id": "rocketchat_example_org",

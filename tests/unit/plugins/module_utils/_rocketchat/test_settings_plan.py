@@ -1,7 +1,7 @@
 import pytest
 
-from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat import catalog
-from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat.settings import (
+from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat import _catalog as catalog
+from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat._settings import (
     MASK,
     build_diff,
     check_against_current,
@@ -13,7 +13,7 @@ from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat.sett
     validate_known,
     values_equal,
 )
-from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat.version import RocketChatVersion as V
+from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat._version import RocketChatVersion as V
 
 
 @pytest.mark.parametrize("left,right,equal", [

@@ -16,12 +16,12 @@ import traceback
 from ansible.module_utils.basic import env_fallback
 
 from ansible_collections.fedops.rocketchat.plugins.module_utils import _deps
-from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat.client import (
+from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat._client import (
     HAS_REQUESTS,
     REQUESTS_IMPORT_ERROR,
     RocketChatClient,
 )
-from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat.errors import (
+from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat._errors import (
     RocketChatError,
     RocketChatValidationError,
 )

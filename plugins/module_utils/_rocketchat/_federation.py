@@ -19,14 +19,14 @@ import hashlib
 import re
 
 from ansible_collections.fedops.rocketchat.plugins.module_utils._matrix._keys import from_rocketchat
-from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat import catalog
-from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat.errors import (
+from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat import _catalog as catalog
+from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat._errors import (
     RocketChatPermissionError,
     RocketChatServerError,
     RocketChatValidationError,
     RocketChatVersionError,
 )
-from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat.settings import converge_settings
+from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat._settings import converge_settings
 
 MODES = ("legacy", "matrix_bridge", "native", "disabled")
 

@@ -34,7 +34,7 @@ from urllib.parse import quote
 from concurrent.futures import ThreadPoolExecutor, as_completed
 
 from ansible_collections.fedops.rocketchat.plugins.module_utils._retry import RetryPolicy
-from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat.errors import (
+from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat._errors import (
     RocketChatAuthError,
     RocketChatConnectionError,
     RocketChatError,
@@ -45,7 +45,7 @@ from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat.erro
     RocketChatTwoFactorError,
     RocketChatValidationError,
 )
-from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat.version import RocketChatVersion
+from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat._version import RocketChatVersion
 
 REQUESTS_IMPORT_ERROR = None
 try:

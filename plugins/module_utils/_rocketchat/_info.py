@@ -14,9 +14,9 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from ansible_collections.fedops.rocketchat.plugins.module_utils import _federation_names as names
-from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat import catalog
-from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat.errors import RocketChatValidationError
-from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat.federation import (
+from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat import _catalog as catalog
+from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat._errors import RocketChatValidationError
+from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat._federation import (
     ENABLE_FLAG,
     LICENSE_MODULE,
     analyse_allow_list,
@@ -24,7 +24,7 @@ from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat.fede
     license_state,
     supported_modes,
 )
-from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat.settings import mask_value
+from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat._settings import mask_value
 
 
 def legacy_dns_records(domain, site_url, public_key):

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import math
 
-from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat.version import as_version
+from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat._version import as_version
 
 STRING_TYPES = frozenset(("string", "password", "code", "select", "language", "color", "relativeUrl", "font",
                           "timezone", "lookup", "date", "roomPick", "asset"))

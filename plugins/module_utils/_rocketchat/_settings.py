@@ -15,8 +15,8 @@ and from ``"true"``. A value of the wrong type for a known setting is refused be
 
 from __future__ import annotations
 
-from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat import catalog
-from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat.errors import (
+from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat import _catalog as catalog
+from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat._errors import (
     RocketChatError,
     RocketChatValidationError,
 )

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from ansible.module_utils.common.text.converters import to_native
 
-from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat.errors import RocketChatValidationError
+from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat._errors import RocketChatValidationError
 
 try:
     from ansible.module_utils.common.yaml import HAS_YAML, yaml_load
