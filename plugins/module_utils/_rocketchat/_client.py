@@ -18,7 +18,7 @@
   anyway is waited out the same way, all bounded by ``rate_limit_max_wait`` (see :class:`RateLimitBudget`).
 * Reading many settings takes as few requests as the release allows (:meth:`RocketChatClient.get_settings`);
   the first 401/403 of concurrent reads cancels the others and fails at once.
-* Every failure becomes a :mod:`errors` exception with a message that names the cause and the fix.
+* Every failure becomes a :mod:`_errors` exception with a message that names the cause and the fix.
 """
 
 from __future__ import annotations
@@ -44,6 +44,15 @@ from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat._err
     RocketChatSettingNotFound,
     RocketChatTwoFactorError,
     RocketChatValidationError,
+    details_method,
+    http_error,
+    method_error,
+    unexpected_error,
+)
+from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat._ratelimit import (
+    RateLimitBudget,
+    Cancelled,
+    rate_limit_headers,
 )
 from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat._version import RocketChatVersion
 
@@ -57,11 +66,7 @@ except ImportError:
 else:
     HAS_REQUESTS = True
 
-NOT_LOGGED_IN = "You must be logged in to do this."
 MAX_RATE_LIMIT_RETRIES = 5
-TWO_FACTOR_HINT = ("Use a personal access token created with 'Ignore Two Factor Authentication' (bypassTwoFactor), "
-                   "or give two_factor_code (a current TOTP code), or give password so the password method "
-                   "(X-2FA-Method: password) can answer the challenge.")
 
 SETTING_ROUTE = "/api/v1/settings/:_id"
 SETTINGS_ROUTE = "/api/v1/settings"
@@ -79,172 +84,6 @@ class _Transient(Exception):
         super(_Transient, self).__init__(msg)
         self.cause = cause
         self.response = response
-
-
-class _Cancelled(Exception):
-    """Another request of the same task failed for good (auth, permission): stop this one."""
-
-
-def _rate_limit_headers(headers):
-    """(limit, remaining, reset in epoch seconds) from X-RateLimit-* headers, or None without them."""
-    try:
-        return (int(headers.get("X-RateLimit-Limit")), int(headers.get("X-RateLimit-Remaining")),
-                int(headers.get("X-RateLimit-Reset")) / 1000.0)
-    except (TypeError, ValueError, AttributeError):
-        return None
-
-
-class RateLimitBudget(object):
-    """What the server's rate limiter told us, shared by the worker threads of one task.
-
-    Rocket.Chat limits per client address, route pattern and method, and only callers without the
-    ``api-bypass-rate-limit`` permission; an exempt caller gets no ``X-RateLimit-*`` headers. So:
-
-    * buckets are (method, route pattern) of one server; they are learnt from the answers' headers;
-    * windows remembered from earlier tasks (:meth:`load`) apply only once this task's caller has been
-      seen limited (an answer carried the headers); a caller the server does not limit never waits for them;
-    * a window that has passed is forgotten;
-    * waiting is counted as wall-clock time during which any request waited (the union of the waits), so
-      concurrent requests waiting for the same reset count once; ``longest_wait`` is the longest single wait.
-    """
-
-    def __init__(self, clock=time.time, sleep=time.sleep, max_wait=120.0):
-        self.clock = clock
-        self.sleep = sleep
-        self.max_wait = max_wait
-        self.longest_wait = 0.0
-        self.limited = False     # an answer to this task's caller carried X-RateLimit headers
-        self._lock = threading.Lock()
-        self._buckets = {}
-        self._remembered = {}
-        self._waits = []         # (start, end) of every wait
-
-    @property
-    def wait_count(self):
-        with self._lock:
-            return len(self._waits)
-
-    @property
-    def waited(self):
-        """Seconds of wall-clock time during which at least one request waited for a window."""
-        with self._lock:
-            return _union_length(self._waits)
-
-    def known(self, bucket):
-        with self._lock:
-            return bucket in self._buckets
-
-    def export(self):
-        """Windows still open, as JSON-able data (so the next task need not probe into a used-up window)."""
-        now = self.clock()
-        with self._lock:
-            merged = dict(self._remembered)
-            merged.update((b, s) for b, s in self._buckets.items() if s["limit"] is not None)
-            return dict(("%s %s" % bucket, dict(state)) for bucket, state in merged.items()
-                        if state["reset"] is not None and state["reset"] > now)
-
-    def load(self, data):
-        now = self.clock()
-        with self._lock:
-            for key, state in (data or {}).items():
-                try:
-                    method, route = key.split(" ", 1)
-                    entry = {"limit": int(state["limit"]), "remaining": int(state["remaining"]),
-                             "reset": float(state["reset"])}
-                except (ValueError, KeyError, TypeError, AttributeError):
-                    continue
-                if entry["reset"] > now:
-                    self._remembered[(method, route)] = entry
-
-    def _state(self, bucket):
-        state = self._buckets.get(bucket)
-        if state is None and self.limited and bucket in self._remembered:
-            state = self._buckets[bucket] = self._remembered.pop(bucket)
-        return state
-
-    def acquire(self, bucket, cancel=None):
-        """Reserve one call in ``bucket``; wait for the window's reset when it is used up."""
-        for _dummy in range(10000):
-            with self._lock:
-                state = self._state(bucket)
-                if state is None or state["limit"] is None:
-                    return
-                now = self.clock()
-                if state["reset"] is not None and now >= state["reset"]:
-                    state["remaining"] = state["limit"]
-                    state["reset"] = None
-                if state["remaining"] > 0:
-                    state["remaining"] -= 1
-                    return
-                reset = state["reset"]
-            if reset is None:  # window used up by calls still in flight: poll for their answers
-                self._wait(0.02, bucket, None, cancel)
-            else:
-                self._wait(max(0.0, reset - self.clock()) + 0.01, bucket, reset, cancel)
-        raise RocketChatRateLimitError("rate limit bookkeeping for %s did not settle" % (bucket,))
-
-    def _wait(self, seconds, bucket, reset, cancel):
-        if cancel is not None and cancel.is_set():
-            raise _Cancelled()
-        start = self.clock()
-        with self._lock:
-            total = _union_length(self._waits + [(start, start + seconds)])
-            if total > self.max_wait:
-                raise RocketChatRateLimitError(
-                    "Rocket.Chat rate-limits %s %s for this caller (X-RateLimit headers, %s); waiting for the "
-                    "window to reset would make this task wait %.1fs in all, beyond rate_limit_max_wait=%ss. Use "
-                    "a token of a user holding the api-bypass-rate-limit permission (admin, bot), raise "
-                    "rate_limit_max_wait, or run fewer tasks against this server per minute."
-                    % (bucket[0], bucket[1], "window resets in %.1fs" % max(0.0, reset - start)
-                       if reset is not None else "window used up", total, self.max_wait))
-            self._waits.append((start, start + seconds))
-            self.longest_wait = max(self.longest_wait, seconds)
-        if cancel is not None and self.sleep is time.sleep:
-            cancel.wait(seconds)
-        else:
-            self.sleep(seconds)
-        if cancel is not None and cancel.is_set():
-            raise _Cancelled()
-
-    def update(self, bucket, headers):
-        """Learn from an answer's headers. No headers: this caller is exempt on this route."""
-        learnt = _rate_limit_headers(headers)
-        with self._lock:
-            if learnt is None:
-                if bucket not in self._buckets:
-                    self._buckets[bucket] = {"limit": None, "remaining": None, "reset": None}
-                return
-            self.limited = True
-            limit, remaining, reset = learnt
-            self._remembered.pop(bucket, None)
-            state = self._buckets.get(bucket)
-            if state is None or state["limit"] is None or state["reset"] is None or \
-                    abs(state["reset"] - reset) > 0.5:
-                self._buckets[bucket] = {"limit": limit, "remaining": remaining, "reset": reset}
-            else:
-                state["remaining"] = min(state["remaining"], remaining)
-
-    def exhausted(self, bucket, headers):
-        """A 429 arrived: nothing left until the reset it announces."""
-        learnt = _rate_limit_headers(headers)
-        limit, reset = (learnt[0], learnt[2]) if learnt else (1, self.clock() + 1.0)
-        with self._lock:
-            self.limited = True
-            self._remembered.pop(bucket, None)
-            self._buckets[bucket] = {"limit": limit, "remaining": 0, "reset": reset}
-
-
-def _union_length(intervals):
-    total = 0.0
-    end = None
-    for start, stop in sorted(intervals):
-        if end is None or start > end:
-            total += stop - start
-            end = stop
-        elif stop > end:
-            total += stop - end
-            end = stop
-    return total
 
 
 class RocketChatClient(object):
@@ -361,7 +200,7 @@ class RocketChatClient(object):
             raise RocketChatTwoFactorError(
                 "Rocket.Chat asks user %s for a second factor to log in (%s). Give two_factor_code (a current "
                 "TOTP code), or use a personal access token created with 'Ignore Two Factor Authentication' "
-                "(bypassTwoFactor) instead of username/password." % (self.username, _details_method(data)),
+                "(bypassTwoFactor) instead of username/password." % (self.username, details_method(data)),
                 status=status, body=data)
         if error == "totp-invalid":
             raise RocketChatTwoFactorError("Rocket.Chat refused two_factor_code for user %s at login (totp-invalid): "
@@ -369,7 +208,7 @@ class RocketChatClient(object):
         if status == 401:
             raise RocketChatAuthError("Rocket.Chat refused the login of user %s (HTTP 401 %s): check username and "
                                       "password." % (self.username, error or "Unauthorized"), status=status, body=data)
-        raise self._unexpected(status, data, "log in")
+        raise unexpected_error(status, data, "log in")
 
     def ensure_auth(self):
         if not self.auth_token and self.username:
@@ -439,7 +278,7 @@ class RocketChatClient(object):
 
         for _dummy in range(MAX_RATE_LIMIT_RETRIES + 1):
             if self._cancel.is_set():
-                raise _Cancelled()
+                raise Cancelled()
             self.budget.acquire(bucket, cancel=self._cancel)
             try:
                 response = self.policy.call(once, retryable, on_retry=on_retry)
@@ -494,7 +333,7 @@ class RocketChatClient(object):
                 body = response.json()
             except ValueError:
                 body = None
-            raise self.map_error(401, body, what)
+            raise self._http_error(401, body, what)
         if 200 <= response.status_code < 300:
             self._authenticated = True
 
@@ -507,51 +346,10 @@ class RocketChatClient(object):
                                                two_factor=two_factor, bucket=bucket, what=what)
         if 200 <= status < 300 and (not isinstance(data, dict) or data.get("success", True) is not False):
             return data, headers
-        raise self.map_error(status, data, what, permission)
+        raise self._http_error(status, data, what, permission)
 
-    def map_error(self, status, data, what, permission=None):
-        body = data if isinstance(data, dict) else {}
-        error = body.get("error")
-        error_type = body.get("errorType")
-        if status == 401 and error != "unauthorized":
-            return RocketChatAuthError(
-                "Rocket.Chat rejected the credentials (HTTP 401: %s) trying to %s. Check user_id and auth_token "
-                "(a personal access token and the id of the user who owns it), or username and password."
-                % (error or NOT_LOGGED_IN, what), status=status, body=body)
-        if status in (401, 403):
-            need = (" It needs the %s permission." % permission) if permission else ""
-            return RocketChatPermissionError(
-                "Rocket.Chat user %s may not %s (HTTP %d: %s).%s Use a token of an administrator or grant the "
-                "permission to one of the user's roles."
-                % (self.user_id or self.username, what, status, error or "forbidden", need), status=status, body=body)
-        if error_type in ("totp-required", "totp-invalid") or error in ("totp-required", "totp-invalid"):
-            return self.two_factor_error(error_type or error, body.get("details"), what, status, body)
-        if status == 404:
-            return RocketChatServerError("Rocket.Chat at %s has no API endpoint to %s (HTTP 404); check url and the "
-                                         "Rocket.Chat release." % (self.base_url, what),
-                                         status=status, body=body)
-        return self._unexpected(status, body, what)
-
-    def two_factor_error(self, kind, details, what, status=None, body=None):
-        method = (details or {}).get("method") if isinstance(details, dict) else None
-        if kind == "totp-invalid":
-            return RocketChatTwoFactorError(
-                "Rocket.Chat refused the second factor (totp-invalid, method %s) to %s: the code is wrong or "
-                "expired, or the password does not match. %s" % (method or "?", what, TWO_FACTOR_HINT),
-                status=status, body=body)
-        available = (details or {}).get("availableMethods") if isinstance(details, dict) else None
-        return RocketChatTwoFactorError(
-            "Rocket.Chat requires a second factor (totp-required, method %s%s) to %s. %s"
-            % (method or "?", (", available: %s" % ", ".join(available)) if available else "", what, TWO_FACTOR_HINT),
-            status=status, body=body)
-
-    def _unexpected(self, status, body, what):
-        if isinstance(body, dict):
-            detail = body.get("error") or body.get("message") or json.dumps(body, sort_keys=True)
-        else:
-            detail = str(body)
-        return RocketChatError("Rocket.Chat refused to %s (HTTP %s: %s)." % (what, status, detail),
-                               status=status, body=body)
+    def _http_error(self, status, data, what, permission=None):
+        return http_error(status, data, what, self.user_id or self.username, self.base_url, permission)
 
     # --- server facts -------------------------------------------------------------------------------
     def version(self):
@@ -608,7 +406,7 @@ class RocketChatClient(object):
         status, data, _headers = self._exchange("GET", SETTINGS_ROUTE, params=params, bucket=("GET", SETTINGS_ROUTE),
                                                 what="read settings %s" % ", ".join(ids))
         if status in (401, 403):
-            raise self.map_error(status, data, "read settings %s" % ", ".join(ids),
+            raise self._http_error(status, data, "read settings %s" % ", ".join(ids),
                                  permission="view-privileged-setting")
         rows = data.get("settings") if status == 200 and isinstance(data, dict) else None
         if not isinstance(rows, list):
@@ -627,7 +425,7 @@ class RocketChatClient(object):
         """The error that ends the task for this read's answer (credentials, permission), else None."""
         status, data = answer
         if status in (401, 403):
-            return self.map_error(status, data, "read setting %s" % setting_id, permission="view-privileged-setting")
+            return self._http_error(status, data, "read setting %s" % setting_id, permission="view-privileged-setting")
         return None
 
     def _read_each(self, ids):
@@ -661,7 +459,7 @@ class RocketChatClient(object):
                 setting_id = futures[future]
                 try:
                     results[setting_id] = future.result()
-                except _Cancelled:
+                except Cancelled:
                     continue
                 fatal = self._fatal(setting_id, results[setting_id])
                 if fatal is not None:
@@ -702,7 +500,7 @@ class RocketChatClient(object):
                     set(data) <= {"success"}:
                 missing.append(setting_id)
             else:
-                raise self.map_error(status, data, "read setting %s" % setting_id,
+                raise self._http_error(status, data, "read setting %s" % setting_id,
                                      permission="view-privileged-setting")
         if missing and not missing_ok:
             raise self.not_found(missing)
@@ -728,27 +526,7 @@ class RocketChatClient(object):
         error = result.get("error") if isinstance(result, dict) else None
         if not error:
             return True
-        return self.raise_method_error(error, what, values)
-
-    def raise_method_error(self, error, what, values):
-        code = error.get("error") if isinstance(error, dict) else error
-        reason = error.get("reason") if isinstance(error, dict) else None
-        details = error.get("details") if isinstance(error, dict) else None
-        if code in ("totp-required", "totp-invalid"):
-            raise self.two_factor_error(code, details, what)
-        if code == "error-action-not-allowed":
-            ids = (details or {}).get("settingIds") or list(values)
-            raise RocketChatPermissionError(
-                "Rocket.Chat user %s may not change %s (saveSettings: error-action-not-allowed). It needs the "
-                "edit-privileged-setting permission, or manage-selected-settings with change-setting-<id>; a "
-                "setting blocked by SETTINGS_BLOCKED cannot be changed at all." % (
-                    self.user_id or self.username, ", ".join(ids)), body=error)
-        if code == "too-many-requests":
-            raise RocketChatRateLimitError("Rocket.Chat's method rate limit refused saveSettings: %s" % reason)
-        if code == 404 or (isinstance(code, str) and "not-found" in code):
-            raise RocketChatError("saveSettings is not available: %s" % (reason or code), body=error)
-        raise RocketChatError("Rocket.Chat refused to %s (saveSettings: %s%s)." % (
-            what, code, (" - %s" % reason) if reason else ""), body=error)
+        raise method_error(error, what, values, self.user_id or self.username)
 
     def save_setting(self, setting_id, value):
         """POST settings/<id>: 200 without a changed flag; 400 {success:false} for unknown, hidden, blocked."""
@@ -762,7 +540,7 @@ class RocketChatClient(object):
                 "Rocket.Chat refused to write setting %s (HTTP 400 without a message): it does not exist, is hidden, "
                 "or is blocked by SETTINGS_BLOCKED on Rocket.Chat %s." % (setting_id, self.version()), [setting_id],
                 status=status, body=data)
-        raise self.map_error(status, data, "write setting %s" % setting_id, permission="edit-privileged-setting")
+        raise self._http_error(status, data, "write setting %s" % setting_id, permission="edit-privileged-setting")
 
     def execute_action(self, setting_id):
         """Press an action setting (POST settings/<id> {"execute": true}); returns (ok, error message)."""
@@ -776,7 +554,7 @@ class RocketChatClient(object):
             return False, data.get("error")
         if status == 400 and isinstance(data, dict) and set(data) <= {"success"}:
             raise self.not_found([setting_id])
-        raise self.map_error(status, data, "run action %s" % setting_id, permission="edit-privileged-setting")
+        raise self._http_error(status, data, "run action %s" % setting_id, permission="edit-privileged-setting")
 
     def stats(self):
         """Requests sent, retries, 429 answers, and rate-limit waiting: ``rate_limit_wait`` is the wall-clock
@@ -786,10 +564,3 @@ class RocketChatClient(object):
                 "rate_limit_wait": round(self.budget.waited, 3),
                 "rate_limit_longest_wait": round(self.budget.longest_wait, 3),
                 "rate_limit_waits": self.budget.wait_count}
-
-
-def _details_method(data):
-    details = data.get("details") if isinstance(data, dict) else None
-    if isinstance(details, dict) and details.get("method"):
-        return "method %s" % details["method"]
-    return "totp-required"
