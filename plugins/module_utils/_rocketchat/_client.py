@@ -26,7 +26,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 import threading
 import time
 import traceback
@@ -158,31 +157,11 @@ class RocketChatClient(object):
     # The file holds bucket names, counts and reset times (no credentials), keyed by a hash of the URL; the
     # windows in it are consulted only for a caller the server has been seen to limit (RateLimitBudget).
     def _load_state(self):
-        try:
-            with open(self.state_path, "r") as handle:
-                self.budget.load(json.load(handle))
-        except (IOError, OSError, ValueError):
-            pass
+        self.budget.load_file(self.state_path)
 
     def _save_state(self):
-        if not self.state_path:
-            return
-        data = self.budget.export()
-        try:
-            if not data:
-                if os.path.exists(self.state_path):
-                    os.remove(self.state_path)
-                return
-            directory = os.path.dirname(self.state_path)
-            if not os.path.isdir(directory):
-                os.makedirs(directory, 0o700)
-            fd, tmp = tempfile.mkstemp(prefix=".ratelimit-", dir=directory)
-            with os.fdopen(fd, "w") as handle:
-                json.dump(data, handle)
-            os.chmod(tmp, 0o600)
-            os.rename(tmp, self.state_path)
-        except (IOError, OSError):
-            pass  # a cache: losing it costs at most one 429 that is then waited out
+        if self.state_path:
+            self.budget.save_file(self.state_path)
 
     def login(self):
         """Username/password login (with the TOTP code when given); sets user id and token."""

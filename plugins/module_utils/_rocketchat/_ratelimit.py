@@ -10,6 +10,9 @@ route pattern and method), waits until ``X-RateLimit-Reset`` instead of meeting 
 
 from __future__ import annotations
 
+import json
+import os
+import tempfile
 import threading
 import time
 
@@ -90,6 +93,34 @@ class RateLimitBudget(object):
                     continue
                 if entry["reset"] > now:
                     self._remembered[(method, route)] = entry
+
+    def load_file(self, path):
+        """Windows remembered by an earlier task (see :meth:`save_file`); a missing or broken file is no state."""
+        try:
+            with open(path, "r") as handle:
+                self.load(json.load(handle))
+        except (IOError, OSError, ValueError):
+            pass
+
+    def save_file(self, path):
+        """Keep the open windows for the next task: bucket names, counts and reset times, no credentials; 0600,
+        written atomically. A cache: losing it costs at most one 429 that is then waited out."""
+        data = self.export()
+        try:
+            if not data:
+                if os.path.exists(path):
+                    os.remove(path)
+                return
+            directory = os.path.dirname(path)
+            if not os.path.isdir(directory):
+                os.makedirs(directory, 0o700)
+            fd, tmp = tempfile.mkstemp(prefix=".ratelimit-", dir=directory)
+            with os.fdopen(fd, "w") as handle:
+                json.dump(data, handle)
+            os.chmod(tmp, 0o600)
+            os.rename(tmp, path)
+        except (IOError, OSError):
+            pass
 
     def _state(self, bucket):
         state = self._buckets.get(bucket)
