@@ -20,7 +20,6 @@ from tests.unit.compat import patch_module_args
 from ansible_collections.fedops.rocketchat.plugins.module_utils import _files
 
 
-
 def make_module(check=False, **params):
     args = dict(params)
     args["_ansible_check_mode"] = check
