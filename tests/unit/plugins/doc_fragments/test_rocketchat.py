@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 from ansible_collections.fedops.rocketchat.plugins.doc_fragments import rocketchat
-from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat.module import connection_argument_spec
+from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat._module import connection_argument_spec
 
 from tests.unit.plugins.doc_fragments.fragments import (
     action_group,

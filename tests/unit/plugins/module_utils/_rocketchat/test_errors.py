@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat import errors
+from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat import _errors as errors
 
 
 @pytest.mark.parametrize("cls", [

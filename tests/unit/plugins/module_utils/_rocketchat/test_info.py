@@ -6,8 +6,8 @@
 
 from __future__ import annotations
 
-from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat import info
-from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat.settings import MASK
+from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat import _info as info
+from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat._settings import MASK
 
 from tests.unit.plugins.module_utils._rocketchat.fakes import FakeClient
 

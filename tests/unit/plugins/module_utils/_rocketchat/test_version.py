@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat.version import (
+from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat._version import (
     RocketChatVersion,
     as_version,
 )
