@@ -27,6 +27,12 @@ def cf_args(emulator, **kw):
     return args
 
 
+def quoted_strings(value, size=255):
+    """A TXT value as providers store it: quoted character-strings of at most ``size`` bytes (a 2048-bit legacy
+    key of 442 characters is two)."""
+    return " ".join('"%s"' % value[i:i + size] for i in range(0, len(value), size))
+
+
 def by_name(emulator, name, rtype):
     return [r for r in emulator.zone_records(emulator.zone_id) if r["name"] == name and r["type"] == rtype]
 
@@ -41,7 +47,7 @@ def test_cloudflare_lifecycle(cloudflare):
     assert created["changed"] and created["provider_ids"]["zone_id"] == cloudflare.zone_id
     assert len(created["provider_ids"]["created"]) == 9  # one Cloudflare record per value
     key = by_name(cloudflare, "rocketchat-public-key.example.org", "TXT")
-    assert [r["content"] for r in key] == ['"%s"' % KEY_1]  # stored quoted, as Cloudflare does
+    assert [r["content"] for r in key] == [quoted_strings(KEY_1)]
     srv = by_name(cloudflare, "_rocketchat._https.example.org", "SRV")[0]
     assert srv["data"] == {"priority": 1, "weight": 1, "port": 443, "target": "chat.example.org"}
     fed = by_name(cloudflare, "_matrix-fed._tcp.example.org", "SRV")[0]
@@ -61,7 +67,7 @@ def test_cloudflare_lifecycle(cloudflare):
     changed = run_ok(MODULE, args)
     assert [(c["action"], c["type"]) for c in changed["changes"]] == [("update", "TXT")]
     assert cloudflare.counts().get("PUT") == 1 and "POST" not in cloudflare.counts()
-    assert [r["content"] for r in by_name(cloudflare, "rocketchat-public-key.example.org", "TXT")] == ['"%s"' % KEY_2]
+    assert [r["content"] for r in by_name(cloudflare, "rocketchat-public-key.example.org", "TXT")] == [quoted_strings(KEY_2)]
 
     args["records"][0]["values"] = ["192.0.2.12"]
     shrunk = run_ok(MODULE, args)
@@ -134,7 +140,8 @@ def test_route53_lifecycle(moto):
     assert ids["hosted_zone_id"] == zone_id and ids["change_id"] and ids["status"] == "INSYNC"
     assert created["stats"]["change_resource_record_sets"] == 1
     current = rrsets(moto, zone_id)
-    assert current[("rocketchat-public-key.r53.example.", "TXT")]["ResourceRecords"] == [{"Value": '"%s"' % KEY_1}]
+    assert current[("rocketchat-public-key.r53.example.", "TXT")]["ResourceRecords"] == [
+        {"Value": quoted_strings(KEY_1)}]
     long_value = current[("long.r53.example.", "TXT")]["ResourceRecords"][0]["Value"]
     assert long_value.startswith('"\\303\\251\\342\\202\\254\\"\\\\ ') and '" "' in long_value  # quoted, split, octal
     assert current[("_matrix-fed._tcp.r53.example.", "SRV")]["ResourceRecords"] == [{"Value": "10 0 8448 matrix.r53.example."}]
@@ -147,11 +154,11 @@ def test_route53_lifecycle(moto):
     changed = run_ok(MODULE, args)
     assert [(c["action"], c["type"]) for c in changed["changes"]] == [("update", "TXT")]
     assert changed["stats"]["change_resource_record_sets"] == 1
-    assert rrsets(moto, zone_id)[("rocketchat-public-key.r53.example.", "TXT")]["ResourceRecords"] == [{"Value": '"%s"' % KEY_2}]
+    assert rrsets(moto, zone_id)[("rocketchat-public-key.r53.example.", "TXT")]["ResourceRecords"] == [{"Value": quoted_strings(KEY_2)}]
 
     forced = run_ok(MODULE, dict(args, txt_chunk_size=128, txt_enforce_chunks=True))
     value = rrsets(moto, zone_id)[("rocketchat-public-key.r53.example.", "TXT")]["ResourceRecords"][0]["Value"]
-    assert forced["changed"] and value == '"%s" "%s"' % (KEY_2[:128], KEY_2[128:])
+    assert forced["changed"] and value == quoted_strings(KEY_2, 128)
 
     gone = run_ok(MODULE, dict(args, state="absent"))
     assert gone["changed"]

@@ -62,16 +62,16 @@ def test_rate_limited_converged_run_reads_in_one_request_without_waiting(rcs, tm
 
 @pytest.mark.parametrize("version", ["7.10", "8.6"])
 def test_wrong_token_then_right_token(rocketchat_emulators, tmp_path, version):
-    """Issue 13.1 and 13.2: the wrong token (an anonymous caller for the limiter) fails at once naming the
-    options, even with the window already used up, and without waiting; the next run with the right admin token
-    (exempt: no X-RateLimit headers) neither waits for the windows the wrong run left behind."""
+    """Issue 13.1 and 13.2: the wrong token fails at once naming the options, without waiting, however often it was
+    tried before (Rocket.Chat authenticates before its limiter counts the call: C-RATE-2); the next run with the
+    right admin token (exempt: no X-RateLimit headers) waits for nothing the wrong runs left behind."""
     rc = rocketchat_emulators(version)
     rc.reset()
     rc.set_settings({"API_Enable_Rate_Limiter_Limit_Time_Default": WINDOW_MS})
-    for _dummy in range(10):      # the anonymous caller used up its windows on both read routes
+    for _dummy in range(10):      # earlier runs with the mistyped token
         rc.api("GET", "/api/v1/settings?count=1", BAD)
         rc.api("GET", "/api/v1/settings/Site_Name", BAD)
-    assert rc.api("GET", "/api/v1/settings?count=1", BAD)[0] == 429
+    assert rc.api("GET", "/api/v1/settings?count=1", BAD)[0] == 401
     before = rc.settings()
     res = run_tasks([task("wrong token", conn(rc, BAD, settings=TWELVE), ignore_errors=True),
                      task("right token", conn(rc, ADMIN, settings=TWELVE))], env={"HOME": str(tmp_path)})
@@ -79,7 +79,7 @@ def test_wrong_token_then_right_token(rocketchat_emulators, tmp_path, version):
     assert [r["status"] for r in res.records] == ["failed", "ok"], res.output[-3000:]
     assert "rejected the credentials (HTTP 401" in wrong["msg"] and "user_id and auth_token" in wrong["msg"]
     assert wrong["requests"]["rate_limit_waits"] == 0 and wrong["requests"]["retries"] == 0
-    assert wrong["requests"]["requests"] <= 3        # /api/info, the list (429), /api/v1/me (401)
+    assert wrong["requests"]["requests"] <= 2        # /api/info, the list (401)
     assert right["changed"] and right["requests"]["rate_limit_waits"] == 0
     assert right["requests"]["rate_limit_wait"] == 0 and right["requests"]["requests"] == 3   # info, list, write
     after = rc.settings()
