@@ -37,7 +37,6 @@ from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat._err
     RocketChatAuthError,
     RocketChatConnectionError,
     RocketChatError,
-    RocketChatPermissionError,
     RocketChatRateLimitError,
     RocketChatServerError,
     RocketChatSettingNotFound,
@@ -51,7 +50,6 @@ from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat._err
 from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat._ratelimit import (
     RateLimitBudget,
     Cancelled,
-    rate_limit_headers,
 )
 from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat._version import RocketChatVersion
 
@@ -386,7 +384,7 @@ class RocketChatClient(object):
                                                 what="read settings %s" % ", ".join(ids))
         if status in (401, 403):
             raise self._http_error(status, data, "read settings %s" % ", ".join(ids),
-                                 permission="view-privileged-setting")
+                                   permission="view-privileged-setting")
         rows = data.get("settings") if status == 200 and isinstance(data, dict) else None
         if not isinstance(rows, list):
             return {}
@@ -480,7 +478,7 @@ class RocketChatClient(object):
                 missing.append(setting_id)
             else:
                 raise self._http_error(status, data, "read setting %s" % setting_id,
-                                     permission="view-privileged-setting")
+                                       permission="view-privileged-setting")
         if missing and not missing_ok:
             raise self.not_found(missing)
         return dict((i, values[i]) for i in ids if i in values)
