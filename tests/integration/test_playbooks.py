@@ -12,6 +12,8 @@ from tests.emulator.rocketchat.server import serve_in_thread
 from tests.emulator.rocketchat.state import SEED_USERS
 from tests.support.ansible_run import ansible_env
 from tests.support.paths import PYTHON, REPO, venv_tool
+from tests.support.pki import TestCA
+from tests.support.wellknown import FrontServer
 
 ADMIN = SEED_USERS[0]
 
@@ -87,8 +89,14 @@ def store_value(server, setting_id):
 def test_legacy_playbook_drift_check_and_srv_fields(bind_server, workdir):
     """A drift check of a workspace whose records do not exist reports drift; the SRV port and priority are honoured."""
     server, url = serve_in_thread("6.9", insecure_legacy_federation=True)
+    # Peers connect to the SRV target (legacy.fed.test:8443): a TLS front of the emulator with a lab certificate.
+    ca = TestCA(os.path.join(workdir, "pki"))
+    front = FrontServer("127.0.0.1", 0, ca.issue("legacy", ["legacy.fed.test"]),
+                        upstream=server.server_address[:2]).start()
     try:
         extra_vars = {
+            "fedops_check_resolve": {"legacy.fed.test:8443": "127.0.0.1:%d" % front.port},
+            "fedops_check_ca_path": ca.cert_path,
             "fedops_rocketchat_url": url, "fedops_rocketchat_user_id": ADMIN["_id"],
             "fedops_rocketchat_auth_token": ADMIN["pats"][0][1],
             "fedops_dns_provider": "rfc2136", "fedops_dns_zone": "fed.test",
@@ -107,5 +115,6 @@ def test_legacy_playbook_drift_check_and_srv_fields(bind_server, workdir):
                             port=bind_server.port, timeout=5)
         assert [r.to_text() for rr in srv.answer for r in rr] == ["5 1 8443 legacy.fed.test."]
     finally:
+        front.stop()
         server.shutdown()
         server.server_close()
