@@ -23,6 +23,8 @@ from tests.emulator.rocketchat.state import SEED_USERS
 from tests.support.ansible_run import ansible_env
 from tests.support.bind import BindServer
 from tests.support.paths import OUTPUT, REPO, venv_tool
+from tests.support.pki import TestCA
+from tests.support.wellknown import FrontServer
 
 INVENTORY = os.path.join(REPO, "examples", "inventory")
 ZONE = "example.com"
@@ -70,10 +72,12 @@ class Run:
 
 
 class Lab:
-    def __init__(self, workdir, bind, emulators):
+    def __init__(self, workdir, bind, emulators, fronts, ca_path):
         self.workdir = workdir
         self.bind = bind
         self.emulators = emulators  # host -> (server, url)
+        self.fronts = fronts        # host -> its TLS front, where peers reach the workspace (the SRV target)
+        self.ca_path = ca_path
         self.state_dir = os.path.join(workdir, "state")
         os.makedirs(self.state_dir)
         self.vars_file = os.path.join(workdir, "connection.json")
@@ -90,6 +94,10 @@ class Lab:
                 "server": self.bind.host, "port": self.bind.port, "key_name": self.bind.tsig_name,
                 "key_algorithm": self.bind.tsig_algorithm, "key_secret": self.bind.tsig_secret},
             "federation_check_nameservers": ["%s:%d" % (self.bind.host, self.bind.port)],
+            # A peer connects to the SRV target: here each workspace's TLS front, certificate from the lab CA.
+            "fedops_lab_fronts": {host: "127.0.0.1:%d" % front.port for host, front in self.fronts.items()},
+            "federation_check_resolve": "{{ {inventory_hostname: fedops_lab_fronts[inventory_hostname]} }}",
+            "federation_check_ca_path": self.ca_path,
             # No homeserver answers for these workspaces here: the Matrix side is checked where Synapse runs.
             "federation_check_matrix": False,
         }
@@ -145,13 +153,19 @@ def lab():
     os.makedirs(OUTPUT, exist_ok=True)
     workdir = tempfile.mkdtemp(prefix="playbooks-", dir=OUTPUT)
     emulators = {}
+    fronts = {}
+    ca = TestCA(os.path.join(workdir, "pki"), common_name="fedops playbooks lab CA")
+    cert = ca.issue("workspaces", list(RELEASES))
     with BindServer(os.path.join(workdir, "dns"), zones=(ZONE,)) as bind:
         bind.start()
         try:
             for host, release in RELEASES.items():
-                emulators[host] = serve_in_thread(release, insecure_legacy_federation=True)
-            yield Lab(workdir, bind, emulators)
+                emulators[host] = server, _url = serve_in_thread(release, insecure_legacy_federation=True)
+                fronts[host] = FrontServer("127.0.0.1", 0, cert, upstream=server.server_address[:2]).start()
+            yield Lab(workdir, bind, emulators, fronts, ca.cert_path)
         finally:
+            for front in fronts.values():
+                front.stop()
             for server, _url in emulators.values():
                 server.shutdown()
                 server.server_close()
