@@ -158,7 +158,7 @@ backup_file:
   sample: /etc/synapse/macaroon_secret_key.2417.2026-01-01@12:00:00~
 """
 
-from ansible_collections.fedops.rocketchat.plugins.module_utils import _secret
+from ansible_collections.fedops.rocketchat.plugins.module_utils import _secret_file
 from ansible_collections.fedops.rocketchat.plugins.module_utils._argspec import ArgumentSpec
 
 
@@ -169,7 +169,7 @@ def argument_spec():
             label=dict(type="str"),
             path=dict(type="path"),
             length=dict(type="int", default=64),
-            alphabet=dict(type="str", default="alphanumeric", choices=sorted(_secret.ALPHABETS)),
+            alphabet=dict(type="str", default="alphanumeric", choices=sorted(_secret_file.ALPHABETS)),
             force=dict(type="bool", default=False),
             backup=dict(type="bool", default=False),
         ),
@@ -182,7 +182,7 @@ def argument_spec():
 
 def main():
     module = argument_spec().create_ansible_module(supports_check_mode=True)
-    module.exit_json(**_secret.run(module))
+    module.exit_json(**_secret_file.run(module))
 
 
 if __name__ == "__main__":
