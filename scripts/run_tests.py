@@ -2,8 +2,9 @@
 
 Usage: scripts/run_tests.py [LAYER ...]   (default: every layer)
 Layers: sanity units integration molecule lint docs build cores ee
-Each layer's full output goes to tests/output/layers/<layer>.log and is echoed live. The process exits
-non-zero when any layer fails. The last line reads "summary: N passed, N failed".
+Each layer's full output goes to tests/output/layers/<layer>.log and is echoed live, except the Molecule layer's when
+it runs beside the others (its own lane, with its progress lines echoed and its log's end shown on failure;
+FEDOPS_TEST_SERIAL=1 runs every layer in order). The process exits non-zero when any layer fails. The last line reads "summary: N passed, N failed".
 """
 import glob
 import json
@@ -14,6 +15,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import xml.etree.ElementTree as ET
 from concurrent.futures import ThreadPoolExecutor
@@ -35,9 +37,14 @@ def env():
     return e
 
 
+# Layers in a background lane write their log only and echo just their progress lines (see main()).
+_LANE = threading.local()
+
+
 def run(layer, cmd, cwd=ROOT):
     os.makedirs(LOGS, exist_ok=True)
     log_path = os.path.join(LOGS, layer + ".log")
+    quiet = getattr(_LANE, "progress", None)
     print("\n=== %s: %s" % (layer, " ".join(cmd)), flush=True)
     start = time.monotonic()
     with open(log_path, "w", encoding="utf-8") as log:
@@ -46,11 +53,17 @@ def run(layer, cmd, cwd=ROOT):
         for line in proc.stdout:
             if line.startswith("WARNING: Location 'file:///opt/"):
                 continue  # pip noise from this machine's index configuration
-            sys.stdout.write(line)
             log.write(line)
+            if quiet is None:
+                sys.stdout.write(line)
+            elif quiet.match(line):
+                sys.stdout.write("[%s] %s" % (layer, line))
+                sys.stdout.flush()
         rc = proc.wait()
     with open(log_path, encoding="utf-8") as log:
         text = log.read()
+    if quiet is not None and rc:
+        print("\n=== %s failed (rc=%d); the end of %s:\n%s" % (layer, rc, log_path, text[-12000:]), flush=True)
     return rc, text, time.monotonic() - start
 
 
@@ -301,6 +314,7 @@ def layer_cores():
     return (1 if failed else 0), passed, failed, skipped, time.monotonic() - start
 
 
+BACKGROUND_LANE = ("molecule",)
 LAYERS = {
     "sanity": layer_sanity,
     "units": lambda: layer_pytest("units", "tests/unit"),
@@ -320,10 +334,28 @@ def main(argv):
     if unknown:
         print("unknown layer(s): %s; choose from %s" % (", ".join(unknown), ", ".join(LAYERS)))
         return 2
-    rows = []
     start = time.monotonic()
+    results = {}
+
+    def run_layers(names, progress=None):
+        _LANE.progress = progress
+        for name in names:
+            results[name] = LAYERS[name]()
+
+    # The Molecule layer spends most of its time waiting on containers (boots, package installs, service starts), so
+    # it runs beside the others in a lane of its own unless FEDOPS_TEST_SERIAL=1; its progress lines are echoed.
+    background = [n for n in wanted if n in BACKGROUND_LANE and len(wanted) > 1
+                  and os.environ.get("FEDOPS_TEST_SERIAL") != "1"]
+    lane = None
+    if background:
+        lane = threading.Thread(target=run_layers, args=(background, re.compile(r"^(scenario |molecule: )")))
+        lane.start()
+    run_layers([n for n in wanted if n not in background])
+    if lane:
+        lane.join()
+    rows = []
     for name in wanted:
-        rc, passed, failed, skipped, secs = LAYERS[name]()
+        rc, passed, failed, skipped, secs = results[name]
         rows.append({"layer": name, "status": "ok" if rc == 0 and failed == 0 else "FAILED", "passed": passed,
                      "failed": failed, "skipped": skipped, "seconds": round(secs, 1)})
     total = time.monotonic() - start
