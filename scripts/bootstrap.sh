@@ -75,12 +75,14 @@ do_node() {
 
 do_peers() { venv_sync "$ROOT/.venv-peers" "$ROOT/requirements/peers.txt"; }
 
-do_cores() {
-  local req m
+do_cores() {  # one venv per minor, side by side (pip spends most of its time waiting on downloads)
+  local req m pids=() rc=0
   for req in "$ROOT"/requirements/cores/*.txt; do
     m=$(basename "$req" .txt)
-    venv_sync "$ROOT/.venv-core${m//./}" "$req"
+    venv_sync "$ROOT/.venv-core${m//./}" "$req" & pids+=($!)
   done
+  for m in "${pids[@]}"; do wait "$m" || rc=1; done
+  return $rc
 }
 
 do_tools() { venv_sync "$ROOT/.venv-tools" "$ROOT/requirements/tools.txt"; }
@@ -90,8 +92,16 @@ do_image() { "$ROOT/scripts/build_image.sh"; }
 [ $# -gt 0 ] || set -- apt dev node
 for step in "$@"; do
   case $step in
-    apt) do_apt ;; dev) do_dev ;; node) do_node ;; peers) do_peers ;; image) do_image ;;
-    cores) do_cores ;; tools) do_tools ;;
+    apt|dev|node|peers|image|cores|tools) ;;
     *) echo "unknown step: $step" >&2; exit 2 ;;
   esac
 done
+# apt first (the other steps use its packages), then the rest side by side: they fill separate directories.
+pids=() names=()
+for step in "$@"; do
+  if [ "$step" = apt ]; then do_apt; continue; fi
+  "do_$step" & pids+=($!) names+=("$step")
+done
+failed=()
+for i in "${!pids[@]}"; do wait "${pids[$i]}" || failed+=("${names[$i]}"); done
+[ ${#failed[@]} -eq 0 ] || { log "failed: ${failed[*]}"; exit 1; }
