@@ -9,10 +9,21 @@
   bridge has no allow/block list setting of its own; its documentation points at Synapse's
   ``federation_domain_whitelist``, i.e. the role's ``synapse_federation_domain_whitelist`` on A.
 
-How: one podman container from the Molecule image (``scripts/build_image.sh``: Debian 12 with systemd as PID 1)
+How (default): the collection provisions from an inventory the lab writes: ``federation_dns`` publishes every
+homeserver's SRV and A records, ``playbooks/matrix_bridge.yml`` writes Rocket.Chat's settings and the bridge
+registration (and A's SRV record), and the ``fedops.rocketchat.synapse`` role renders each homeserver's configuration
+from its inventory variables (``synapse_federation_custom_ca_list``, ``synapse_federation_domain_whitelist``,
+``synapse_rocketchat_bridge_registration_files``, ...). Synapse then runs on the host with that configuration; the
+harness supplies only what belongs to the process (paths, listeners, database, secrets). Each Synapse resolves
+through a private ``resolv.conf`` (mount namespace) pointing at the lab DNS.
+
+``FEDOPS_E2E_CONTAINER=1`` instead lets the synapse role deploy the homeservers completely (venv, keys, secrets,
+systemd unit): one podman container from the Molecule image (``scripts/build_image.sh``: Debian 12 with systemd as PID 1)
 shares the host's network, and the synapse role deploys the three homeservers into it as three inventory hosts over
 the ``fedops_podman`` connection (own service name, config, data and log directories, server name and 127.x
-address each; one venv installed once from the Molecule wheelhouse, mounted read-only, so nothing is downloaded).
+address each; one venv installed once from the Molecule wheelhouse, mounted read-only, so nothing is downloaded;
+the venv is kept between runs under the cache directory). On a loaded 2-core machine the role's ~25 tasks per host
+through ``podman exec`` took over 30 minutes, which is why it is not the default.
 The lab's directory (CA, certificates, the bridge registration) is mounted read-only at the same path, and a
 ``resolv.conf`` pointing at the lab DNS over ``/etc/resolv.conf``. Everything else runs on the host on 127.0.0.0/8:
 BIND (records published with ``fedops.rocketchat.federation_dns`` and by ``matrix_bridge.yml``), the DNS relay on
@@ -96,6 +107,7 @@ class LabServer:
         self.service = "synapse-%s" % self.slug
         self.config_dir = "/etc/synapse-%s" % self.slug
         self.registration_shared_secret = None
+        self.synapse = None
 
     @property
     def url(self):
@@ -111,6 +123,9 @@ class E2ELab:
             raise ValueError("FEDOPS_E2E_BREAK is a comma-separated list of %s" % ", ".join(BREAKS))
         self.workdir = workdir
         self.broken = broken or None
+        # FEDOPS_E2E_CONTAINER=1: the synapse role deploys the three homeservers into a podman container (systemd);
+        # default: the role renders each homeserver's configuration and Synapse runs on the host (see the module doc).
+        self.container_mode = os.environ.get("FEDOPS_E2E_CONTAINER") == "1"
         self.net = net or "127.%d.%d" % (random.randint(100, 199), random.randint(1, 250))
         self.container = "fedops-e2e-%s" % uuid.uuid4().hex[:10]
         self.ca = None
@@ -159,6 +174,11 @@ class E2ELab:
         self.rc_server, self.rc_url = serve_in_thread("7.10")
         self.timings["host_servers_s"] = round(time.monotonic() - started, 1)
 
+        if not self.container_mode:
+            mark = time.monotonic()
+            self.provision_on_host()
+            self.timings["playbooks_s"] = round(time.monotonic() - mark, 1)
+            return self._start_bridge(started)
         mark = time.monotonic()
         self.start_container()
         self.timings["container_s"] = round(time.monotonic() - mark, 1)
@@ -175,8 +195,11 @@ class E2ELab:
         for server in self.servers.values():
             server.registration_shared_secret = podman(
                 "exec", self.container, "cat", "%s/secrets/registration_shared_secret" % server.config_dir).stdout.strip()
+        return self._start_bridge(started)
+
+    def _start_bridge(self, started):
         mark = time.monotonic()
-        self.bridge = BridgePeer(os.path.join(wd, "bridge-peer"), self.rc_url, self.admin["_id"],
+        self.bridge = BridgePeer(os.path.join(self.workdir, "bridge-peer"), self.rc_url, self.admin["_id"],
                                  self.admin["pats"][0][1], dns_server="%s:53" % self.dns_address,
                                  ca_path=self.ca.cert_path).start()
         self.timings["bridge_s"] = round(time.monotonic() - mark, 1)
@@ -207,7 +230,12 @@ class E2ELab:
     # --- provisioning through the collection ----------------------------------------------------------------
     def host_vars(self, server):
         allow_list = None if "allowlist" in self.breaks else [A, B]
-        extra = {"presence": {"enabled": False}}
+        extra = {"presence": {"enabled": False},
+                 # the row tests create a room or two each, from few accounts
+                 "rc_room_creation": {"per_second": 1000, "burst_count": 10000},
+                 # Synapse lets only admins publish to the room directory by default; a Rocket.Chat workspace
+                 # whose public channels other organisations can find publishes them
+                 "room_list_publication_rules": [{"action": "allow"}]}
         extra.update(LAB_RATE_LIMITS)
         if "media" in self.breaks:
             # media federation off: neither A nor B fetches the other's media
@@ -304,10 +332,13 @@ class E2ELab:
         ]
 
     def provision(self):
+        self._run_playbook(self.inventory(), self.site())
+
+    def _run_playbook(self, inventory_data, site_data):
         wd = self.workdir
         inventory = os.path.join(wd, "inventory.yml")
         site = os.path.join(wd, "site.yml")
-        for path, data in ((inventory, self.inventory()), (site, self.site())):
+        for path, data in ((inventory, inventory_data), (site, site_data)):
             with open(path, "w", encoding="utf-8") as handle:
                 yaml.safe_dump(data, handle, sort_keys=False)
             os.chmod(path, 0o600)
@@ -324,6 +355,69 @@ class E2ELab:
             raise RuntimeError("provisioning the e2e lab failed (log in %s/site.log):\n%s"
                                % (wd, self.playbook_output[-6000:]))
 
+    # --- host mode: the role renders the configuration, Synapse runs on the host ------------------------------
+    # Process plumbing the harness owns on the host (paths, listeners, database, secrets in memory); everything
+    # else of homeserver.yaml is what the role rendered from the inventory.
+    HOST_OWNED = ("listeners", "database", "log_config", "media_store_path", "signing_key_path", "old_signing_keys",
+                  "registration_shared_secret_path", "macaroon_secret_key_path", "form_secret_path", "pid_file",
+                  "tls_certificate_path", "tls_private_key_path")
+
+    def role_config_path(self, server):
+        return os.path.join(self.workdir, server.slug, "role-homeserver.json")
+
+    def provision_on_host(self):
+        from concurrent.futures import ThreadPoolExecutor  # pylint: disable=import-outside-toplevel
+        from tests.support.synapse import SynapseServer  # pylint: disable=import-outside-toplevel
+        inventory = self.inventory()
+        for server in self.servers.values():
+            os.makedirs(os.path.join(self.workdir, server.slug), exist_ok=True)
+            host = inventory["all"]["children"]["lab_synapse"]["hosts"][server.inventory_host]
+            for key in ("ansible_host", "ansible_connection", "ansible_python_interpreter"):
+                host.pop(key, None)
+            host.update({"ansible_connection": "local", "ansible_python_interpreter": PYTHON,
+                         "lab_role_config_path": self.role_config_path(server)})
+        inventory["all"]["children"]["lab_controller"]["hosts"]["localhost"].pop("fedops_bridge_registration_group")
+        site = self.site()
+        site[1] = {"name": "Synapse configuration as the synapse role renders it", "hosts": "lab_synapse",
+                   "gather_facts": False,
+                   "tasks": [
+                       {"name": "Load the role's variables", "ansible.builtin.include_role": {
+                           "name": "fedops.rocketchat.synapse", "tasks_from": "validate.yml", "public": True}},
+                       {"name": "Write the configuration the role renders", "ansible.builtin.copy": {
+                           "dest": "{{ lab_role_config_path }}", "mode": "0600",
+                           "content": "{{ _synapse_config | to_nice_json }}"}}]}
+        site = site[:3]  # DNS, configuration, matrix_bridge.yml; Synapse itself runs below
+        self._run_playbook(inventory, site)
+        with ThreadPoolExecutor(len(self.servers)) as pool:
+            futures = []
+            for server in self.servers.values():
+                with open(self.role_config_path(server), encoding="utf-8") as handle:
+                    rendered = json.load(handle)
+                extra = {k: v for k, v in rendered.items() if k not in self.HOST_OWNED}
+                server.synapse = SynapseServer(os.path.join(self.workdir, server.slug, "synapse"),
+                                               server_name=server.name, host=server.address, port=FED_PORT,
+                                               tls_certificate_path=server.cert.cert_path,
+                                               tls_private_key_path=server.cert.key_path,
+                                               resolv_conf=self.resolv_conf, extra_config=extra)
+                server.registration_shared_secret = server.synapse.registration_shared_secret
+                futures.append(pool.submit(server.synapse.start, 300))
+            for future in futures:
+                future.result()
+
+    def homeserver_config(self, name):
+        """The homeserver.yaml Synapse runs with (host mode) or the role wrote (container mode), parsed."""
+        server = self.servers[name]
+        if self.container_mode:
+            return yaml.safe_load(podman("exec", self.container, "cat",
+                                         "%s/homeserver.yaml" % server.config_dir).stdout)
+        with open(server.synapse.config_path, encoding="utf-8") as handle:
+            return yaml.safe_load(handle)
+
+    def role_config(self, name):
+        """What the synapse role rendered for ``name`` (host mode)."""
+        with open(self.role_config_path(self.servers[name]), encoding="utf-8") as handle:
+            return json.load(handle)
+
     def registration(self):
         with open(self.registration_path, encoding="utf-8") as handle:
             return yaml.safe_load(handle)
@@ -336,6 +430,9 @@ class E2ELab:
     def stop(self):
         if self.bridge is not None:
             self.bridge.stop()
+        for server in self.servers.values():
+            if getattr(server, "synapse", None) is not None:
+                server.synapse.stop()
         if self._container_started:
             podman("rm", "-f", "-t", "0", self.container, check=False)
             self._container_started = False

@@ -37,8 +37,9 @@ server-side row of Rocket.Chat's federation feature table over real federation, 
 
 Each server has its own name and 127.0.0.0/8 address; discovery is DNS (SRV ``_matrix-fed._tcp`` and A records
 published into one BIND by :ansplugin:`fedops.rocketchat.federation_dns#module` and ``matrix_bridge.yml``), and TLS
-comes from a private CA each Synapse trusts (``synapse_federation_custom_ca_list``). The three Synapse instances run
-under systemd in one container. "Rocket.Chat receives" means the event reached the bridge library's handlers through
+comes from a private CA each Synapse trusts (``synapse_federation_custom_ca_list``). Each homeserver runs with the
+configuration the synapse role renders from the test's inventory (the test harness supplies only paths, listeners and
+the database). "Rocket.Chat receives" means the event reached the bridge library's handlers through
 a real application service transaction; "Rocket.Chat sends" means the request Rocket.Chat's bridge makes (as the
 application service, acting as the bridged user). Rows whose feature is Rocket.Chat user interface only are tested
 through the federation traffic they depend on, and say so.
@@ -71,9 +72,9 @@ def render(records, lab_timings, broken=None):
         datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M"), platform.python_version(),
         os.cpu_count() or 0, "; FEDOPS_E2E_BREAK=%s" % broken if broken else ""))
     if lab_timings:
-        lines.append("Provisioning the lab took %.0f s (container %.0f s, playbooks %.0f s, bridge %.0f s); the "
-                     "rows below share it.\n\n" % (lab_timings.get("total_s", 0), lab_timings.get("container_s", 0),
-                                                 lab_timings.get("playbooks_s", 0), lab_timings.get("bridge_s", 0)))
+        lines.append("Provisioning the lab took %.0f s (playbooks and Synapse %.0f s, bridge %.0f s); the rows below "
+                     "share it.\n\n" % (lab_timings.get("total_s", 0), lab_timings.get("playbooks_s", 0),
+                                        lab_timings.get("bridge_s", 0)))
     lines.append(".. list-table::\n   :header-rows: 1\n   :widths: 4 22 60 7 7\n\n")
     lines.append("   * - #\n     - Feature row\n     - What crossed the federation\n     - Result\n     - Time (s)\n")
     for rec in records:
