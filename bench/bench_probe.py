@@ -1,9 +1,12 @@
 #!/usr/bin/env python
-"""Benchmark federation_probe between two Synapse homeservers federating over TLS on loopback: the median message
-round trip over N probes, each step's median, the requests one probe sends, and one run through ansible-playbook.
+"""Benchmark federation_probe in the end-to-end lab: the median message round trip over N probes, each step's
+median, the requests one probe sends, and one run through ansible-playbook.
 
-Uses the two-server lab of tests/support/federation_lab.py (real BIND with records published by federation_dns,
-two Synapse over TLS from a test CA) and needs root (mount namespace for resolv.conf). Writes
+Uses the lab of the end-to-end tests (tests/support/e2e_lab.py): Synapse for a Rocket.Chat workspace on the Matrix
+bridge (chat-a.test, with Rocket.Chat's own bridge library) and for a Matrix organisation (org-b.test), running
+the configuration the collection's synapse role renders, DNS from BIND with records published by federation_dns
+and matrix_bridge.yml, TLS from a test CA. The probe's local account is a Rocket.Chat user on the bridge (the
+application service token acting as it), the remote a user of org-b.test. Needs root (mount namespace). Writes
 bench/results/probe.json and bench/results/probe.md.
 
     .venv/bin/python bench/bench_probe.py [--runs 10]
@@ -38,14 +41,16 @@ def main(argv=None):
     _install_collection_finder()
     from ansible_collections.fedops.rocketchat.plugins.module_utils._matrix import _probe
     from tests.support.ansible_run import run_tasks
-    from tests.support.federation_lab import started_lab
+    from tests.support.e2e_lab import A, B, E2ELab, new_workdir
 
     results = []
     requests_per_probe = []
-    with started_lab(prefix="bench-probe") as lab:
-        a = lab.register("hs-a.test", "probe")
-        b = lab.register("hs-b.test", "probe")
-        module_args = {"local": lab.account_args(a), "remote": lab.account_args(b), "timeout": 30,
+    lab = E2ELab(new_workdir("bench-probe"))
+    try:
+        lab.start()
+        a = lab.rocketchat_user("probe.rc", "Probe (Rocket.Chat)")
+        b = lab.register(B, "probe")
+        module_args = {"local": lab.probe_account(a), "remote": lab.probe_account(b), "timeout": 30,
                        "total_timeout": 150}
         params = dict(module_args, typing=True, reaction=True, media=True, room_name="fedops bench probe")
         for _iteration in range(args.runs):
@@ -56,13 +61,16 @@ def main(argv=None):
             results.append(result)
             requests_per_probe.append({"requests": local.stats["requests"] + remote.stats["requests"],
                                        "retries": local.stats["retries"] + remote.stats["retries"]})
-        leftover = {"hs-a.test": lab.client(a).joined_rooms(), "hs-b.test": lab.client(b).joined_rooms()}
-        assert leftover == {"hs-a.test": [], "hs-b.test": []}, leftover
+        leftover = {A: lab.client(a).joined_rooms(), B: lab.client(b).joined_rooms()}
+        assert leftover == {A: [], B: []}, leftover
         start = time.perf_counter()
         res = run_tasks([{"name": "probe", "fedops.rocketchat.federation_probe": module_args}])
         playbook_ms = (time.perf_counter() - start) * 1000
         assert res.rc == 0 and res.last["ok"], res.output[-3000:]
         playbook_probe_ms = res.last["duration_ms"]
+        lab_timings = dict(lab.timings)
+    finally:
+        lab.stop()
 
     round_trips = [r["round_trip_ms"] for r in results]
     durations = [r["duration_ms"] for r in results]
@@ -73,9 +81,13 @@ def main(argv=None):
         steps[name] = {"median_ms": _median(values), "min_ms": min(values), "max_ms": max(values)}
     data = {
         "benchmark": "federation_probe between two Synapse homeservers on loopback",
-        "setup": "hs-a.test and hs-b.test (Synapse over TLS from a test CA, each on its own 127.0.0.0/8 address), "
-                 "discovery through SRV _matrix-fed._tcp published into BIND by federation_dns; every probe runs "
-                 "all steps (typing, reaction and media included) and leaves and forgets its room",
+        "setup": "the end-to-end lab: chat-a.test (a Rocket.Chat workspace on the Matrix bridge: the probe's local "
+                 "account is a bridged Rocket.Chat user, acting through the bridge's as_token) and org-b.test, "
+                 "Synapse over TLS from a test CA, each running the configuration the collection's synapse role "
+                 "renders from the lab's inventory, each on its own 127.0.0.0/8 address, discovery through SRV _matrix-fed._tcp published "
+                 "into BIND by federation_dns and matrix_bridge.yml; every probe runs all steps (typing, reaction "
+                 "and media included) and leaves and forgets its room (lab provisioned in %.0f s)"
+                 % lab_timings.get("total_s", 0),
         "python": platform.python_version(),
         "cpus": os.cpu_count(),
         "runs": args.runs,

@@ -4,8 +4,10 @@ The lab runs on loopback only: BIND 9 (zone chat.test, TSIG updates), the Rocket
 legacy federation allowed), Synapse for chat.test behind TLS from a lab CA, and Rocket.Chat's own Matrix bridge
 (the published @rocket.chat/forked-matrix-appservice-bridge, built as Rocket.Chat 7.10 builds it, in tests/peers). The
 playbooks in playbooks/ publish legacy and Matrix federation; the second run must change nothing; federation_check then
-looks the workspace and the homeserver up the way peers do; finally a message crosses the bridge in both directions.
-Everything stops at the end (by PID).
+looks the workspace and the homeserver up the way peers do and federation_probe (through check.yml's probe accounts)
+holds a real conversation between chat.test and a partner homeserver, partner.test; finally a message crosses the
+bridge in both directions. Both Synapse instances resolve each other through the lab's BIND (a relay on a loopback
+address, port 53, and a private resolv.conf: needs root). Everything stops at the end (by PID).
 """
 import json
 import os
@@ -21,8 +23,9 @@ sys.path.insert(0, ROOT)
 # pylint: disable=wrong-import-position
 from tests.emulator.rocketchat.server import serve_in_thread  # noqa: E402
 from tests.emulator.rocketchat.state import SEED_USERS  # noqa: E402
-from tests.support.ansible_run import ansible_env  # noqa: E402
+from tests.support.ansible_run import ansible_env, run_tasks  # noqa: E402
 from tests.support.bind import BindServer  # noqa: E402
+from tests.support.federation_lab import DNSRelay  # noqa: E402
 from tests.support.paths import OUTPUT  # noqa: E402
 from tests.support.peers import BridgePeer, MatrixUser  # noqa: E402
 from tests.support.pki import TestCA  # noqa: E402
@@ -32,6 +35,30 @@ from tests.support.synapse import SynapseServer  # noqa: E402
 DOMAIN = "chat.test"
 MATRIX_HOST = "matrix.chat.test"
 MATRIX_ADDRESS = "127.0.0.1"
+PARTNER = "partner.test"
+# Federation between the two homeservers: loopback peers and the lab CA, no key server.
+FEDERATION_CONFIG = {"ip_range_whitelist": ["127.0.0.0/8"], "trusted_key_servers": [],
+                     "suppress_key_server_warning": True}
+
+
+def start_partner(lab, ca, bind, resolv_conf):
+    """partner.test: a plain Matrix homeserver of another organisation, its SRV and A records published with
+    federation_dns."""
+    cert = ca.issue("partner", [PARTNER, "matrix." + PARTNER, MATRIX_ADDRESS])
+    port = free_port(MATRIX_ADDRESS)
+    result = run_tasks([{"name": "publish partner.test", "fedops.rocketchat.federation_dns": {
+        "provider": "rfc2136",
+        "rfc2136": {"server": bind.host, "port": bind.port, "key_name": bind.tsig_name,
+                    "key_secret": bind.tsig_secret, "key_algorithm": bind.tsig_algorithm},
+        "zone": PARTNER, "matrix": {"server_name": PARTNER, "target": "matrix." + PARTNER, "port": port},
+        "records": [{"name": "matrix." + PARTNER, "type": "A", "values": [MATRIX_ADDRESS]}]}}])
+    if result.rc != 0:
+        raise SystemExit("publishing partner.test failed:\n%s" % result.output[-3000:])
+    partner = SynapseServer(os.path.join(lab, "partner"), server_name=PARTNER, host=MATRIX_ADDRESS, port=port,
+                            tls_certificate_path=cert.cert_path, tls_private_key_path=cert.key_path,
+                            resolv_conf=resolv_conf,
+                            extra_config=dict(FEDERATION_CONFIG, federation_custom_ca_list=[ca.cert_path]))
+    return partner.start(120)
 
 
 def playbook(name, extra_vars_file, inventory):
@@ -72,12 +99,18 @@ def main():
     admin = SEED_USERS[0]
     pat = admin["pats"][0][1]
     print("lab directory: %s" % lab)
-    with BindServer(os.path.join(lab, "dns"), zones=(DOMAIN,)) as bind:
+    with BindServer(os.path.join(lab, "dns"), zones=(DOMAIN, PARTNER)) as bind:
         bind.start()
+        relay = DNSRelay("127.%d.%d.53" % (os.getpid() % 100 + 100, os.getpid() % 250 + 1),
+                         (bind.host, bind.port)).start()
+        resolv_conf = os.path.join(lab, "resolv.conf")
+        with open(resolv_conf, "w", encoding="ascii") as handle:
+            handle.write("nameserver %s\noptions timeout:2 attempts:2\n" % relay.host)
         rc_server, rc_url = serve_in_thread("7.10", insecure_legacy_federation=True)
+        partner = None
         try:
             ca = TestCA(os.path.join(lab, "pki"), common_name="fedops demo CA")
-            cert = ca.issue("matrix", [DOMAIN, MATRIX_HOST])
+            cert = ca.issue("matrix", [DOMAIN, MATRIX_HOST, MATRIX_ADDRESS])
             synapse_port = free_port(MATRIX_ADDRESS)
             registration = os.path.join(lab, "rocketchat-registration.yaml")
             inventory = os.path.join(lab, "inventory.ini")
@@ -129,19 +162,27 @@ def main():
 
             synapse = SynapseServer(os.path.join(lab, "synapse"), server_name=DOMAIN, host=MATRIX_ADDRESS,
                                     port=synapse_port, tls_certificate_path=cert.cert_path,
-                                    tls_private_key_path=cert.key_path,
-                                    extra_config={"app_service_config_files": [registration],
+                                    tls_private_key_path=cert.key_path, resolv_conf=resolv_conf,
+                                    extra_config=dict(FEDERATION_CONFIG, **{
+                                                  "app_service_config_files": [registration],
                                                   # what the synapse role sets for a Rocket.Chat bridge registration
                                                   # (synapse_rocketchat_bridge_registration_files)
                                                   "use_appservice_legacy_authorization": True,
-                                                  "federation_custom_ca_list": [ca.cert_path]})
+                                                  "federation_custom_ca_list": [ca.cert_path]}))
             with synapse:
-                synapse.start()
+                synapse.start(120)
+                partner = start_partner(lab, ca, bind, resolv_conf)
                 print("\n### second run: nothing may change")
                 second = [playbook("legacy.yml", vars_file, inventory),
                           playbook("matrix_bridge.yml", vars_file, inventory)]
-                print("\n### the homeserver as a peer sees it")
-                check_vars = dict(lab_vars, fedops_check_ca_path=ca.cert_path)
+                print("\n### the homeserver as a peer sees it, and a probe conversation with partner.test")
+                probe_local = MatrixUser(synapse, "probe", "demo probe password 1")
+                probe_remote = MatrixUser(partner, "probe", "demo probe password 2")
+                check_vars = dict(lab_vars, fedops_check_ca_path=ca.cert_path, fedops_probe_local={
+                    "homeserver_url": synapse.base_url, "access_token": probe_local.token, "ca_path": ca.cert_path,
+                }, fedops_probe_remote={
+                    "homeserver_url": partner.base_url, "access_token": probe_remote.token,
+                    "ca_path": ca.cert_path})
                 with open(vars_file, "w", encoding="utf-8") as handle:
                     json.dump(check_vars, handle, indent=1)
                 playbook("check.yml", vars_file, inventory)
@@ -151,6 +192,9 @@ def main():
                 with bridge:
                     bridge_messages(bridge.start(), synapse)
         finally:
+            if partner is not None:
+                partner.stop()
+            relay.stop()
             rc_server.shutdown()
             rc_server.server_close()
     print("\nchanged tasks - first run: %s, second run: %s" % (sum(first), sum(second)))
