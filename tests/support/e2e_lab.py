@@ -17,19 +17,6 @@ from its inventory variables (``synapse_federation_custom_ca_list``, ``synapse_f
 harness supplies only what belongs to the process (paths, listeners, database, secrets). Each Synapse resolves
 through a private ``resolv.conf`` (mount namespace) pointing at the lab DNS.
 
-``FEDOPS_E2E_CONTAINER=1`` instead lets the synapse role deploy the homeservers completely (venv, keys, secrets,
-systemd unit): one podman container from the Molecule image (``scripts/build_image.sh``: Debian 12 with systemd as PID 1)
-shares the host's network, and the synapse role deploys the three homeservers into it as three inventory hosts over
-the ``fedops_podman`` connection (own service name, config, data and log directories, server name and 127.x
-address each; one venv installed once from the Molecule wheelhouse, mounted read-only, so nothing is downloaded;
-the venv is kept between runs under the cache directory). On a loaded 2-core machine the role's ~25 tasks per host
-through ``podman exec`` took over 30 minutes, which is why it is not the default.
-The lab's directory (CA, certificates, the bridge registration) is mounted read-only at the same path, and a
-``resolv.conf`` pointing at the lab DNS over ``/etc/resolv.conf``. Everything else runs on the host on 127.0.0.0/8:
-BIND (records published with ``fedops.rocketchat.federation_dns`` and by ``matrix_bridge.yml``), the DNS relay on
-``<net>.53:53``, the emulator and the bridge peer. Nothing of homeserver.yaml is written here: the test writes an
-inventory and a playbook that imports the collection's.
-
 ``FEDOPS_E2E_BREAK`` (``allowlist``, ``ephemeral`` or ``media``) provisions the lab with that piece of federation
 turned off, to watch the guarding row tests fail.
 """
@@ -39,7 +26,6 @@ import random
 import subprocess
 import tempfile
 import time
-import uuid
 
 import yaml
 
@@ -53,50 +39,11 @@ from tests.support.procs import free_port, wait_until
 
 A, B, C = "chat-a.test", "org-b.test", "ext-c.test"
 SERVERS = (A, B, C)
-IMAGE = os.environ.get("FEDOPS_IMAGE", "localhost/fedops-bookworm-systemd:1")
-CONTAINERS_CONF = os.path.join(REPO, ".cache", "podman", "containers.conf")
-CONNECTION_PLUGINS = os.path.join(REPO, "roles", "synapse", "molecule", "resources", "plugins", "connection")
 BREAKS = ("allowlist", "ephemeral", "media")
 
 
-def _role_defaults():
-    with open(os.path.join(REPO, "roles", "synapse", "defaults", "main.yml"), encoding="utf-8") as handle:
-        return yaml.safe_load(handle)
-
-
-def wheelhouse_dir():
-    """The Molecule wheelhouse of the role's pinned Synapse (roles/synapse/molecule/resources/create.yml)."""
-    cache = os.environ.get("FEDOPS_CACHE_DIR") or os.path.join(os.path.expanduser("~"), ".cache", "fedops")
-    return os.path.join(cache, "wheelhouse", "synapse-%s" % _role_defaults()["synapse_version"])
-
-
-def venv_cache_dir():
-    """A host directory kept between runs for the container's Synapse venv: the role installs into it from the
-    wheelhouse the first time and finds it complete afterwards (its pip task reports ok)."""
-    cache = os.environ.get("FEDOPS_CACHE_DIR") or os.path.join(os.path.expanduser("~"), ".cache", "fedops")
-    image = podman("image", "inspect", "--format", "{{.Id}}", IMAGE, check=False).stdout.strip()[:12] or "none"
-    path = os.path.join(cache, "e2e", "synapse-venv-%s-%s" % (_role_defaults()["synapse_version"], image))
-    os.makedirs(path, exist_ok=True)
-    return path
-
-
-def podman_env():
-    env = dict(os.environ)
-    if os.path.exists(CONTAINERS_CONF):
-        env["CONTAINERS_CONF"] = CONTAINERS_CONF
-    return env
-
-
-def podman(*args, check=True, timeout=120):
-    proc = subprocess.run(["podman"] + list(args), env=podman_env(), capture_output=True, text=True,
-                          timeout=timeout, check=False)
-    if check and proc.returncode != 0:
-        raise RuntimeError("podman %s failed (rc %s): %s" % (" ".join(args[:2]), proc.returncode, proc.stderr[-2000:]))
-    return proc
-
-
 class LabServer:
-    """One homeserver of the lab: name, address, inventory host, paths in the container."""
+    """One homeserver of the lab: name, address, inventory host, its Synapse process."""
 
     def __init__(self, name, address, cert):
         self.name = name
@@ -104,8 +51,6 @@ class LabServer:
         self.cert = cert
         self.slug = name.split(".")[0]
         self.inventory_host = "lab-%s" % self.slug
-        self.service = "synapse-%s" % self.slug
-        self.config_dir = "/etc/synapse-%s" % self.slug
         self.registration_shared_secret = None
         self.synapse = None
 
@@ -115,7 +60,7 @@ class LabServer:
 
 
 class E2ELab:
-    """The A/B/C lab. ``start()`` provisions, ``stop()`` removes everything it started (PIDs, container by name)."""
+    """The A/B/C lab. ``start()`` provisions, ``stop()`` stops everything it started (by PID)."""
 
     def __init__(self, workdir, net=None, broken=None):
         self.breaks = set(filter(None, (broken or "").split(",")))
@@ -123,11 +68,7 @@ class E2ELab:
             raise ValueError("FEDOPS_E2E_BREAK is a comma-separated list of %s" % ", ".join(BREAKS))
         self.workdir = workdir
         self.broken = broken or None
-        # FEDOPS_E2E_CONTAINER=1: the synapse role deploys the three homeservers into a podman container (systemd);
-        # default: the role renders each homeserver's configuration and Synapse runs on the host (see the module doc).
-        self.container_mode = os.environ.get("FEDOPS_E2E_CONTAINER") == "1"
         self.net = net or "127.%d.%d" % (random.randint(100, 199), random.randint(1, 250))
-        self.container = "fedops-e2e-%s" % uuid.uuid4().hex[:10]
         self.ca = None
         self.bind = None
         self.relay = None
@@ -139,8 +80,6 @@ class E2ELab:
         self.resolv_conf = os.path.join(workdir, "resolv.conf")
         self.timings = {}
         self.playbook_output = ""
-        self._container_started = False
-        self.venv_dir = None
 
     def __getitem__(self, name):
         return self.servers[name]
@@ -158,13 +97,11 @@ class E2ELab:
     def start(self):
         started = time.monotonic()
         wd = self.workdir
-        os.chmod(wd, 0o755)  # the container's synapse user reads certificates and the registration below it
         os.makedirs(os.path.dirname(self.registration_path), exist_ok=True)
         self.ca = TestCA(os.path.join(wd, "pki"), common_name="fedops e2e lab CA")
         for index, name in enumerate(SERVERS):
             address = "%s.%d" % (self.net, 11 + index)
             cert = self.ca.issue(name, [name, "matrix.%s" % name, address])
-            os.chmod(cert.key_path, 0o644)  # a throw-away lab key, read by another uid inside the container
             self.servers[name] = LabServer(name, address, cert)
         self.bind = BindServer(os.path.join(wd, "bind"), zones=SERVERS).start()
         self.relay = DNSRelay(self.dns_address, (self.bind.host, self.bind.port)).start()
@@ -174,27 +111,9 @@ class E2ELab:
         self.rc_server, self.rc_url = serve_in_thread("7.10")
         self.timings["host_servers_s"] = round(time.monotonic() - started, 1)
 
-        if not self.container_mode:
-            mark = time.monotonic()
-            self.provision_on_host()
-            self.timings["playbooks_s"] = round(time.monotonic() - mark, 1)
-            return self._start_bridge(started)
         mark = time.monotonic()
-        self.start_container()
-        self.timings["container_s"] = round(time.monotonic() - mark, 1)
-        mark = time.monotonic()
-        import fcntl  # pylint: disable=import-outside-toplevel
-        import glob  # pylint: disable=import-outside-toplevel
-        if glob.glob(os.path.join(self.venv_dir, "lib", "python3*", "site-packages", "synapse")):
-            self.provision()  # the cached venv is complete: pip only finds it so, labs may run side by side
-        else:
-            with open(os.path.join(os.path.dirname(self.venv_dir), ".lock"), "w", encoding="ascii") as lock:
-                fcntl.flock(lock, fcntl.LOCK_EX)  # the first lab fills the cached venv, others wait for it
-                self.provision()
+        self.provision()
         self.timings["playbooks_s"] = round(time.monotonic() - mark, 1)
-        for server in self.servers.values():
-            server.registration_shared_secret = podman(
-                "exec", self.container, "cat", "%s/secrets/registration_shared_secret" % server.config_dir).stdout.strip()
         return self._start_bridge(started)
 
     def _start_bridge(self, started):
@@ -205,27 +124,6 @@ class E2ELab:
         self.timings["bridge_s"] = round(time.monotonic() - mark, 1)
         self.timings["total_s"] = round(time.monotonic() - started, 1)
         return self
-
-    def start_container(self):
-        wheelhouse = wheelhouse_dir()
-        self.venv_dir = venv_cache_dir()
-        if not os.path.isdir(wheelhouse) or not any(f.startswith("matrix_synapse-") for f in os.listdir(wheelhouse)):
-            raise RuntimeError("no Synapse wheel in %s: run scripts/molecule.sh synapse/wheelhouse once (its create "
-                               "step fills the wheelhouse)" % wheelhouse)
-        podman("rm", "-f", "-t", "0", self.container, check=False)
-        podman("run", "--detach", "--name", self.container, "--systemd=always", "--cap-add", "SYS_ADMIN",
-               "--network", "host",
-               "--volume", "%s:/srv/wheelhouse:ro" % wheelhouse,
-               "--volume", "%s:/opt/synapse/venv" % self.venv_dir,
-               "--volume", "%s:%s:ro" % (self.workdir, self.workdir),
-               "--volume", "%s:/etc/resolv.conf:ro" % self.resolv_conf,
-               IMAGE, "/sbin/init")
-        self._container_started = True
-
-        def booted():
-            state = podman("exec", self.container, "systemctl", "is-system-running", "--wait", check=False).stdout
-            return state.strip() in ("running", "degraded")
-        wait_until(booted, 60, "systemd in container %s" % self.container)
 
     # --- provisioning through the collection ----------------------------------------------------------------
     def host_vars(self, server):
@@ -241,17 +139,10 @@ class E2ELab:
             # media federation off: neither A nor B fetches the other's media
             extra["prevent_media_downloads_from"] = [n for n in (A, B) if n != server.name]
         values = {
-            "ansible_host": self.container,
-            "ansible_connection": "fedops_podman",
-            "ansible_python_interpreter": "/usr/bin/python3",
+            "ansible_connection": "local",
+            "ansible_python_interpreter": PYTHON,
+            "lab_role_config_path": self.role_config_path(server),
             "synapse_server_name": server.name,
-            "synapse_service_name": server.service,
-            "synapse_config_dir": server.config_dir,
-            "synapse_data_dir": "/var/lib/synapse-%s" % server.slug,
-            "synapse_log_dir": "/var/log/synapse-%s" % server.slug,
-            "synapse_base_dir": "/opt/synapse",
-            "synapse_wheelhouse_dir": "/srv/wheelhouse",
-            "synapse_apt_update_cache": False,
             "synapse_http_port": 8008,
             "synapse_http_bind_addresses": [server.address],
             "synapse_http_x_forwarded": False,
@@ -276,7 +167,6 @@ class E2ELab:
 
     def inventory(self):
         bind = self.bind
-        a = self.servers[A]
         localhost = {
             "ansible_connection": "local",
             "ansible_python_interpreter": PYTHON,
@@ -290,8 +180,6 @@ class E2ELab:
             "fedops_homeserver_url": "https://matrix.%s:%d" % (A, FED_PORT),
             "fedops_bridge_url": "http://127.0.0.1:%d" % free_port(),
             "fedops_bridge_registration_path": self.registration_path,
-            "fedops_bridge_registration_group": "{{ hostvars['%s'].ansible_facts.getent_group.synapse[1] }}"
-                                                % a.inventory_host,
             "fedops_bridge_ephemeral_events": "ephemeral" not in self.breaks,
             "fedops_dns_provider": "rfc2136",
             "fedops_dns_rfc2136": {"server": bind.host, "port": bind.port, "key_name": bind.tsig_name,
@@ -306,6 +194,15 @@ class E2ELab:
             "lab_controller": {"hosts": {"localhost": localhost}},
         }}}
 
+    # Process plumbing the harness owns on the host (paths, listeners, database, secrets in memory); everything
+    # else of homeserver.yaml is what the synapse role rendered from the inventory.
+    HOST_OWNED = ("listeners", "database", "log_config", "media_store_path", "signing_key_path", "old_signing_keys",
+                  "registration_shared_secret_path", "macaroon_secret_key_path", "form_secret_path", "pid_file",
+                  "tls_certificate_path", "tls_private_key_path")
+
+    def role_config_path(self, server):
+        return os.path.join(self.workdir, server.slug, "role-homeserver.json")
+
     def site(self):
         return [
             {"name": "Publish every homeserver's SRV and A records into the lab zone",
@@ -317,83 +214,28 @@ class E2ELab:
                                        "port": FED_PORT},
                             "records": [{"name": "matrix.{{ item.zone }}", "type": "A",
                                          "values": ["{{ item.address }}"]}]}}]},
-            # The three hosts share one venv: A installs it alone first (and creates the synapse group that owns
-            # the bridge registration); when the three roles run side by side, pip finds it complete on each.
-            {"name": "Install Synapse's venv once", "hosts": "lab_synapse[0]", "gather_facts": False,
-             "vars": {"synapse_service_enabled": False},  # no unit yet: no restart handler
+            {"name": "Synapse configuration as the synapse role renders it", "hosts": "lab_synapse",
+             "gather_facts": False,
              "tasks": [
-                 {"name": "Synapse's venv, user and directories", "ansible.builtin.include_role": {
-                     "name": "fedops.rocketchat.synapse", "tasks_from": "install.yml"}},
-                 {"name": "The synapse group (owns the bridge registration)",
-                  "ansible.builtin.getent": {"database": "group", "key": "synapse"}}]},
+                 {"name": "Load the role's variables", "ansible.builtin.include_role": {
+                     "name": "fedops.rocketchat.synapse", "tasks_from": "validate.yml", "public": True}},
+                 {"name": "Write the configuration the role renders", "ansible.builtin.copy": {
+                     "dest": "{{ lab_role_config_path }}", "mode": "0600",
+                     "content": "{{ _synapse_config | to_nice_json }}"}}]},
             {"import_playbook": os.path.join(REPO, "playbooks", "matrix_bridge.yml")},
-            {"name": "Synapse homeservers", "hosts": "lab_synapse", "gather_facts": False,
-             "roles": [{"role": "fedops.rocketchat.synapse"}]},
         ]
 
     def provision(self):
-        self._run_playbook(self.inventory(), self.site())
-
-    def _run_playbook(self, inventory_data, site_data):
-        wd = self.workdir
-        inventory = os.path.join(wd, "inventory.yml")
-        site = os.path.join(wd, "site.yml")
-        for path, data in ((inventory, inventory_data), (site, site_data)):
-            with open(path, "w", encoding="utf-8") as handle:
-                yaml.safe_dump(data, handle, sort_keys=False)
-            os.chmod(path, 0o600)
-        env = ansible_env({"ANSIBLE_CONNECTION_PLUGINS": CONNECTION_PLUGINS, "ANSIBLE_FORKS": "5"})
-        env.pop("ANSIBLE_CALLBACKS_ENABLED", None)
-        env.update({k: v for k, v in podman_env().items() if k == "CONTAINERS_CONF"})
-        log_path = os.path.join(wd, "site.log")
-        with open(log_path, "w", encoding="utf-8") as log:
-            proc = subprocess.run([venv_tool("ansible-playbook"), "-i", inventory, site], env=env, stdout=log,
-                                  stderr=subprocess.STDOUT, text=True, timeout=1800, check=False)
-        with open(log_path, encoding="utf-8") as log:
-            self.playbook_output = log.read()
-        if proc.returncode != 0:
-            raise RuntimeError("provisioning the e2e lab failed (log in %s/site.log):\n%s"
-                               % (wd, self.playbook_output[-6000:]))
-
-    # --- host mode: the role renders the configuration, Synapse runs on the host ------------------------------
-    # Process plumbing the harness owns on the host (paths, listeners, database, secrets in memory); everything
-    # else of homeserver.yaml is what the role rendered from the inventory.
-    HOST_OWNED = ("listeners", "database", "log_config", "media_store_path", "signing_key_path", "old_signing_keys",
-                  "registration_shared_secret_path", "macaroon_secret_key_path", "form_secret_path", "pid_file",
-                  "tls_certificate_path", "tls_private_key_path")
-
-    def role_config_path(self, server):
-        return os.path.join(self.workdir, server.slug, "role-homeserver.json")
-
-    def provision_on_host(self):
+        """Run the collection's playbooks from the lab inventory, then each Synapse with what the role rendered."""
         from concurrent.futures import ThreadPoolExecutor  # pylint: disable=import-outside-toplevel
         from tests.support.synapse import SynapseServer  # pylint: disable=import-outside-toplevel
-        inventory = self.inventory()
         for server in self.servers.values():
             os.makedirs(os.path.join(self.workdir, server.slug), exist_ok=True)
-            host = inventory["all"]["children"]["lab_synapse"]["hosts"][server.inventory_host]
-            for key in ("ansible_host", "ansible_connection", "ansible_python_interpreter"):
-                host.pop(key, None)
-            host.update({"ansible_connection": "local", "ansible_python_interpreter": PYTHON,
-                         "lab_role_config_path": self.role_config_path(server)})
-        inventory["all"]["children"]["lab_controller"]["hosts"]["localhost"].pop("fedops_bridge_registration_group")
-        site = self.site()
-        site[1] = {"name": "Synapse configuration as the synapse role renders it", "hosts": "lab_synapse",
-                   "gather_facts": False,
-                   "tasks": [
-                       {"name": "Load the role's variables", "ansible.builtin.include_role": {
-                           "name": "fedops.rocketchat.synapse", "tasks_from": "validate.yml", "public": True}},
-                       {"name": "Write the configuration the role renders", "ansible.builtin.copy": {
-                           "dest": "{{ lab_role_config_path }}", "mode": "0600",
-                           "content": "{{ _synapse_config | to_nice_json }}"}}]}
-        site = site[:3]  # DNS, configuration, matrix_bridge.yml; Synapse itself runs below
-        self._run_playbook(inventory, site)
+        self._run_playbook(self.inventory(), self.site())
         with ThreadPoolExecutor(len(self.servers)) as pool:
             futures = []
             for server in self.servers.values():
-                with open(self.role_config_path(server), encoding="utf-8") as handle:
-                    rendered = json.load(handle)
-                extra = {k: v for k, v in rendered.items() if k not in self.HOST_OWNED}
+                extra = {k: v for k, v in self.role_config(server.name).items() if k not in self.HOST_OWNED}
                 server.synapse = SynapseServer(os.path.join(self.workdir, server.slug, "synapse"),
                                                server_name=server.name, host=server.address, port=FED_PORT,
                                                tls_certificate_path=server.cert.cert_path,
@@ -404,17 +246,33 @@ class E2ELab:
             for future in futures:
                 future.result()
 
+    def _run_playbook(self, inventory_data, site_data):
+        wd = self.workdir
+        inventory = os.path.join(wd, "inventory.yml")
+        site = os.path.join(wd, "site.yml")
+        for path, data in ((inventory, inventory_data), (site, site_data)):
+            with open(path, "w", encoding="utf-8") as handle:
+                yaml.safe_dump(data, handle, sort_keys=False)
+            os.chmod(path, 0o600)
+        env = ansible_env({"ANSIBLE_FORKS": "5"})
+        env.pop("ANSIBLE_CALLBACKS_ENABLED", None)
+        log_path = os.path.join(wd, "site.log")
+        with open(log_path, "w", encoding="utf-8") as log:
+            proc = subprocess.run([venv_tool("ansible-playbook"), "-i", inventory, site], env=env, stdout=log,
+                                  stderr=subprocess.STDOUT, text=True, timeout=1800, check=False)
+        with open(log_path, encoding="utf-8") as log:
+            self.playbook_output = log.read()
+        if proc.returncode != 0:
+            raise RuntimeError("provisioning the e2e lab failed (log in %s/site.log):\n%s"
+                               % (wd, self.playbook_output[-6000:]))
+
     def homeserver_config(self, name):
-        """The homeserver.yaml Synapse runs with (host mode) or the role wrote (container mode), parsed."""
-        server = self.servers[name]
-        if self.container_mode:
-            return yaml.safe_load(podman("exec", self.container, "cat",
-                                         "%s/homeserver.yaml" % server.config_dir).stdout)
-        with open(server.synapse.config_path, encoding="utf-8") as handle:
+        """The homeserver.yaml Synapse runs with, parsed."""
+        with open(self.servers[name].synapse.config_path, encoding="utf-8") as handle:
             return yaml.safe_load(handle)
 
     def role_config(self, name):
-        """What the synapse role rendered for ``name`` (host mode)."""
+        """What the synapse role rendered for ``name``."""
         with open(self.role_config_path(self.servers[name]), encoding="utf-8") as handle:
             return json.load(handle)
 
@@ -422,20 +280,12 @@ class E2ELab:
         with open(self.registration_path, encoding="utf-8") as handle:
             return yaml.safe_load(handle)
 
-    def journal(self, name, lines=200):
-        """The last lines of one homeserver's journal (for failure messages)."""
-        return podman("exec", self.container, "journalctl", "-u", self.servers[name].service, "-n", str(lines),
-                      "--no-pager", check=False).stdout
-
     def stop(self):
         if self.bridge is not None:
             self.bridge.stop()
         for server in self.servers.values():
             if getattr(server, "synapse", None) is not None:
                 server.synapse.stop()
-        if self._container_started:
-            podman("rm", "-f", "-t", "0", self.container, check=False)
-            self._container_started = False
         if self.rc_server is not None:
             self.rc_server.shutdown()
             self.rc_server.server_close()

@@ -75,11 +75,10 @@ def test_lab_is_provisioned_by_the_collection(e2e_lab):
     for name, config in configs.items():
         assert config["server_name"] == name
         assert config["federation_custom_ca_list"] == [e2e_lab.ca.cert_path]
-        if not e2e_lab.container_mode:
-            rendered = e2e_lab.role_config(name)
-            for key in ("federation_custom_ca_list", "ip_range_whitelist", "allow_public_rooms_over_federation",
-                        "use_appservice_legacy_authorization", "rc_message"):
-                assert config[key] == rendered[key], key
+        rendered = e2e_lab.role_config(name)
+        for key in ("federation_custom_ca_list", "ip_range_whitelist", "allow_public_rooms_over_federation",
+                    "use_appservice_legacy_authorization", "rc_message"):
+            assert config[key] == rendered[key], key
     assert configs[A]["app_service_config_files"] == [e2e_lab.registration_path]
     assert configs[A]["use_appservice_legacy_authorization"] is True
     if "allowlist" not in e2e_lab.breaks:
