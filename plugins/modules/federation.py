@@ -304,6 +304,13 @@ legacy_status:
   returned: when O(mode=legacy) changed something
   type: str
   sample: Enabled
+legacy_public_key:
+  description:
+    - C(FEDERATION_Public_Key), the public key peers look up in the TXT record C(rocketchat-public-key.<domain>)
+      (see M(fedops.rocketchat.federation_dns)), read with the managed settings; no extra request.
+  returned: when O(mode=legacy)
+  type: str
+  version_added: 0.1.0
 requests:
   description: HTTP requests sent, retries, 429 answers and seconds spent waiting for rate-limit windows.
   returned: always

@@ -388,6 +388,9 @@ def apply_federation(client, params, check_mode=False):
                             % (LICENSE_MODULE, license_info["detail"]))
     extra = []
     validate = None
+    if mode == "legacy":
+        # The public key peers find in DNS comes from the same list read: no second task or request needed for it.
+        extra = ["FEDERATION_Public_Key"]
     if mode == "matrix_bridge":
         extra = ["uniqueID", "Federation_Matrix_hs_token", "Federation_Matrix_as_token"]
 
@@ -401,10 +404,14 @@ def apply_federation(client, params, check_mode=False):
     result["supported_modes"] = supported_modes(version)
     if license_info is not None:
         result["license"] = license_info
-    result.pop("current")
+    current = result.pop("current")
+    if mode == "legacy":
+        result["legacy_public_key"] = current.get("FEDERATION_Public_Key")
     if mode == "legacy" and result["changed"] and not check_mode:
-        status = client.get_settings(["FEDERATION_Status", "FEDERATION_Enabled"], missing_ok=True)
+        status = client.get_settings(["FEDERATION_Status", "FEDERATION_Enabled", "FEDERATION_Public_Key"],
+                                     missing_ok=True)
         result["legacy_status"] = status.get("FEDERATION_Status")
+        result["legacy_public_key"] = status.get("FEDERATION_Public_Key", result["legacy_public_key"])
         if status.get("FEDERATION_Enabled") is False:
             result["warnings"].append("Rocket.Chat switched FEDERATION_Enabled off again (FEDERATION_Status: %s)."
                                       % status.get("FEDERATION_Status"))

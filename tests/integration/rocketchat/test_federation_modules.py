@@ -107,6 +107,8 @@ def test_intent_per_release(rcs):
             records = after["legacy"]["dns_records"]
             assert records[0]["name"] == "_rocketchat._http.example.com" and records[0]["port"] == rc.port
             assert records[1]["value"] == after["legacy"]["public_key"] and len(records[1]["value"]) == 442
+            # the key the DNS records carry comes with the settings write, no federation_info call needed
+            assert legacy["legacy_public_key"] == after["legacy"]["public_key"]
             # bridge write, check action (6.12+), legacy write, disable write
             assert len(rc.writes()) == (4 if rc.version in CHECKED_PROFILES else 3)
         else:

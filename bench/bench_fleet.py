@@ -1,0 +1,358 @@
+#!/usr/bin/env python
+"""Benchmark a fleet: the federate and drift playbooks over N = 1, 10, 100 workspaces in one inventory.
+
+Each workspace is one inventory host: a Rocket.Chat 7.10 workspace with legacy federation (four settings, the
+public key read back, an SRV and the two-string key TXT in DNS). All their records live in one BIND zone.
+
+The emulator serves the fleet from one process: one emulator instance per workspace (its own settings, request
+log and rate-limit buckets) on its own loopback port, each in a thread of this benchmark's process. A workspace
+looks to the playbooks exactly like a separate server; one process instead of 100 saves 100 interpreter start-ups
+and keeps the counting exact (each instance's request log is read directly). The emulator itself is unchanged.
+
+For each N and tool, three runs in a row on a fresh fleet and an empty zone:
+  first      federate on workspaces never applied (everything is written)
+  converged  federate again (nothing may change or be written)
+  drift      the drift playbook (check mode + diff; must exit 0 and write nothing)
+Tools: fedops.rocketchat.federate / .drift (project venv), and the peer playbook bench/fleet/peer.yml.in
+(ansible.builtin.uri + community.general.nsupdate, PyPI `ansible` in .venv-peers; its drift run is the same playbook
+with --check --diff). Both with the same forks and the same ANSIBLE_* settings, in the same run, against the same
+servers. The peer-side check of federate is off (federation_check: false): the peer playbook has no such step.
+
+Counted per run: Rocket.Chat requests and writes (POST) from every instance's request log, DNS messages by opcode
+from BIND's statistics channel, tasks per host from the play recap, wall time of the whole ansible-playbook run.
+
+    nice -n 10 .venv/bin/python bench/bench_fleet.py [--sizes 1,10,100] [--forks 25] [--tools fedops,peer]
+
+Writes bench/results/fleet.json and bench/results/fleet.md.
+"""
+import argparse
+import json
+import os
+import platform
+import re
+import subprocess
+import sys
+import tempfile
+import time
+
+import dns.query
+import dns.rdatatype
+import dns.tsigkeyring
+import dns.update
+import dns.zone
+import yaml
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, REPO)
+
+from tests.emulator.rocketchat.server import serve_in_thread  # noqa: E402
+from tests.emulator.rocketchat.state import SEED_USERS  # noqa: E402
+from tests.support.bind import BindServer  # noqa: E402
+from tests.support.paths import OUTPUT, ensure_collection_link  # noqa: E402
+
+VENV = os.path.join(REPO, ".venv", "bin")
+PEERS = os.path.join(REPO, ".venv-peers", "bin")
+PEER_PLAYBOOK = os.path.join(REPO, "bench", "fleet", "peer.yml.in")   # a playbook; .in keeps it out of ansible-lint
+ADMIN = SEED_USERS[0]
+RELEASE = "7.10"
+ZONES = {"fedops": "fleet-ours.test", "peer": "fleet-peer.test"}
+# What federation_mode=legacy with federation_legacy_domain=<domain> sets on 7.10 (the federation module's mapping);
+# the peer playbook sets exactly these.
+SETTINGS = {"FEDERATION_Domain": None, "FEDERATION_Discovery_Method": "dns", "FEDERATION_Enabled": True,
+            "Federation_Matrix_enabled": False}
+RECAP = re.compile(r"^(\S+)\s+:\s+ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)\s+skipped=(\d+)", re.M)
+
+
+def host_name(index):
+    return "ws%03d" % index
+
+
+class Fleet:
+    """N emulator instances in threads of this process, one per workspace."""
+
+    def __init__(self, size, latency_ms):
+        self.servers = []
+        for _index in range(size):
+            server, url = serve_in_thread(RELEASE, latency=latency_ms / 1000.0)
+            self.servers.append((server, url))
+
+    def urls(self, n):
+        return [url for _server, url in self.servers[:n]]
+
+    def reset(self, n):
+        for server, _url in self.servers[:n]:
+            server.emulator.store.reset()
+
+    def clear_logs(self, n):
+        for server, _url in self.servers[:n]:
+            store = server.emulator.store
+            with store.lock:
+                store.log = []
+
+    def logs(self, n):
+        return [list(server.emulator.store.log) for server, _url in self.servers[:n]]
+
+    def stop(self):
+        for server, _url in self.servers:
+            server.shutdown()
+            server.server_close()
+
+
+def empty_zone(bind, zone):
+    """Delete every name of the zone but its apex (SOA, NS stay): the zone as BindServer made it."""
+    keyring = dns.tsigkeyring.from_text({bind.tsig_name: (bind.tsig_algorithm, bind.tsig_secret)})
+    xfr = dns.zone.from_xfr(dns.query.xfr(bind.host, zone, port=bind.port, keyring=keyring, keyname=bind.tsig_name,
+                                          timeout=10))
+    names = [name for name in xfr.nodes if str(name) not in ("@",)]
+    update = dns.update.UpdateMessage(zone, keyring=keyring, keyname=bind.tsig_name)
+    for name in names:
+        if str(name) != "ns":
+            update.delete(name)
+    if names:
+        dns.query.tcp(update, bind.host, port=bind.port, timeout=10)
+
+
+def zone_records(bind, zone):
+    keyring = dns.tsigkeyring.from_text({bind.tsig_name: (bind.tsig_algorithm, bind.tsig_secret)})
+    xfr = dns.zone.from_xfr(dns.query.xfr(bind.host, zone, port=bind.port, keyring=keyring, keyname=bind.tsig_name,
+                                          timeout=10))
+    return sum(1 for _name, node in xfr.nodes.items() for rds in node.rdatasets
+               if rds.rdtype in (dns.rdatatype.SRV, dns.rdatatype.TXT))
+
+
+def write_inventory(path, tool, urls, bind):
+    zone = ZONES[tool]
+    dns_server = {"server": bind.host, "port": bind.port, "key_name": bind.tsig_name,
+                  "key_secret": bind.tsig_secret, "key_algorithm": bind.tsig_algorithm}
+    hosts = {}
+    for index, url in enumerate(urls, 1):
+        hosts[host_name(index)] = {"fleet_url": url}
+    common = {"ansible_connection": "local", "fleet_zone": zone, "fleet_domain": "{{ inventory_hostname }}." + zone}
+    if tool == "fedops":
+        common.update({
+            "ansible_python_interpreter": os.path.join(VENV, "python"),
+            "federation_mode": "legacy",
+            "federation_rocketchat_url": "{{ fleet_url }}",
+            "federation_rocketchat_user_id": ADMIN["_id"],
+            "federation_rocketchat_auth_token": ADMIN["pats"][0][1],
+            "federation_legacy_domain": "{{ fleet_domain }}",
+            "federation_legacy_port": 443, "federation_legacy_priority": 1, "federation_legacy_weight": 1,
+            "federation_dns_provider": "rfc2136",
+            "federation_dns_zone": zone,
+            "federation_dns_rfc2136": dns_server,
+            "federation_check": False,
+        })
+    else:
+        settings = dict(SETTINGS, FEDERATION_Domain="{{ fleet_domain }}")
+        common.update({
+            "ansible_python_interpreter": os.path.join(PEERS, "python"),
+            "rc_url": "{{ fleet_url }}", "rc_user_id": ADMIN["_id"], "rc_auth_token": ADMIN["pats"][0][1],
+            "rc_settings": settings, "fleet_dns": dns_server,
+        })
+    with open(path, "w", encoding="utf-8") as handle:
+        yaml.safe_dump({"all": {"vars": common, "hosts": hosts}}, handle, sort_keys=False)
+
+
+def run_playbook(tool, run, inventory, forks, workdir):
+    if tool == "fedops":
+        cmd = [os.path.join(VENV, "ansible-playbook"), "-i", inventory,
+               "fedops.rocketchat." + ("drift" if run == "drift" else "federate")]
+        env_extra = {"ANSIBLE_COLLECTIONS_PATH": ensure_collection_link(), "ANSIBLE_COLLECTIONS_SCAN_SYS_PATH": "false"}
+    else:
+        cmd = [os.path.join(PEERS, "ansible-playbook"), "-i", inventory, PEER_PLAYBOOK]
+        if run == "drift":
+            cmd += ["--check", "--diff"]
+        env_extra = {}
+    cmd += ["-f", str(forks)]
+    env = dict(os.environ, ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0", ANSIBLE_RETRY_FILES_ENABLED="0",
+               ANSIBLE_LOCALHOST_WARNING="0", ANSIBLE_DEPRECATION_WARNINGS="0", ANSIBLE_HOST_KEY_CHECKING="0",
+               ANSIBLE_LOCAL_TEMP=os.path.join(workdir, "tmp"), HOME=os.path.join(workdir, "home"), **env_extra)
+    env.pop("FEDOPS_RESULTS_FILE", None)
+    started = time.monotonic()
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, cwd=workdir, check=False)
+    return proc, time.monotonic() - started
+
+
+def measure(fleet, bind, tool, run, n, inventory, forks, workdir):
+    fleet.clear_logs(n)
+    before = bind.opcode_counts()
+    proc, wall = run_playbook(tool, run, inventory, forks, workdir)
+    after = bind.opcode_counts()
+    logs = fleet.logs(n)
+    recap = {m.group(1): [int(g) for g in m.groups()[1:]] for m in RECAP.finditer(proc.stdout.split("PLAY RECAP")[-1])}
+    ok = proc.returncode == 0 and len(recap) == n and not any(r[3] for r in recap.values())
+    requests = sum(len(log) for log in logs)
+    writes = sum(1 for log in logs for e in log if e["method"] == "POST")
+    queries = after.get("QUERY", 0) - before.get("QUERY", 0)
+    updates = after.get("UPDATE", 0) - before.get("UPDATE", 0)
+    row = {
+        "tool": tool, "run": run, "n": n, "forks": forks, "ok": ok, "rc": proc.returncode,
+        "wall_s": round(wall, 2), "wall_per_workspace_s": round(wall / n, 3),
+        "rc_requests": requests, "rc_requests_per_workspace": round(requests / float(n), 2),
+        "rc_writes": writes, "rc_429": sum(1 for log in logs for e in log if e["status"] == 429),
+        "dns_queries": queries, "dns_updates": updates,
+        "dns_messages_per_workspace": round((queries + updates) / float(n), 2),
+        "changed_hosts": sum(1 for r in recap.values() if r[1] > 0),
+        "tasks_per_host": round(sum(r[0] + r[4] for r in recap.values()) / float(max(len(recap), 1)), 1),
+        "tasks_run_per_host": round(sum(r[0] for r in recap.values()) / float(max(len(recap), 1)), 1),
+        "writes_total": writes + updates,
+    }
+    if not ok:
+        row["error"] = (proc.stdout[-1500:] + proc.stderr[-1500:]).strip()
+    return row
+
+
+def expected(row):
+    """The invariants each run must meet (a failed run is reported, never hidden)."""
+    if row["run"] == "first":
+        return row["ok"] and row["changed_hosts"] == row["n"]
+    # converged and drift: nothing changed, nothing written; the peer's nsupdate reads with prerequisite-only
+    # UPDATE messages (BIND counts them as UPDATE), so for it only Rocket.Chat writes and changes count.
+    no_dns_writes = row["dns_updates"] == 0 if row["tool"] == "fedops" else True
+    return row["ok"] and row["changed_hosts"] == 0 and row["rc_writes"] == 0 and no_dns_writes
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="1,10,100")
+    parser.add_argument("--forks", type=int, default=25)
+    parser.add_argument("--tools", default="fedops,peer")
+    parser.add_argument("--latency-ms", type=float, default=10.0)
+    parser.add_argument("--output", default=os.path.join(REPO, "bench", "results"))
+    args = parser.parse_args(argv)
+    sizes = [int(s) for s in args.sizes.split(",")]
+    tools = args.tools.split(",")
+    if "peer" in tools and not os.path.exists(os.path.join(PEERS, "ansible-playbook")):
+        sys.exit("missing .venv-peers: run scripts/bootstrap.sh peers")
+    os.makedirs(OUTPUT, exist_ok=True)
+    workdir = tempfile.mkdtemp(prefix="bench-fleet-", dir=OUTPUT)
+    os.makedirs(os.path.join(workdir, "home"))
+    load_before = os.getloadavg()
+    rows = []
+    fleet = Fleet(max(sizes), args.latency_ms)
+    try:
+        with BindServer(os.path.join(workdir, "bind"), zones=list(ZONES.values())) as bind:
+            bind.start()
+            for n in sizes:
+                for tool in tools:
+                    fleet.reset(n)
+                    empty_zone(bind, ZONES[tool])
+                    inventory = os.path.join(workdir, "inventory-%s-%d.yml" % (tool, n))
+                    write_inventory(inventory, tool, fleet.urls(n), bind)
+                    for run in ("first", "converged", "drift"):
+                        row = measure(fleet, bind, tool, run, n, inventory, args.forks, workdir)
+                        row["as_expected"] = expected(row)
+                        rows.append(row)
+                        print("N=%-3d %-6s %-9s ok=%-5s wall=%6.1fs req/ws=%5.2f writes=%-3d dns/ws=%5.2f "
+                              "upd=%-3d tasks/host=%s changed=%d%s" % (
+                                  n, tool, run, row["ok"], row["wall_s"], row["rc_requests_per_workspace"],
+                                  row["rc_writes"], row["dns_messages_per_workspace"], row["dns_updates"],
+                                  row["tasks_per_host"], row["changed_hosts"],
+                                  "" if row["as_expected"] else "  ** NOT AS EXPECTED **"), flush=True)
+                        if not row["ok"]:
+                            print(row["error"][-2000:], flush=True)
+                    records = zone_records(bind, ZONES[tool])
+                    if records != 2 * n:
+                        print("N=%d %s: zone holds %d SRV/TXT RRsets, expected %d" % (n, tool, records, 2 * n))
+                        rows[-1]["as_expected"] = False
+                # results so far, so that an interrupted run still leaves its numbers
+                write_results(rows, args, load_before, os.getloadavg(), quiet=True)
+    finally:
+        fleet.stop()
+    load_after = os.getloadavg()
+    write_results(rows, args, load_before, load_after)
+    return 0 if all(r["as_expected"] for r in rows) else 1
+
+
+def ratio(rows, n, run, key):
+    ours = [r for r in rows if r["n"] == n and r["run"] == run and r["tool"] == "fedops"]
+    peer = [r for r in rows if r["n"] == n and r["run"] == run and r["tool"] == "peer"]
+    if not ours or not peer or not ours[0][key]:
+        return None
+    return round(peer[0][key] / float(ours[0][key]), 2)
+
+
+def write_results(rows, args, load_before, load_after, quiet=False):
+    os.makedirs(args.output, exist_ok=True)
+    sizes = sorted(set(r["n"] for r in rows))
+    comparison = {}
+    for n in sizes:
+        for run in ("first", "converged", "drift"):
+            comparison["%d/%s" % (n, run)] = {
+                "wall_ratio": ratio(rows, n, run, "wall_s"),
+                "rc_request_ratio": ratio(rows, n, run, "rc_requests"),
+                "dns_message_ratio": ratio(rows, n, run, "dns_messages_per_workspace"),
+            }
+    growth = {}
+    for tool in ("fedops", "peer"):
+        for run in ("first", "converged", "drift"):
+            by_n = {r["n"]: r["wall_s"] for r in rows if r["tool"] == tool and r["run"] == run}
+            if len(by_n) >= 2:
+                lo, hi = min(by_n), max(by_n)
+                growth["%s/%s" % (tool, run)] = {
+                    "wall_by_n": by_n,
+                    "marginal_s_per_workspace": round((by_n[hi] - by_n[lo]) / float(hi - lo), 3),
+                    "fixed_s": round(by_n[lo] - lo * (by_n[hi] - by_n[lo]) / float(hi - lo), 2),
+                }
+    drift100 = [r for r in rows if r["tool"] == "fedops" and r["run"] == "drift" and r["n"] == 100]
+    goal = {"drift over 100 workspaces under 60 s with zero writes":
+            bool(drift100) and drift100[0]["ok"] and drift100[0]["wall_s"] < 60 and drift100[0]["writes_total"] == 0}
+    meta = {"date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "python": platform.python_version(),
+            "cpus": os.cpu_count(), "forks": args.forks, "latency_ms": args.latency_ms, "release": RELEASE,
+            "load_1_5_15_before": [round(x, 2) for x in load_before],
+            "load_1_5_15_after": [round(x, 2) for x in load_after],
+            "workload": "legacy federation per workspace: 4 settings, public key read, SRV + 2-string TXT"}
+    with open(os.path.join(args.output, "fleet.json"), "w", encoding="utf-8") as handle:
+        json.dump({"meta": meta, "rows": rows, "comparison": comparison, "growth": growth, "goal": goal}, handle,
+                  indent=1)
+        handle.write("\n")
+    lines = [
+        "# Fleet benchmark: federate and drift over N workspaces",
+        "",
+        "Generated by `bench/bench_fleet.py` on %s (%d CPUs, Python %s, forks %d, load average before %s, after %s). "
+        "Each workspace is one inventory host: Rocket.Chat %s (API emulator, one instance per workspace on its own "
+        "port, %g ms of server-side work per call) with legacy federation: 4 settings, the public key read back, "
+        "SRV + two-string key TXT in one BIND 9 zone for the whole fleet. Requests from the emulator's request logs, "
+        "DNS messages from BIND's statistics channel; wall time of the whole `ansible-playbook` run. fedops = "
+        "`fedops.rocketchat.federate` / `drift` (peer-side check off); peer = `bench/fleet/peer.yml.in` "
+        "(`ansible.builtin.uri` + `community.general.nsupdate`; drift = the same with `--check --diff`)."
+        % (meta["date"], meta["cpus"], meta["python"], args.forks, meta["load_1_5_15_before"],
+           meta["load_1_5_15_after"], RELEASE, args.latency_ms),
+        "",
+        "| N | tool | run | result | wall (s) | wall per workspace (s) | RC requests / ws | RC writes | 429s "
+        "| DNS QUERY | DNS UPDATE | DNS messages / ws | tasks per host (run + skipped) | hosts changed |",
+        "|---:|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in rows:
+        lines.append("| %d | %s | %s | %s | %.1f | %.3f | %.2f | %d | %d | %d | %d | %.2f | %s (%s + %s) | %d |" % (
+            r["n"], r["tool"], r["run"], "ok" if r["as_expected"] else "**not as expected**", r["wall_s"],
+            r["wall_per_workspace_s"], r["rc_requests_per_workspace"], r["rc_writes"], r["rc_429"],
+            r["dns_queries"], r["dns_updates"], r["dns_messages_per_workspace"], r["tasks_per_host"],
+            r["tasks_run_per_host"], round(r["tasks_per_host"] - r["tasks_run_per_host"], 1), r["changed_hosts"]))
+    lines += ["", "Peer divided by fedops (higher: fedops is cheaper):", "",
+              "| N | run | wall time | RC requests | DNS messages |", "|---:|---|---:|---:|---:|"]
+    for key, comp in comparison.items():
+        n, run = key.split("/")
+        lines.append("| %s | %s | %s | %s | %s |" % (n, run, *[
+            ("%.2fx" % comp[k]) if comp[k] is not None else "-"
+            for k in ("wall_ratio", "rc_request_ratio", "dns_message_ratio")]))
+    lines += ["", "Growth with N (straight line through the smallest and largest N):", "",
+              "| tool / run | wall by N (s) | marginal s per workspace | fixed s per run |", "|---|---|---:|---:|"]
+    for key, g in growth.items():
+        lines.append("| %s | %s | %.3f | %.2f |" % (key, ", ".join("%d: %.1f" % kv for kv in sorted(g["wall_by_n"].items())),
+                                                  g["marginal_s_per_workspace"], g["fixed_s"]))
+    lines += ["", "| goal | met |", "|---|---|"]
+    for name, met in goal.items():
+        lines.append("| %s | %s |" % (name, "yes" if met else "**no**"))
+    notes = os.path.join(REPO, "bench", "fleet", "notes.md")
+    if os.path.exists(notes):
+        with open(notes, encoding="utf-8") as handle:
+            lines += ["", handle.read().strip()]
+    with open(os.path.join(args.output, "fleet.md"), "w", encoding="utf-8") as handle:
+        handle.write("\n".join(lines) + "\n")
+    if not quiet:
+        print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
