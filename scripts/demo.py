@@ -164,11 +164,11 @@ def main():
                                     port=synapse_port, tls_certificate_path=cert.cert_path,
                                     tls_private_key_path=cert.key_path, resolv_conf=resolv_conf,
                                     extra_config=dict(FEDERATION_CONFIG, **{
-                                                  "app_service_config_files": [registration],
-                                                  # what the synapse role sets for a Rocket.Chat bridge registration
-                                                  # (synapse_rocketchat_bridge_registration_files)
-                                                  "use_appservice_legacy_authorization": True,
-                                                  "federation_custom_ca_list": [ca.cert_path]}))
+                                        "app_service_config_files": [registration],
+                                        # what the synapse role sets for a Rocket.Chat bridge registration
+                                        # (synapse_rocketchat_bridge_registration_files)
+                                        "use_appservice_legacy_authorization": True,
+                                        "federation_custom_ca_list": [ca.cert_path]}))
             with synapse:
                 synapse.start(120)
                 partner = start_partner(lab, ca, bind, resolv_conf)

@@ -35,7 +35,7 @@ from tests.support.federation_lab import FED_PORT, LAB_RATE_LIMITS, Account, DNS
 from tests.support.paths import OUTPUT, PYTHON, REPO, venv_tool
 from tests.support.peers import BridgePeer
 from tests.support.pki import TestCA
-from tests.support.procs import free_port, wait_until
+from tests.support.procs import free_port
 
 A, B, C = "chat-a.test", "org-b.test", "ext-c.test"
 SERVERS = (A, B, C)

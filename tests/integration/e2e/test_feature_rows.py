@@ -16,7 +16,7 @@ import uuid
 
 import pytest
 
-from tests.integration.e2e.conftest import A, B, C
+from tests.integration.e2e.conftest import A, B
 from tests.support.ansible_run import run_module
 
 PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"

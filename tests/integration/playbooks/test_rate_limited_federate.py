@@ -5,10 +5,10 @@ the release requires, never waits for a window and never meets a 429, on 7.10 an
 The requests a converged run requires, per settings task: `GET /api/info` (the release) and one bulk read
 `GET /api/v1/settings?count=0` (every visible setting in one page, C-RD-1); on 8.6 also `GET licenses.info` (native
 federation needs the licence) and `GET settings/Federation_Service_Matrix_Signing_Key` (8.6 masks secrets in the
-list, C-RD-4); the key-version task reads its one setting by id. The legacy workspace's public key comes from the same list read, so the DNS step adds no request.
+list, C-RD-4); the key-version task reads its one setting by id. The legacy workspace's public key comes from the
+same list read, so the DNS step adds no request.
 """
 import json
-import os
 import subprocess
 
 import pytest

@@ -1,4 +1,3 @@
-#!/usr/bin/python3
 """A trivial upstream for the Molecule scenarios: answers every request with JSON naming itself, the method,
 the path, the request headers and the body size. Standard library only.
 Usage: echo_upstream.py NAME PORT"""
