@@ -3,14 +3,13 @@ SHELL := /bin/bash
 BOOT := scripts/bootstrap.sh
 RUN := .venv/bin/python scripts/run_tests.py
 
-.PHONY: help bootstrap demo test quick sanity units integration molecule molecule-workers lint docs build cores ee bench clean
+.PHONY: help bootstrap demo test quick sanity units integration molecule lint docs build cores ee bench clean
 
 help:
 	@echo "make demo   - bring up a local lab and apply federation with the collection's playbooks"
 	@echo "make test   - run every test layer (sanity, units, integration, molecule, lint, docs + docsite, build,"
 	@echo "              the ansible-core matrix (cores), the execution environment check (ee))"
 	@echo "make quick  - sanity + unit tests"
-	@echo "make molecule-workers - the Molecule scenario of Synapse with workers (not part of make test: too heavy)"
 	@echo "make bench  - run the benchmarks in bench/ and write bench/results/"
 
 bootstrap:
@@ -45,11 +44,6 @@ docs ee:
 molecule:
 	@$(BOOT) apt dev image
 	@$(RUN) molecule
-
-# Synapse with workers, Redis and PostgreSQL: the heaviest scenario, kept out of make test's time budget.
-molecule-workers:
-	@$(BOOT) apt dev image
-	@scripts/molecule.sh synapse/workers
 
 bench:
 	@$(BOOT) apt dev peers

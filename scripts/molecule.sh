@@ -1,11 +1,9 @@
 #!/usr/bin/env bash
 # Run every Molecule scenario of every role and print one line per scenario:
 #   scenario <role>/<name>: passed|failed <seconds>s
-#   scripts/molecule.sh                    all roles, all scenarios except those marked separate
-#   scripts/molecule.sh synapse            one role (also except those marked separate)
-#   scripts/molecule.sh synapse/default    one scenario (a separate one runs when named so)
-# A scenario whose molecule.yml has the line "# fedops-molecule: separate" is too heavy for make test's time budget
-# and runs in a make target of its own (see the Makefile), never by default.
+#   scripts/molecule.sh                    all roles, all scenarios
+#   scripts/molecule.sh synapse            one role
+#   scripts/molecule.sh synapse/default    one scenario
 # Exit status is non-zero when any scenario failed. Logs go to .cache/molecule/<role>-<name>.log
 # (shown on failure unless FEDOPS_MOLECULE_QUIET=1).
 #
@@ -43,15 +41,11 @@ for role_dir in "$ROOT"/roles/*/; do
   for scen_dir in "$role_dir"molecule/*/; do
     [ -f "$scen_dir/molecule.yml" ] || continue
     scen=$(basename "$scen_dir")
-    match=0
-    if grep -qx '# fedops-molecule: separate' "$scen_dir/molecule.yml"; then
-      for s in "${selection[@]}"; do [ "$s" = "$role/$scen" ] && match=1; done
-    elif [ ${#selection[@]} -eq 0 ]; then
-      match=1
-    else
+    if [ ${#selection[@]} -gt 0 ]; then
+      match=0
       for s in "${selection[@]}"; do [ "$s" = "$role" ] || [ "$s" = "$role/$scen" ] && match=1; done
+      [ $match -eq 1 ] || continue
     fi
-    [ $match -eq 1 ] || continue
     pairs+=("$role/$scen")
   done
 done
