@@ -31,7 +31,7 @@ import yaml
 
 from tests.support.ansible_run import ansible_env
 from tests.support.bind import BindServer
-from tests.support.federation_lab import FED_PORT, LAB_RATE_LIMITS, Account, DNSRelay
+from tests.support.federation_lab import FED_PORT, LAB_RATE_LIMITS, Account, DNSRelay, Homeserver
 from tests.support.paths import OUTPUT, PYTHON, REPO, venv_tool
 from tests.support.peers import BridgePeer
 from tests.support.pki import TestCA
@@ -42,21 +42,14 @@ SERVERS = (A, B, C)
 BREAKS = ("allowlist", "ephemeral", "media")
 
 
-class LabServer:
-    """One homeserver of the lab: name, address, inventory host, its Synapse process."""
+class LabServer(Homeserver):
+    """One homeserver of the lab: a federation_lab Homeserver with its inventory host; Synapse is set on start."""
 
     def __init__(self, name, address, cert):
-        self.name = name
-        self.address = address
-        self.cert = cert
+        super().__init__(name, address, None, cert)
         self.slug = name.split(".")[0]
         self.inventory_host = "lab-%s" % self.slug
         self.registration_shared_secret = None
-        self.synapse = None
-
-    @property
-    def url(self):
-        return "https://%s:%d" % (self.address, FED_PORT)
 
 
 class E2ELab:
