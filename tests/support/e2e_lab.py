@@ -154,6 +154,10 @@ class E2ELab:
             "synapse_config_extra": extra,
         }
         if server.name == A:
+            # Rocket.Chat's bridge downloads media from its homeserver without a token (Bridge.ts
+            # getReadStreamForFileFromUrl: the bot SDK's mxcToHttp, the legacy /_matrix/media/r0/download), which
+            # Synapse serves only with authenticated media off
+            extra["enable_authenticated_media"] = False
             values["synapse_federation_domain_whitelist"] = allow_list
             values["synapse_rocketchat_bridge_registration_files"] = [self.registration_path]
         return values

@@ -11,12 +11,13 @@ import uuid
 import pytest
 
 from tests.support.e2e_lab import A, B, C, E2ELab, broken_from_env, new_workdir
-from tests.support.e2e_table import RowRecord, write_table
+from tests.support.e2e_table import RowRecord, defined_rows, write_table
 from tests.support.procs import wait_until
 
 
 def pytest_configure(config):
-    config.addinivalue_line("markers", "row(number, title, ui_only=False): a row of the federation feature table")
+    config.addinivalue_line("markers", "row(number, title, ui_only=False, section='bridge'): a row of the federation "
+                                       "feature table (tests/support/e2e_table.py SECTIONS)")
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -47,7 +48,12 @@ def feature_table(e2e_lab):
 def row(request, feature_table):
     marker = request.node.get_closest_marker("row")
     number, title = marker.args
-    record = RowRecord(number, title, ui_only=marker.kwargs.get("ui_only", False))
+    section = marker.kwargs.get("section", "bridge")
+    defined = defined_rows(section).get(number)
+    assert defined and defined[0] == title, "row %s %r is not %s row %s in tests/support/e2e_table.py" % (
+        number, title, section, number)
+    record = RowRecord(number, title, ui_only=marker.kwargs.get("ui_only", False), acted_by=defined[1],
+                       section=section)
     start = time.monotonic()
     yield record
     record.duration_s = time.monotonic() - start
