@@ -73,6 +73,7 @@ class E2ELab:
         self.resolv_conf = os.path.join(workdir, "resolv.conf")
         self.timings = {}
         self.playbook_output = ""
+        self.break_results = []   # (switch, row number, expected, outcome, seconds) of the break tests
 
     def __getitem__(self, name):
         return self.servers[name]

@@ -188,16 +188,34 @@ def render(records, lab_timings, broken=None, commit=None, when=None):
     return "".join(lines).rstrip("\n") + "\n"
 
 
-def write_table(records, lab_timings, broken=None):
+def render_breaks(break_results):
+    """The break tests' outcome: each switch, the rows it ran, what they were expected to do and did."""
+    if not break_results:
+        return ""
+    lines = ["Break tests\n-----------\n\n",
+             "Each switch breaks one piece of the provisioned lab, runs the rows it guards and one row it does not "
+             "guard, then restores the lab.\n\n",
+             ".. list-table::\n   :header-rows: 1\n   :widths: 15 6 15 15 8\n\n",
+             "   * - Switch\n     - Row\n     - Expected\n     - Outcome\n     - Time (s)\n"]
+    for switch, number, expected, outcome, seconds in break_results:
+        lines.append("   * - %s\n     - %d\n     - %s\n     - %s\n     - %.1f\n" % (
+            switch, number, expected, _cell(outcome), seconds))
+    return "".join(lines) + "\n"
+
+
+def write_table(records, lab_timings, broken=None, break_results=None):
     """Write the table; the docsite page only for a complete, unbroken run where every row passed."""
     commit = source_commit()
     when = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M")
     text = render(records, lab_timings, broken, commit, when)
+    text += ("\n" + render_breaks(break_results)).rstrip("\n") + "\n" if break_results else ""
     os.makedirs(OUTPUT, exist_ok=True)
     with open(OUTPUT_PAGE, "w", encoding="utf-8") as handle:
         handle.write(text)
     with open(OUTPUT_JSON, "w", encoding="utf-8") as handle:
         json.dump({"commit": commit, "date": when, "broken": broken, "lab": lab_timings,
+                   "breaks": [dict(zip(("switch", "row", "expected", "outcome", "seconds"), b))
+                              for b in break_results or ()],
                    "rows": [r.as_dict() for r in sorted(records, key=lambda r: (r.section, r.number))]},
                   handle, indent=1)
     ran = {(r.section, r.number) for r in records}

@@ -41,7 +41,7 @@ def e2e_lab():
 def feature_table(e2e_lab):
     records = []
     yield records
-    write_table(records, e2e_lab.timings, e2e_lab.broken)
+    write_table(records, e2e_lab.timings, e2e_lab.broken, e2e_lab.break_results)
 
 
 @pytest.fixture
@@ -154,8 +154,7 @@ def people(e2e_lab):
     return p
 
 
-@pytest.fixture
-def sides(e2e_lab, people):
+def make_sides(e2e_lab, people):
     """Fresh /sync positions for every account, and the bridge."""
     class Sides:
         pass
@@ -167,4 +166,10 @@ def sides(e2e_lab, people):
     return s
 
 
-__all__ = ["A", "B", "C", "Side", "Bridge"]
+@pytest.fixture
+def sides(e2e_lab, people):
+    """Fresh /sync positions for every account, and the bridge."""
+    return make_sides(e2e_lab, people)
+
+
+__all__ = ["A", "B", "C", "Side", "Bridge", "make_sides"]

@@ -583,3 +583,108 @@ def test_check_playbook_refuses_bad_probe_variables(e2e_lab, tmp_path):
         "fedops_probe_remote": {"homeserver_url": e2e_lab[B].url, "access_token": "secret-token-value"}})
     assert rc != 0 and "Invalid probe variables" in output, output[-3000:]
     assert "secret-token-value" not in output
+
+
+# --- break tests: each breaks one piece of the provisioned lab, runs the rows it guards (they must fail) and one
+# row it does not guard (it must pass), then restores the lab. They come last in this module, after every row ran on
+# the intact lab.
+BREAK_ROWS = {
+    "media": (test_row05_attachments, test_row11_avatar),
+    "ephemeral": (test_row12_typing,),
+    "allowlist": (test_row15_allow_list,),
+}
+
+
+def _run_row(function, e2e_lab, people):
+    """Run one row test on fresh sides; the exception it failed with, or None."""
+    import inspect  # pylint: disable=import-outside-toplevel
+    import time  # pylint: disable=import-outside-toplevel
+    from tests.integration.e2e.conftest import make_sides  # pylint: disable=import-outside-toplevel
+    from tests.support.e2e_table import RowRecord  # pylint: disable=import-outside-toplevel
+    marker = next(m for m in function.pytestmark if m.name == "row")
+    kwargs = {"sides": make_sides(e2e_lab, people), "row": RowRecord(*marker.args)}
+    if "e2e_lab" in inspect.signature(function).parameters:
+        kwargs["e2e_lab"] = e2e_lab
+    start = time.monotonic()
+    try:
+        function(**kwargs)
+    except Exception as exc:  # pylint: disable=broad-except
+        return marker.args[0], exc, time.monotonic() - start
+    return marker.args[0], None, time.monotonic() - start
+
+
+def _break_and_check(switch, e2e_lab, people, unguarded=test_row01_direct_message):
+    """Run the rows ``switch`` guards (each must fail) and ``unguarded`` (must pass); record the outcomes."""
+    failures = []
+    for function in BREAK_ROWS[switch]:
+        number, exc, seconds = _run_row(function, e2e_lab, people)
+        outcome = "FAIL: %s" % " ".join(str(exc).split())[:160] if exc else "pass"
+        e2e_lab.break_results.append((switch, number, "fail", outcome, seconds))
+        if exc is None:
+            failures.append("row %d passed with %s broken" % (number, switch))
+    number, exc, seconds = _run_row(unguarded, e2e_lab, people)
+    e2e_lab.break_results.append((switch, number, "pass", "FAIL: %s" % exc if exc else "pass", seconds))
+    if exc is not None:
+        failures.append("row %d (not guarded by %s) failed: %s" % (number, switch, exc))
+    assert not failures, failures
+
+
+def _restart_with(e2e_lab, changes):
+    """Restart the homeservers named in ``changes`` ({server: {option: value or None to drop}}) with those
+    options; returns what restores them."""
+    undo = {}
+    for name, options in changes.items():
+        synapse = e2e_lab[name].synapse
+        undo[name] = {key: synapse.extra_config.get(key) for key in options}
+        for key, value in options.items():
+            if value is None:
+                synapse.extra_config.pop(key, None)
+            else:
+                synapse.extra_config[key] = value
+        synapse.restart(120)
+    return undo
+
+
+def _set_bridge_ephemeral(e2e_lab, enabled):
+    """Rocket.Chat's Federation_Matrix_enable_ephemeral_events (through the collection's settings module), then
+    the bridge restarted, as Rocket.Chat restarts it when a Federation_Matrix_* setting changes."""
+    admin = e2e_lab.admin
+    result = run_module("fedops.rocketchat.settings", {
+        "url": e2e_lab.rc_url, "user_id": admin["_id"], "auth_token": admin["pats"][0][1],
+        "settings": {"Federation_Matrix_enable_ephemeral_events": enabled}})
+    assert result["changed"] is True, result
+    e2e_lab.bridge.stop()
+    e2e_lab.bridge.start()
+    assert e2e_lab.bridge.state()["ephemeral"] is enabled
+
+
+@pytest.mark.skipif("os.environ.get('FEDOPS_E2E_BREAK')", reason="the lab was provisioned broken already")
+def test_break_media(e2e_lab, people, feature_table):  # pylint: disable=unused-argument
+    """Media federation off on both sides (prevent_media_downloads_from): rows 5 and 11 fail, row 1 passes."""
+    undo = _restart_with(e2e_lab, {A: {"prevent_media_downloads_from": [B]},
+                                   B: {"prevent_media_downloads_from": [A]}})
+    try:
+        _break_and_check("media", e2e_lab, people)
+    finally:
+        _restart_with(e2e_lab, undo)
+
+
+@pytest.mark.skipif("os.environ.get('FEDOPS_E2E_BREAK')", reason="the lab was provisioned broken already")
+def test_break_ephemeral(e2e_lab, people, feature_table):  # pylint: disable=unused-argument
+    """Rocket.Chat's ephemeral events switch off (the bridge then has no onEphemeralEvent handler): row 12 fails,
+    row 1 passes."""
+    _set_bridge_ephemeral(e2e_lab, False)
+    try:
+        _break_and_check("ephemeral", e2e_lab, people)
+    finally:
+        _set_bridge_ephemeral(e2e_lab, True)
+
+
+@pytest.mark.skipif("os.environ.get('FEDOPS_E2E_BREAK')", reason="the lab was provisioned broken already")
+def test_break_allowlist(e2e_lab, people, feature_table):  # pylint: disable=unused-argument
+    """No allow list on A: row 15 fails (C gets in), row 1 passes."""
+    undo = _restart_with(e2e_lab, {A: {"federation_domain_whitelist": None}})
+    try:
+        _break_and_check("allowlist", e2e_lab, people)
+    finally:
+        _restart_with(e2e_lab, undo)
