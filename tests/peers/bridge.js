@@ -307,7 +307,9 @@ async function main() {
       const room = await bridge.getIntent(creator).createRoom({
         createAsClient: true,
         options: { visibility: 'private', preset: 'private_chat', is_direct: true, invite: invitees,
-          creation_content: { was_internally_programatically_created: true, ...(extra || {}), inviteesExternalIds: invitees } },
+          creation_content: {
+            was_internally_programatically_created: true, ...(extra || {}), inviteesExternalIds: invitees,
+          } },
       });
       return { room_id: room.room_id };
     },
