@@ -341,9 +341,9 @@ def print_e2e_table(since):
         table["commit"], table["date"], ", FEDOPS_E2E_BREAK=%s" % table["broken"] if table.get("broken") else ""))
     print("%-3s %-58s %-7s %7s  %s" % ("#", "row", "result", "seconds", "Rocket.Chat side acted by"))
     for r in table["rows"]:
-        print("%-3d %-58s %-7s %7s  %s" % (r["number"], r["title"][:58], r["outcome"],
-                                          "-" if r["seconds"] is None else "%.1f" % r["seconds"],
-                                          r["acted_by"].get("rocketchat", "-")[:110]))
+        seconds = "-" if r["seconds"] is None else "%.1f" % r["seconds"]
+        print("%-3d %-58s %-7s %7s  %s" % (r["number"], r["title"][:58], r["outcome"], seconds,
+                                           r["acted_by"].get("rocketchat", "-")[:110]))
     for b in table.get("breaks", []):
         print("break %-10s row %-3d expected %-4s -> %s" % (b["switch"], b["row"], b["expected"], b["outcome"][:90]))
     print("(full table: %s)" % E2E_TABLE.replace(".json", ".rst"))

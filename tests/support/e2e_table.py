@@ -96,6 +96,7 @@ def source_commit():
         return "unknown"
     return commit + ("+dirty" if dirty else "")
 
+
 HEADER = """\
 .. _ansible_collections.fedops.rocketchat.docsite.guide_e2e_federation:
 
