@@ -613,12 +613,19 @@ def _run_row(function, e2e_lab, people):
     return marker.args[0], None, time.monotonic() - start
 
 
+def _first_line(exc):
+    """What a row failed on, in one line: the failed assert when there is one, else the message's first line."""
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    line = next((x for x in lines if x.startswith("assert ")), lines[0] if lines else type(exc).__name__)
+    return line[:140]
+
+
 def _break_and_check(switch, e2e_lab, people, unguarded=test_row01_direct_message):
     """Run the rows ``switch`` guards (each must fail) and ``unguarded`` (must pass); record the outcomes."""
     failures = []
     for function in BREAK_ROWS[switch]:
         number, exc, seconds = _run_row(function, e2e_lab, people)
-        outcome = "FAIL: %s" % " ".join(str(exc).split())[:160] if exc else "pass"
+        outcome = "FAIL: %s" % _first_line(exc) if exc else "pass"
         e2e_lab.break_results.append((switch, number, "fail", outcome, seconds))
         if exc is None:
             failures.append("row %d passed with %s broken" % (number, switch))
