@@ -13,6 +13,7 @@ One lab for the whole module (``--dist loadfile`` keeps this file on one worker)
 table (tests/support/e2e_table.py) when it ends.
 """
 import base64
+import contextlib
 import json
 import os
 import uuid
@@ -665,33 +666,34 @@ def _set_bridge_ephemeral(e2e_lab, enabled):
     assert e2e_lab.bridge.state()["ephemeral"] is enabled
 
 
-@pytest.mark.skipif("os.environ.get('FEDOPS_E2E_BREAK')", reason="the lab was provisioned broken already")
-def test_break_media(e2e_lab, people, feature_table):  # pylint: disable=unused-argument
-    """Media federation off on both sides (prevent_media_downloads_from): rows 5 and 11 fail, row 1 passes."""
-    undo = _restart_with(e2e_lab, {A: {"prevent_media_downloads_from": [B]},
-                                   B: {"prevent_media_downloads_from": [A]}})
+@contextlib.contextmanager
+def _broken(e2e_lab, switch):
+    """The lab with ``switch`` broken, restored afterwards.
+
+    - media: media federation off on both sides (prevent_media_downloads_from on A and B, Synapse restarted);
+    - ephemeral: Rocket.Chat's Federation_Matrix_enable_ephemeral_events off, the bridge restarted (it then has no
+      onEphemeralEvent handler, as Bridge.ts createInstance() wires it only when the setting is on);
+    - allowlist: no federation_domain_whitelist on A (Synapse restarted)."""
+    if switch == "ephemeral":
+        _set_bridge_ephemeral(e2e_lab, False)
+        try:
+            yield
+        finally:
+            _set_bridge_ephemeral(e2e_lab, True)
+        return
+    changes = {"media": {A: {"prevent_media_downloads_from": [B]}, B: {"prevent_media_downloads_from": [A]}},
+               "allowlist": {A: {"federation_domain_whitelist": None}}}[switch]
+    undo = _restart_with(e2e_lab, changes)
     try:
-        _break_and_check("media", e2e_lab, people)
+        yield
     finally:
         _restart_with(e2e_lab, undo)
 
 
 @pytest.mark.skipif("os.environ.get('FEDOPS_E2E_BREAK')", reason="the lab was provisioned broken already")
-def test_break_ephemeral(e2e_lab, people, feature_table):  # pylint: disable=unused-argument
-    """Rocket.Chat's ephemeral events switch off (the bridge then has no onEphemeralEvent handler): row 12 fails,
-    row 1 passes."""
-    _set_bridge_ephemeral(e2e_lab, False)
-    try:
-        _break_and_check("ephemeral", e2e_lab, people)
-    finally:
-        _set_bridge_ephemeral(e2e_lab, True)
-
-
-@pytest.mark.skipif("os.environ.get('FEDOPS_E2E_BREAK')", reason="the lab was provisioned broken already")
-def test_break_allowlist(e2e_lab, people, feature_table):  # pylint: disable=unused-argument
-    """No allow list on A: row 15 fails (C gets in), row 1 passes."""
-    undo = _restart_with(e2e_lab, {A: {"federation_domain_whitelist": None}})
-    try:
-        _break_and_check("allowlist", e2e_lab, people)
-    finally:
-        _restart_with(e2e_lab, undo)
+@pytest.mark.parametrize("switch", sorted(BREAK_ROWS))
+def test_break(switch, e2e_lab, people, feature_table):  # pylint: disable=unused-argument
+    """With ``switch`` broken the rows it guards fail (media: 5 and 11, ephemeral: 12, allowlist: 15) and row 1
+    still passes; the lab is restored afterwards."""
+    with _broken(e2e_lab, switch):
+        _break_and_check(switch, e2e_lab, people)
