@@ -73,6 +73,7 @@ class E2ELab:
         self.resolv_conf = os.path.join(workdir, "resolv.conf")
         self.timings = {}
         self.playbook_output = ""
+        self.break_results = []   # (switch, row number, expected, outcome, seconds) of the break tests
 
     def __getitem__(self, name):
         return self.servers[name]
@@ -154,6 +155,10 @@ class E2ELab:
             "synapse_config_extra": extra,
         }
         if server.name == A:
+            # Rocket.Chat's bridge downloads media from its homeserver without a token (Bridge.ts
+            # getReadStreamForFileFromUrl: the bot SDK's mxcToHttp, the legacy /_matrix/media/r0/download), which
+            # Synapse serves only with authenticated media off
+            extra["enable_authenticated_media"] = False
             values["synapse_federation_domain_whitelist"] = allow_list
             values["synapse_rocketchat_bridge_registration_files"] = [self.registration_path]
         return values
