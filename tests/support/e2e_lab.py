@@ -475,6 +475,14 @@ class NativeLab(E2ELab):
         """The Rocket.Chat settings store D's workspace runs with (the emulator's)."""
         return self.rc_server.emulator.store
 
+    def write_setting(self, setting_id, value):
+        """Change one of D's Rocket.Chat settings through the settings API, as an administrator would."""
+        import requests  # pylint: disable=import-outside-toplevel
+        response = requests.post("%s/api/v1/settings/%s" % (self.rc_url, setting_id), json={"value": value},
+                                 headers={"X-User-Id": self.admin["_id"], "X-Auth-Token": self.admin["pats"][0][1]},
+                                 timeout=30)
+        assert response.status_code == 200, response.text
+
     def restart_synapse(self, name, **overrides):
         """Restart ``name``'s Synapse with role-rendered options overridden (a break), or as provisioned."""
         server = self.servers[name]
@@ -489,4 +497,4 @@ class NativeLab(E2ELab):
         import requests  # pylint: disable=import-outside-toplevel
         body = requests.get(self.servers[name].url + "/_matrix/federation/v1/version", verify=self.ca.cert_path,
                             timeout=30).json()
-        return body["server"]["version"]
+        return body["server"]["version"].split()[0]

@@ -112,17 +112,20 @@ def accounts(native_lab):
     return a
 
 
+class Sides:
+    """B's bob through Synapse's client API, D's side through the SDK."""
+
+    def __init__(self, lab, accounts):
+        self.lab = lab
+        self.bob = Side(lab, accounts.bob)
+        self.d = accounts.native
+        self.alice = accounts.alice
+        self.synapse = "Synapse %s" % lab.synapse_version()
+
+
 @pytest.fixture
 def sides(native_lab, accounts):
-    class Sides:
-        pass
-    s = Sides()
-    s.bob = Side(native_lab, accounts.bob)
-    s.d = accounts.native
-    s.alice = accounts.alice
-    s.lab = native_lab
-    s.synapse = "Synapse %s" % native_lab.synapse_version()
-    return s
+    return Sides(native_lab, accounts)
 
 
 def _room_from_b(sides, row=None):
@@ -200,3 +203,158 @@ def test_native_row01_invite_from_synapse(sides, native_row):
 def test_native_row02_invite_from_rocketchat(sides, native_row):
     room = _room_from_d(sides, native_row)
     _messages_both_ways(sides, room, native_row)
+
+
+@pytest.fixture(scope="module")
+def shared_room(native_lab, accounts):
+    """One room B's bob opened with D's alice, for the rows that need a joined room."""
+    return _room_from_b(Sides(native_lab, accounts))
+
+
+def _relates(event):
+    return event.get("content", {}).get("m.relates_to") or {}
+
+
+@pytest.mark.row(3, "Edit a message, both ways")
+def test_native_row03_edit(sides, shared_room, native_row):
+    bob, d, room = sides.bob, sides.d, shared_room
+    original, mine = _messages_both_ways(sides, room)
+    edited = "edited by alice " + _nonce()
+    edit_id = d.call("edit", username="alice", room_id=room, event_id=mine, body=edited)["event_id"]
+    seen = bob.wait_event(room, lambda e: e["event_id"] == edit_id, what="alice's edit")
+    assert _relates(seen) == {"rel_type": "m.replace", "event_id": mine}
+    assert seen["content"]["m.new_content"]["body"] == edited
+    native_row.note("edit D -> B (D: %s updateMessage, m.replace)" % d.sdk)
+    text = "edited by bob " + _nonce()
+    edit = bob.send(room, {"msgtype": "m.text", "body": "* " + text, "m.new_content": {"msgtype": "m.text",
+                                                                                     "body": text},
+                           "m.relates_to": {"rel_type": "m.replace", "event_id": original}})
+    got = _event(d.receives("message", lambda x: _event(x).get("event_id", x.get("event_id")) == edit
+                            or _relates(_event(x)).get("event_id") == original, "bob's edit"))
+    assert _relates(got) == {"rel_type": "m.replace", "event_id": original}
+    native_row.note("edit B -> D (D receives the m.replace message)")
+
+
+@pytest.mark.row(4, "Redaction (delete a message), both ways")
+def test_native_row04_redaction(sides, shared_room, native_row):
+    bob, d, room = sides.bob, sides.d, shared_room
+    original, mine = _messages_both_ways(sides, room)
+    redaction = d.call("redact", room_id=room, event_id=mine)["event_id"]
+    seen = bob.wait_event(room, lambda e: e["event_id"] == redaction, what="alice's redaction")
+    assert seen["type"] == "m.room.redaction" and (seen.get("redacts") or seen["content"].get("redacts")) == mine
+    native_row.note("redaction D -> B (D: %s redactMessage)" % d.sdk)
+    bob_redaction = bob.client.json("PUT", "/_matrix/client/v3/rooms/%s/redact/%s/%s" % (
+        _q(room), _q(original), bob.txn()), body={})["event_id"]
+    got = d.receives("redaction", lambda x: x.get("event_id") == bob_redaction
+                     or _event(x).get("redacts") == original, "bob's redaction")
+    assert got
+    native_row.note("redaction B -> D (D emits homeserver.matrix.redaction)")
+
+
+def _q(value):
+    from urllib.parse import quote  # pylint: disable=import-outside-toplevel
+    return quote(value, safe="")
+
+
+@pytest.mark.row(5, "Reaction, both ways")
+def test_native_row05_reaction(sides, shared_room, native_row):
+    bob, d, room = sides.bob, sides.d, shared_room
+    original, mine = _messages_both_ways(sides, room)
+    reaction = d.call("react", username="alice", room_id=room, event_id=original, key="\U0001F44D")["event_id"]
+    seen = bob.wait_event(room, lambda e: e["event_id"] == reaction, what="alice's reaction")
+    assert seen["type"] == "m.reaction"
+    assert _relates(seen) == {"rel_type": "m.annotation", "event_id": original, "key": "\U0001F44D"}
+    native_row.note("reaction D -> B (D: %s sendReaction)" % d.sdk)
+    bob_reaction = bob.send(room, {"m.relates_to": {"rel_type": "m.annotation", "event_id": mine,
+                                                    "key": "\U0001F389"}}, event_type="m.reaction")
+    got = _event(d.receives("reaction", lambda x: x.get("event_id") == bob_reaction
+                            or _relates(_event(x)).get("event_id") == mine, "bob's reaction"))
+    assert _relates(got).get("key") == "\U0001F389"
+    native_row.note("reaction B -> D (D emits homeserver.matrix.reaction)")
+
+
+def _typing_from_bob(bob, room):
+    bob.client.typing(room, bob.user_id, typing=True)
+
+
+@pytest.mark.row(6, "Typing notification (EDU), Federation_Service_EDU_Process_Typing on")
+def test_native_row06_typing_on(sides, shared_room, native_row):
+    bob, d, room = sides.bob, sides.d, shared_room
+    assert d.peer.state()["edu"]["typing"] is True
+    _typing_from_bob(bob, room)
+    got = d.receives("typing", lambda x: x["room_id"] == room and x["user_id"] == bob.user_id, "bob typing")
+    assert got["typing"] is True
+    native_row.note("m.typing B -> D (D emits homeserver.matrix.typing: processTyping on)")
+    d.call("typing", username="alice", room_id=room, typing=True)
+    seen = bob.wait(lambda: next((e for e in bob.ephemeral if e["room_id"] == room and e["type"] == "m.typing"
+                                  and sides.alice in e["content"].get("user_ids", [])), None), what="alice typing")
+    assert seen
+    native_row.note("m.typing D -> B (D: %s sendTypingNotification)" % d.sdk)
+
+
+@pytest.mark.row(7, "Typing notification (EDU), Federation_Service_EDU_Process_Typing off")
+def test_native_row07_typing_off(sides, shared_room, native_row):
+    """With the setting off (written through the settings API, then read back by the homeserver as Rocket.Chat's
+    settings watcher does), B's typing EDU is not delivered to Rocket.Chat: a message bob sends after it arrives,
+    the typing notification does not."""
+    bob, d, room, lab = sides.bob, sides.d, shared_room, sides.lab
+    lab.write_setting("Federation_Service_EDU_Process_Typing", False)
+    try:
+        assert d.call("reload")["edu"]["typing"] is False
+        before = len(d.peer.events())
+        bob.client.typing(room, bob.user_id, typing=False)
+        _typing_from_bob(bob, room)
+        text = "after typing " + _nonce()
+        bob.text(room, text)
+        d.receives("message", _msg(text), "bob's message after typing")
+        late = [e for e in d.peer.events()[before:] if e["kind"] == "typing"]
+        assert late == [], late
+        native_row.note("m.typing B -> D dropped by D's SDK (processTyping off), the message after it delivered")
+    finally:
+        lab.write_setting("Federation_Service_EDU_Process_Typing", True)
+        d.call("reload")
+
+
+@pytest.mark.row(8, "Media (file upload), both ways")
+def test_native_row08_media(sides, shared_room, native_row):
+    bob, d, room = sides.bob, sides.d, shared_room
+    sent = d.peer.send_file("alice", room, "native.png", "image/png", PNG)
+    seen = bob.wait_event(room, lambda e: e["event_id"] == sent["event_id"], what="alice's image")
+    assert seen["content"]["url"] == sent["mxc"] and seen["content"]["msgtype"] == "m.image"
+    server, media_id = sent["mxc"][len("mxc://"):].split("/", 1)
+    assert bob.client.download(server, media_id)[0] == PNG
+    native_row.note("image D -> B (D: %s sendFileMessage; B's Synapse fetched it over federation media/download)"
+                    % d.sdk)
+    mxc = bob.client.upload(PNG, "image/png", "bob.png")
+    name = "bob-%s.png" % _nonce()
+    bob.send(room, {"msgtype": "m.image", "body": name, "url": mxc, "info": {"mimetype": "image/png"}})
+    got = _event(d.receives("message", _msg(name), "bob's image"))
+    assert got["content"]["url"] == mxc
+    assert d.peer.download(mxc) == PNG
+    native_row.note("image B -> D (D: %s downloadFromRemoteServer)" % d.sdk)
+
+
+@pytest.mark.row(9, "A server outside Federation_Service_Allow_List is refused")
+def test_native_row09_allow_list(native_lab, accounts, native_row):
+    """C's eve invites D's alice: D answers 403 M_FORBIDDEN (isFederationDomainAllowed.ts: the list is
+    ``*.org-b.test``), so Synapse C refuses the invite; B is admitted (rows 1-8)."""
+    from ansible_collections.fedops.rocketchat.plugins.module_utils._matrix._client import MatrixError  # pylint: disable=import-outside-toplevel
+    eve = native_lab.client(accounts.eve)
+    with pytest.raises(MatrixError) as caught:
+        eve.create_room({"preset": "private_chat", "invite": [accounts.alice]})
+    assert caught.value.status == 403, caught.value.describe()
+    assert not accounts.native.saw("membership", lambda x: _event(x).get("sender") == accounts.eve.user_id)
+    native_row.note("invite C -> D refused by D: 403 M_FORBIDDEN (allow list *.org-b.test)")
+
+
+@pytest.mark.row(10, "A room version D does not support fails with M_INCOMPATIBLE_ROOM_VERSION")
+def test_native_row10_room_version(native_lab, accounts, native_row):
+    """Synapse's default room version (12) is newer than Rocket.Chat's homeserver supports: inviting a Rocket.Chat
+    user to such a room fails with the named error. The lab pins B's ``default_room_version`` to 11 through the
+    synapse role's ``synapse_config_extra`` (rows 1-8)."""
+    from ansible_collections.fedops.rocketchat.plugins.module_utils._matrix._client import MatrixError  # pylint: disable=import-outside-toplevel
+    bob = native_lab.client(accounts.bob)
+    with pytest.raises(MatrixError) as caught:
+        bob.create_room({"preset": "private_chat", "room_version": "12", "invite": [accounts.alice]})
+    assert caught.value.errcode == "M_INCOMPATIBLE_ROOM_VERSION", caught.value.describe()
+    native_row.note("invite to a version 12 room B -> D: %s" % caught.value.describe())
