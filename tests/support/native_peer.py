@@ -43,6 +43,7 @@ class NativeHomeserverPeer(ServerProcess):
         self.dns_server = dns_server
         self.ca_path = ca_path
         self.control_port = None
+        self.users = {}
 
     @property
     def control_url(self):
@@ -64,9 +65,13 @@ class NativeHomeserverPeer(ServerProcess):
         return self
 
     def restart(self, timeout=60):
-        """Stop and start again: a fresh homeserver (memory is gone) configured from the settings as they are now."""
+        """Stop and start again: a fresh homeserver (its rooms are gone) configured from the settings as they are
+        now. Rocket.Chat's users live in Rocket.Chat's database, not the homeserver's: they are provisioned again."""
         self.stop()
-        return self.start(timeout)
+        self.start(timeout)
+        for username, name in self.users.items():
+            self.call("provision", username=username, name=name)
+        return self
 
     def _request(self, method, path, body=None, timeout=90):
         data = json.dumps(body).encode("utf-8") if body is not None else None
@@ -93,6 +98,8 @@ class NativeHomeserverPeer(ServerProcess):
     def call(self, action, **body):
         """Rocket.Chat's side: provision, create_room, invite, accept_invite, send, edit, redact, react, typing,
         send_file, download, reload (see tests/peers/native_homeserver.js)."""
+        if action == "provision":
+            self.users[body["username"]] = body.get("name")
         return self._request("POST", "/" + action, body)
 
     def send_file(self, username, room_id, name, mimetype, data):

@@ -358,3 +358,116 @@ def test_native_row10_room_version(native_lab, accounts, native_row):
         bob.create_room({"preset": "private_chat", "room_version": "12", "invite": [accounts.alice]})
     assert caught.value.errcode == "M_INCOMPATIBLE_ROOM_VERSION", caught.value.describe()
     native_row.note("invite to a version 12 room B -> D: %s" % caught.value.describe())
+
+
+# --- breaks: one thing of the provisioned lab broken, the rows it guards fail, then it is put back ----------------
+GUARDED = (("N1", _room_from_b), ("N2", _room_from_d))
+
+
+def _run_guarded(native_lab, accounts):
+    """Run rows N1 and N2 (invite each way, join, a message each way) on fresh rooms; {row: error or None}."""
+    results = {}
+    for name, opener in GUARDED:
+        sides = Sides(native_lab, accounts)
+        try:
+            _messages_both_ways(sides, opener(sides))
+            results[name] = None
+        except Exception as exc:  # pylint: disable=broad-except
+            results[name] = "%s: %s" % (type(exc).__name__, str(exc).splitlines()[0][:300])
+    return results
+
+
+def _assert_broken_then_restored(native_lab, accounts, break_it, restore, record):
+    assert _run_guarded(native_lab, accounts) == {"N1": None, "N2": None}
+    break_it()
+    try:
+        broken = _run_guarded(native_lab, accounts)
+    finally:
+        restore()
+    record.update(broken)
+    assert all(broken.values()), "rows passed with the lab broken: %s" % broken
+    assert _run_guarded(native_lab, accounts) == {"N1": None, "N2": None}
+    return broken
+
+
+@pytest.fixture(scope="module")
+def break_log(native_lab):
+    """What each break made fail (tests/output/e2e-native-breaks.json)."""
+    import json  # pylint: disable=import-outside-toplevel
+    import os  # pylint: disable=import-outside-toplevel
+    from tests.support.paths import OUTPUT  # pylint: disable=import-outside-toplevel
+    log = {}
+    yield log
+    with open(os.path.join(OUTPUT, "e2e-native-breaks.json"), "w", encoding="utf-8") as handle:
+        json.dump(log, handle, indent=1, sort_keys=True)
+
+
+def test_native_break_wrong_signing_key_in_settings(native_lab, accounts, break_log):
+    """Federation_Service_Matrix_Signing_Key replaced by another key (same key id): Rocket.Chat's homeserver signs
+    with a key that is not the identity B learnt for rc-native.test, and B refuses its events and answers."""
+    import base64  # pylint: disable=import-outside-toplevel
+    import os  # pylint: disable=import-outside-toplevel
+    right = native_lab.store().value("Federation_Service_Matrix_Signing_Key")
+    wrong = base64.b64encode(os.urandom(32)).decode("ascii").rstrip("=")
+
+    def set_key(value):
+        native_lab.write_setting("Federation_Service_Matrix_Signing_Key", value)
+        native_lab.native.restart()
+        assert native_lab.native.state()["public_key"] != "" and native_lab.store().value(
+            "Federation_Service_Matrix_Signing_Key") == value
+    break_log["signing_key"] = {}
+    _assert_broken_then_restored(native_lab, accounts, lambda: set_key(wrong), lambda: set_key(right),
+                                 break_log["signing_key"])
+
+
+def _srv_update(native_lab, rdata=None):
+    """Delete D's _matrix-fed._tcp SRV record (rdata None) or put ``rdata`` back, with the lab's TSIG key."""
+    import dns.query  # pylint: disable=import-outside-toplevel
+    import dns.resolver  # pylint: disable=import-outside-toplevel
+    import dns.tsigkeyring  # pylint: disable=import-outside-toplevel
+    import dns.update  # pylint: disable=import-outside-toplevel
+    bind = native_lab.bind
+    name = "_matrix-fed._tcp.%s." % D
+    keyring = dns.tsigkeyring.from_text({bind.tsig_name: bind.tsig_secret})
+    update = dns.update.Update(D, keyring=keyring, keyalgorithm=bind.tsig_algorithm)
+    if rdata is None:
+        update.delete(name, "SRV")
+    else:
+        update.replace(name, 300, "SRV", rdata)
+    response = dns.query.tcp(update, bind.host, port=bind.port, timeout=10)
+    assert response.rcode() == 0, response
+
+
+def _srv(native_lab):
+    import dns.message  # pylint: disable=import-outside-toplevel
+    import dns.query  # pylint: disable=import-outside-toplevel
+    query = dns.message.make_query("_matrix-fed._tcp.%s." % D, "SRV")
+    answer = dns.query.tcp(query, native_lab.bind.host, port=native_lab.bind.port, timeout=10).answer
+    return [r.to_text() for rrset in answer for r in rrset]
+
+
+def test_native_break_srv_record_removed(native_lab, accounts, break_log):
+    """Without the _matrix-fed._tcp record federate published, B cannot find rc-native.test (no well-known on port
+    443, nothing on 8448). B's Synapse is restarted after each DNS change: it caches SRV answers for their TTL."""
+    records = _srv(native_lab)
+    assert records == ["10 0 %d %s." % (8443, D)], records
+
+    def remove():
+        _srv_update(native_lab)
+        assert _srv(native_lab) == []
+        native_lab.restart_synapse(B)
+
+    def restore():
+        _srv_update(native_lab, records[0])
+        native_lab.restart_synapse(B)
+    break_log["srv"] = {}
+    _assert_broken_then_restored(native_lab, accounts, remove, restore, break_log["srv"])
+
+
+def test_native_break_d_out_of_b_whitelist(native_lab, accounts, break_log):
+    """B's federation_domain_whitelist without rc-native.test: B neither sends to nor accepts from D."""
+    assert native_lab.homeserver_config(B)["federation_domain_whitelist"] == [B, D]
+    break_log["whitelist"] = {}
+    _assert_broken_then_restored(
+        native_lab, accounts, lambda: native_lab.restart_synapse(B, federation_domain_whitelist=[B]),
+        lambda: native_lab.restart_synapse(B), break_log["whitelist"])
