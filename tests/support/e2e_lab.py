@@ -475,6 +475,17 @@ class NativeLab(E2ELab):
         """The Rocket.Chat settings store D's workspace runs with (the emulator's)."""
         return self.rc_server.emulator.store
 
+    def play(self, name, extra_vars=None):
+        """``ansible-playbook fedops.rocketchat.<name>`` over the lab's inventory: (rc, output)."""
+        inventory = os.path.join(self.workdir, "inventory.yml")
+        cmd = [venv_tool("ansible-playbook"), "-i", inventory, "fedops.rocketchat." + name,
+               "-e", json.dumps(dict({"fedops_workspaces": "lab_native"}, **(extra_vars or {})))]
+        env = ansible_env()
+        env.pop("ANSIBLE_CALLBACKS_ENABLED", None)
+        proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600, check=False,
+                              cwd=self.workdir)
+        return proc.returncode, proc.stdout + proc.stderr
+
     def write_setting(self, setting_id, value):
         """Change one of D's Rocket.Chat settings through the settings API, as an administrator would."""
         import requests  # pylint: disable=import-outside-toplevel

@@ -18,6 +18,7 @@ import pytest
 
 from tests.integration.e2e.conftest import Side
 from tests.support.e2e_lab import B, C, D, NativeLab, new_workdir
+from tests.support.ansible_run import run_module
 from tests.support.e2e_table import RowRecord, write_native_section
 from tests.support.native_peer import PeerCallError
 
@@ -360,6 +361,45 @@ def test_native_row10_room_version(native_lab, accounts, native_row):
     native_row.note("invite to a version 12 room B -> D: %s" % caught.value.describe())
 
 
+
+@pytest.mark.row(11, "federation_probe from a Synapse account towards a Rocket.Chat-native account")
+def test_native_row11_probe(native_lab, accounts, native_row):
+    """Rocket.Chat serves no client-server API, so the probe takes D's account as federation-only: B's side creates
+    the room and invites, D's SDK must accept and sign the invite; the steps that need D's client are skipped. A D
+    account that does not exist, and C (outside D's allow list), fail at ``invite``."""
+    base = {"local": native_lab.probe_account(accounts.bob), "timeout": 20, "total_timeout": 90}
+    passed = run_module("fedops.rocketchat.federation_probe", dict(base, remote={"user_id": accounts.alice}))
+    steps = dict((s["name"], s["status"]) for s in passed["steps"])
+    assert passed["ok"] is True, passed["verdict"]
+    assert [n for n, st in steps.items() if st == "pass"] == ["accounts", "create_room", "invite", "invite_received",
+                                                             "cleanup"], steps
+    native_row.note("federation_probe B -> D (federation-only remote): invite accepted and signed by D's SDK; "
+                    "join/messages skipped (no client API on Rocket.Chat)")
+    missing = run_module("fedops.rocketchat.federation_probe",
+                         dict(base, remote={"user_id": "@nobody:%s" % D}, fail_on_error=False))
+    assert missing["ok"] is False and missing["failed_step"] == "invite", missing["verdict"]
+    outsider = run_module("fedops.rocketchat.federation_probe",
+                          dict(base, local=native_lab.probe_account(accounts.eve), remote={"user_id": accounts.alice},
+                               fail_on_error=False))
+    assert outsider["failed_step"] == "invite" and "403" in outsider["steps"][2]["detail"], outsider["verdict"]
+    native_row.note("probe towards an unknown D user and from C (allow list): fail at invite")
+
+
+@pytest.mark.row(12, "fedops.rocketchat.check on the Rocket.Chat-native workspace")
+def test_native_row12_check(native_lab, native_row):
+    """The check playbook looks D up the way a peer does (well-known, SRV _matrix-fed._tcp, TLS, the key server the
+    SDK answers) and passes."""
+    rc, output = native_lab.play("check", _check_vars(native_lab))
+    assert rc == 0, output[-4000:]
+    native_row.note("check.yml: discovery, TLS and key server of D (served by the SDK) OK")
+
+
+def _check_vars(native_lab):
+    return {"federation_check": True,
+            "federation_check_nameservers": ["%s:%d" % (native_lab.bind.host, native_lab.bind.port)],
+            "federation_check_ca_path": native_lab.ca.cert_path}
+
+
 # --- breaks: one thing of the provisioned lab broken, the rows it guards fail, then it is put back ----------------
 GUARDED = (("N1", _room_from_b), ("N2", _room_from_d))
 
@@ -456,6 +496,9 @@ def test_native_break_srv_record_removed(native_lab, accounts, break_log):
         _srv_update(native_lab)
         assert _srv(native_lab) == []
         native_lab.restart_synapse(B)
+        rc, output = native_lab.play("check", _check_vars(native_lab))
+        break_log["srv_check_rc"] = rc
+        assert rc != 0 and "_matrix-fed._tcp" in output, output[-3000:]
 
     def restore():
         _srv_update(native_lab, records[0])
