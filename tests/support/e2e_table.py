@@ -95,8 +95,9 @@ def write_table(records, lab_timings, broken=None):
         handle.write(text)
     complete = len({r.number for r in records}) == ROW_COUNT and all(r.outcome == "pass" for r in records)
     if complete and not broken:
+        native = native_section()
         with open(DOCS_PAGE, "w", encoding="utf-8") as handle:
-            handle.write(text)
+            handle.write(text + ("\n" + native if native else ""))
     return text
 
 
