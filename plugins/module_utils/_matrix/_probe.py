@@ -366,8 +366,8 @@ class Probe(object):
                 quote(self.room_id, safe=""), quote(self.remote.user_id, safe=""))
             membership = self.local.client.json("GET", path, deadline=deadline).get("membership")
             if membership != "invite":
-                raise ProbeMismatch("%s's membership in %s is %r, not invite" % (self.remote.user_id, self.room_id,
-                                                                                membership))
+                raise ProbeMismatch("%s's membership in %s is %r, not invite"
+                                    % (self.remote.user_id, self.room_id, membership))
             return "%s accepted and signed the invite of %s" % (self.remote.server, self.remote.user_id)
         self.failing_side = "remote"
         self.wait(self.remote, lambda s: invite_in(s, self.room_id), deadline,

@@ -20,7 +20,6 @@ from tests.integration.e2e.conftest import Side
 from tests.support.e2e_lab import B, C, D, NativeLab, new_workdir
 from tests.support.ansible_run import run_module
 from tests.support.e2e_table import RowRecord, write_native_section
-from tests.support.native_peer import PeerCallError
 
 PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
                     "1f15c4890000000d49444154789c6360f8ffff3f0005fe02fea7d6a4e60000000049454e44ae426082")
@@ -227,8 +226,8 @@ def test_native_row03_edit(sides, shared_room, native_row):
     assert seen["content"]["m.new_content"]["body"] == edited
     native_row.note("edit D -> B (D: %s updateMessage, m.replace)" % d.sdk)
     text = "edited by bob " + _nonce()
-    edit = bob.send(room, {"msgtype": "m.text", "body": "* " + text, "m.new_content": {"msgtype": "m.text",
-                                                                                     "body": text},
+    edit = bob.send(room, {"msgtype": "m.text", "body": "* " + text,
+                           "m.new_content": {"msgtype": "m.text", "body": text},
                            "m.relates_to": {"rel_type": "m.replace", "event_id": original}})
     got = _event(d.receives("message", lambda x: _event(x).get("event_id", x.get("event_id")) == edit
                             or _relates(_event(x)).get("event_id") == original, "bob's edit"))
@@ -361,7 +360,6 @@ def test_native_row10_room_version(native_lab, accounts, native_row):
     native_row.note("invite to a version 12 room B -> D: %s" % caught.value.describe())
 
 
-
 @pytest.mark.row(11, "federation_probe from a Synapse account towards a Rocket.Chat-native account")
 def test_native_row11_probe(native_lab, accounts, native_row):
     """Rocket.Chat serves no client-server API, so the probe takes D's account as federation-only: B's side creates
@@ -371,8 +369,8 @@ def test_native_row11_probe(native_lab, accounts, native_row):
     passed = run_module("fedops.rocketchat.federation_probe", dict(base, remote={"user_id": accounts.alice}))
     steps = dict((s["name"], s["status"]) for s in passed["steps"])
     assert passed["ok"] is True, passed["verdict"]
-    assert [n for n, st in steps.items() if st == "pass"] == ["accounts", "create_room", "invite", "invite_received",
-                                                             "cleanup"], steps
+    passing = [n for n, st in steps.items() if st == "pass"]
+    assert passing == ["accounts", "create_room", "invite", "invite_received", "cleanup"], steps
     native_row.note("federation_probe B -> D (federation-only remote): invite accepted and signed by D's SDK; "
                     "join/messages skipped (no client API on Rocket.Chat)")
     missing = run_module("fedops.rocketchat.federation_probe",
