@@ -12,7 +12,9 @@
 //   "<Federation_Service_Matrix_Signing_Algorithm> <..._Signing_Version> <..._Signing_Key>"; invite.* =
 //   Federation_Service_Join_Encrypted_Rooms / _Join_Non_Private_Rooms; edu.* = Federation_Service_EDU_Process_Typing /
 //   _Presence / _Receipt. Each setting is read by id (GET /api/v1/settings/:_id: the list masks passwords on 8.6).
-//   `POST /reload` re-reads them and calls setConfig again, as Rocket.Chat's settings watcher does.
+//   `POST /reload` re-reads them and calls setConfig again, as Rocket.Chat does when a setting changes (its
+//   FederationMatrix service, ee/packages/federation-matrix/src/FederationMatrix.ts, also keeps the domain and the
+//   EDU switches from Settings.getValueById and the watch.settings event).
 // - setupFederationMatrix() (same file) then runs the SDK's init(); here the MongoDB driver is patched first so init()
 //   gets in-memory collections.
 // - The allow list (Federation_Service_Allow_List) is enforced by the host before the federation routes, as
@@ -344,10 +346,12 @@ const actions = {
   async react({ username, room_id: roomId, event_id: eventId, key }) {
     return { event_id: await federationSDK.sendReaction(roomId, eventId, key, userId(username)) };
   },
-  // FederationMatrix.notifyUserTyping(): federationSDK.sendTypingNotification(roomId, userId, typing)
+  // FederationMatrix.notifyUserTyping(): nothing with Federation_Service_EDU_Process_Typing off, else
+  // federationSDK.sendTypingNotification(roomId, userId, typing)
   async typing({ username, room_id: roomId, typing }) {
+    if (!settings.edu.typing) return { sent: false };
     await federationSDK.sendTypingNotification(roomId, userId(username), Boolean(typing));
-    return {};
+    return { sent: true };
   },
   // A file uploaded to Rocket.Chat and sent as a message: FederationMatrix.sendMessage() for a file calls
   // federationSDK.sendFileMessage() with an mxc:// URI served by media.ts.

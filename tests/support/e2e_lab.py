@@ -410,8 +410,9 @@ class NativeLab(E2ELab):
         if server.name == B:
             # B federates with D only by name: the break ``whitelist`` takes D out again
             values["synapse_federation_domain_whitelist"] = [B, D]
-            # Rocket.Chat's homeserver supports room versions up to 11; Synapse creates version 12 rooms by default
-            values["synapse_config_extra"]["default_room_version"] = "11"
+        # Rocket.Chat's homeserver supports room versions up to 11; Synapse creates version 12 rooms by default (C
+        # too: it is shut out by D's allow list, not by the room version)
+        values["synapse_config_extra"]["default_room_version"] = "11"
         return values
 
     def native_vars(self):

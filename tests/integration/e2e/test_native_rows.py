@@ -285,7 +285,7 @@ def test_native_row06_typing_on(sides, shared_room, native_row):
     got = d.receives("typing", lambda x: x["room_id"] == room and x["user_id"] == bob.user_id, "bob typing")
     assert got["typing"] is True
     native_row.note("m.typing B -> D (D emits homeserver.matrix.typing: processTyping on)")
-    d.call("typing", username="alice", room_id=room, typing=True)
+    assert d.call("typing", username="alice", room_id=room, typing=True) == {"sent": True}
     seen = bob.wait(lambda: next((e for e in bob.ephemeral if e["room_id"] == room and e["type"] == "m.typing"
                                   and sides.alice in e["content"].get("user_ids", [])), None), what="alice typing")
     assert seen
@@ -310,6 +310,8 @@ def test_native_row07_typing_off(sides, shared_room, native_row):
         late = [e for e in d.peer.events()[before:] if e["kind"] == "typing"]
         assert late == [], late
         native_row.note("m.typing B -> D dropped by D's SDK (processTyping off), the message after it delivered")
+        assert d.call("typing", username="alice", room_id=room, typing=True) == {"sent": False}
+        native_row.note("D sends no m.typing (FederationMatrix.notifyUserTyping returns early)")
     finally:
         lab.write_setting("Federation_Service_EDU_Process_Typing", True)
         d.call("reload")
