@@ -346,7 +346,7 @@ def test_native_row09_allow_list(native_lab, accounts, native_row):
         eve.create_room({"preset": "private_chat", "invite": [accounts.alice]})
     assert caught.value.status == 403, caught.value.describe()
     assert not accounts.native.saw("membership", lambda x: _event(x).get("sender") == accounts.eve.user_id)
-    native_row.note("invite C -> D refused by D: 403 M_FORBIDDEN (allow list *.org-b.test)")
+    native_row.note("invite C -> D refused by D: 403 M_FORBIDDEN (allow list ``*.org-b.test``)")
 
 
 @pytest.mark.row(10, "A room version D does not support fails with M_INCOMPATIBLE_ROOM_VERSION")
