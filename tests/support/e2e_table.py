@@ -223,8 +223,9 @@ def write_table(records, lab_timings, broken=None, break_results=None):
     wanted = {(key, number) for key, _heading, rows in SECTIONS for number, _t, _a in rows}
     complete = ran == wanted and all(r.outcome == "pass" for r in records)
     if complete and not broken:
+        native = native_section()
         with open(DOCS_PAGE, "w", encoding="utf-8") as handle:
-            handle.write(text)
+            handle.write(text + ("\n" + native if native else ""))
     return text
 
 
@@ -241,3 +242,80 @@ def docs_rows(path=DOCS_PAGE):
         else:
             rows[(heading, int(match.group(2)))] = match.group(3)
     return rows
+
+
+# --- native federation rows (tests/integration/e2e/test_native_rows.py) -------------------------------------------
+NATIVE_OUTPUT_PAGE = os.path.join(OUTPUT, "e2e-native-table.rst")
+NATIVE_BEGIN = ".. native-rows-begin\n"
+NATIVE_END = ".. native-rows-end\n"
+NATIVE_ROW_COUNT = 12
+
+NATIVE_HEADER = """\
+Native federation (Rocket.Chat 7.11 and later)
+----------------------------------------------
+
+Rocket.Chat 8.x federates only natively: Rocket.Chat is its own homeserver, built on ``@rocket.chat/federation-sdk``.
+These rows run that library (Rocket.Chat itself needs MongoDB and cannot run in the test lab) against a real Synapse:
+
+- **D** ``rc-native.test``: a Rocket.Chat 8.6 workspace (settings API emulator) provisioned by
+  ``fedops.rocketchat.federate`` from an inventory (``federation_mode: native``): ``Federation_Service_*`` settings,
+  signing key, allow list ``*.org-b.test`` and the ``_matrix-fed._tcp`` record in BIND. Its homeserver is the SDK
+  configured from those settings read back from the settings API, the way Rocket.Chat's
+  ``ee/packages/federation-matrix`` configures it, with its collections in memory; D's side of each row is the SDK
+  call Rocket.Chat's federation service makes.
+- **B** ``org-b.test``: Synapse deployed by the synapse role, ``federation_domain_whitelist`` ``[org-b.test,
+  rc-native.test]``; its side of each row is a Synapse user through the client-server API.
+- **C** ``ext-c.test``: a Synapse outside D's allow list.
+
+Not run here (they are Rocket.Chat application code, not the SDK): the Meteor app (rooms, messages and uploads in
+MongoDB, the user interface), the ``access-federation`` permission, the Enterprise licence check.
+
+"""
+
+
+def render_native(records, lab_timings):
+    records = sorted(records, key=lambda r: r.number)
+    lines = [NATIVE_BEGIN, "\n", NATIVE_HEADER]
+    lines.append("Last complete run: %s UTC, Python %s, %d CPUs. Provisioning D, B and C took %.0f s (playbooks and "
+                 "Synapse %.0f s, Rocket.Chat's homeserver %.1f s).\n\n" % (
+                     datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M"),
+                     platform.python_version(), os.cpu_count() or 0, lab_timings.get("total_s", 0),
+                     lab_timings.get("playbooks_s", 0), lab_timings.get("native_s", 0)))
+    lines.append(".. list-table::\n   :header-rows: 1\n   :widths: 4 22 60 7 7\n\n")
+    lines.append("   * - #\n     - Native row\n     - What crossed the federation (and which code acted)\n"
+                 "     - Result\n     - Time (s)\n")
+    for rec in records:
+        lines.append("   * - N%d\n     - %s\n     - %s\n     - %s\n     - %s\n" % (
+            rec.number, _cell(rec.title), _cell("; ".join(rec.crossed) or "-"), rec.outcome or "not run",
+            "%.1f" % rec.duration_s if rec.duration_s is not None else "-"))
+    lines.append("\n" + NATIVE_END)
+    return "".join(lines)
+
+
+def write_native_section(records, lab_timings):
+    """Write the native rows; into the docsite page (between the native markers, at its end) only for a complete
+    run where every row passed."""
+    text = render_native(records, lab_timings)
+    os.makedirs(OUTPUT, exist_ok=True)
+    with open(NATIVE_OUTPUT_PAGE, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    complete = len({r.number for r in records}) == NATIVE_ROW_COUNT and all(r.outcome == "pass" for r in records)
+    if complete:
+        with open(DOCS_PAGE, encoding="utf-8") as handle:
+            page = handle.read()
+        if NATIVE_BEGIN in page:
+            page = page[:page.index(NATIVE_BEGIN)] + page[page.index(NATIVE_END) + len(NATIVE_END):]
+        with open(DOCS_PAGE, "w", encoding="utf-8") as handle:
+            handle.write(page.rstrip("\n") + "\n\n" + text)
+    return text
+
+
+def native_section(path=DOCS_PAGE):
+    """The native section of a page ('' if it has none), for a writer that regenerates the rest of the page."""
+    if not os.path.exists(path):
+        return ""
+    with open(path, encoding="utf-8") as handle:
+        page = handle.read()
+    if NATIVE_BEGIN not in page:
+        return ""
+    return page[page.index(NATIVE_BEGIN):page.index(NATIVE_END) + len(NATIVE_END)]
