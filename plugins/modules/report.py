@@ -24,7 +24,7 @@ description:
     atomically. They hold what the checks found (host names, addresses, hints), never a token.
   - The C(drift) and C(check) playbooks run it for every workspace when C(fedops_report_dir) is set, writing
     C(<kind>-<workspace>.xml) and C(<kind>-<workspace>.md) there.
-  - Runs where the files should be, usually on the controller (C(delegate_to: localhost)).
+  - Runs where the files should be, usually on the controller (C(delegate_to) V(localhost)).
 author:
   - fedops.rocketchat contributors (@fedops)
 extends_documentation_fragment:
