@@ -57,7 +57,7 @@ done
 
 # Longest first, so the last scenario to start is a short one (measured: synapse/workers ~8 min on a loaded
 # machine, matrix_bridge/default and synapse/default next); scenarios not named here keep their order, after these.
-ORDER="synapse/workers matrix_bridge/default synapse/default federation/default matrix_delegation/default"
+ORDER="synapse/workers matrix_bridge/default synapse/default federation/default federation_monitor/default matrix_delegation/default"
 ordered=()
 for pair in $ORDER; do
   for p in "${pairs[@]}"; do [ "$p" = "$pair" ] && ordered+=("$p"); done
