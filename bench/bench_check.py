@@ -39,6 +39,7 @@ def main(argv=None):
     parser.add_argument("--runs", type=int, default=9)
     parser.add_argument("--playbook-runs", type=int, default=3)
     args = parser.parse_args(argv)
+    load_at_start = "%.2f, %.2f, %.2f (1, 5, 15 min)" % os.getloadavg()
     _install_collection_finder()
     from ansible_collections.fedops.rocketchat.plugins.module_utils._matrix._check import _keyserver, _orchestrate
     from tests.integration.check.conftest import Lab
@@ -86,6 +87,7 @@ def main(argv=None):
                  "over TLS + settings API (emulator), expected signing key",
         "python": platform.python_version(),
         "cpus": os.cpu_count(),
+        "load_at_start": load_at_start,
         "check": rows,
         "sequential_over_concurrent": speedup,
         "per_check": stats,
@@ -113,7 +115,8 @@ def main(argv=None):
                                                                 row["max_ms"], row["checks"]))
     lines += [
         "",
-        "Sequential / concurrent: **%.2fx**." % speedup,
+        "Sequential / concurrent: **%.2fx** (medians of the runs above, with their min/max; load average at the "
+        "start: %s)." % (speedup, data.get("load_at_start", "not recorded")),
         "",
         "One check sends %(dns_queries)d DNS queries, %(http_requests)d HTTP requests over %(tls_connections)d "
         "TLS connections." % stats,

@@ -329,7 +329,10 @@ def write_results(rows, args, load_before, load_after, quiet=False):
             r["wall_per_workspace_s"], r["rc_requests_per_workspace"], r["rc_writes"], r["rc_429"],
             r["dns_queries"], r["dns_updates"], r["dns_messages_per_workspace"], r["tasks_per_host"],
             r["tasks_run_per_host"], round(r["tasks_per_host"] - r["tasks_run_per_host"], 1), r["changed_hosts"]))
-    lines += ["", "Peer divided by fedops (higher: fedops is cheaper):", "",
+    lines += ["", "Peer divided by fedops (higher: fedops is cheaper). The wall-time column divides **single runs** "
+              "(load average before and after in the header): not a median of repeated runs, no min/max, so it "
+              "cannot support a wall-time claim; the request and message columns are counts and do not vary "
+              "between runs.", "",
               "| N | run | wall time | RC requests | DNS messages |", "|---:|---|---:|---:|---:|"]
     for key, comp in comparison.items():
         n, run = key.split("/")

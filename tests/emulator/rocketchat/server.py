@@ -21,6 +21,7 @@ import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from .profiles import get_profile
+from .clock import Clock
 from .state import Store
 
 NOT_LOGGED_IN = "You must be logged in to do this."
@@ -713,6 +714,10 @@ class Emulator:
             store.reset()
             self.faults = []
             return 200, {"success": True}
+        if path == "/_emulator/clock":   # C-EMU-3
+            if not isinstance(store.clock, Clock):
+                return 409, {"success": False, "error": "this emulator runs on a clock given by its caller"}
+            return store.clock.control(method, body)
         if path == "/_emulator/faults":   # test-only fault injection, see take_fault()
             return self.control_faults(method, body)
         if path == "/_emulator/settings" and method == "POST":   # like OVERWRITE_SETTING_<id> + restart

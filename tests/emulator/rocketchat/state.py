@@ -3,10 +3,10 @@ import base64
 import copy
 import hashlib
 import threading
-import time
 import uuid
 
 from . import totp as totp_lib
+from .clock import Clock
 from .profiles import REGISTRATION_INPUTS, build_catalog, registration_yaml, server_public_key
 
 # Default role -> permission mapping for what the emulator serves (C-AUTH-3).
@@ -58,11 +58,11 @@ def sha256_hex(text):
 class Store:
     def __init__(self, profile, site_url="http://127.0.0.1:3000", deployment_id=None, rate_limit_calls=None,
                  rate_limit_window_ms=None, hidden=(), blocked=(), federation_tester_host=None,
-                 insecure_legacy_federation=False, overwrite=None, clock=time.time,
+                 insecure_legacy_federation=False, overwrite=None, clock=None,
                  license_modules=("federation",)):
         self.profile = profile
         self.lock = threading.RLock()
-        self.clock = clock
+        self.clock = Clock() if clock is None else clock   # C-EMU-3
         self.site_url = site_url
         self.unique_id = deployment_id or str(uuid.uuid4())
         self.public_key = server_public_key()
@@ -78,8 +78,11 @@ class Store:
 
     # --- lifecycle ----------------------------------------------------------------------------------
     def reset(self):
-        """Back to the freshly started server: catalog defaults, seeded users, empty limits and log."""
+        """Back to the freshly started server: catalog defaults, seeded users, empty limits and log, the
+        machine's clock."""
         with self.lock:
+            if isinstance(self.clock, Clock):
+                self.clock.reset()
             self.settings = build_catalog(self.profile, self.unique_id, self.site_url, self.public_key)
             opts = self.options
             if opts["rate_limit_calls"] is not None:
@@ -277,6 +280,8 @@ class Store:
             bucket = self.buckets[key] = [now, 0]
         bucket[1] += 1
         time_to_reset = bucket[0] + interval - now
+        if bucket[1] > limit and isinstance(self.clock, Clock):
+            self.clock.limited_until(bucket[0] + interval)   # C-EMU-3: a frozen clock may skip the wait
         headers = {
             "X-RateLimit-Limit": str(limit),
             "X-RateLimit-Remaining": str(max(0, limit - bucket[1])),

@@ -8,17 +8,35 @@ unfederate back to the zone as it was, and the migration of the bridge workspace
 """
 import base64
 import os
+import xml.etree.ElementTree as ET
 
 import pytest
+import xmlschema
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from tests.emulator.rocketchat.server import serve_in_thread
+from tests.support.paths import REPO
 
 pytestmark = pytest.mark.filterwarnings("ignore")
 
 HOSTS = ("legacy.example.com", "bridge.example.com", "native.example.com", "native8.example.com",
          "mixed.example.com")
+
+
+JUNIT = xmlschema.XMLSchema(os.path.join(REPO, "tests", "schemas", "junit.xsd"))
+
+
+def reports(directory, kind):
+    """The JUnit reports the playbook wrote (validated against the schema), by workspace, and the Markdown."""
+    found = {}
+    for host in HOSTS:
+        path = os.path.join(directory, "%s-%s.xml" % (kind, host))
+        if os.path.exists(path):
+            JUNIT.validate(path)
+            with open(os.path.join(directory, "%s-%s.md" % (kind, host)), encoding="utf-8") as handle:
+                found[host] = (ET.parse(path).getroot(), handle.read())
+    return found
 
 
 def b64(data):
@@ -45,11 +63,18 @@ def zone_before(lab):
     return lab.zone()
 
 
-def test_drift_on_a_fleet_never_applied(lab, zone_before):
-    run = lab.play("drift")
+def test_drift_on_a_fleet_never_applied(lab, zone_before, tmp_path):
+    run = lab.play("drift", extra_vars={"federation_report_dir": str(tmp_path)})
     assert run.rc != 0
     for host in HOSTS:
         assert "%s drifted" % host in run.output
+    # the pipeline report: one failing "in sync" case per workspace, the differences as its text
+    written = reports(str(tmp_path), "drift")
+    assert sorted(written) == sorted(HOSTS)
+    junit, summary = written["legacy.example.com"]
+    assert junit.get("failures") == "1" and junit.find("testsuite/testcase").get("name") == "in sync"
+    assert "setting FEDERATION_Enabled" in junit.find("testsuite/testcase/failure").text
+    assert "- **legacy.example.com**: FAILED" in summary
     assert "setting FEDERATION_Enabled" in run.output
     assert "dns create SRV _rocketchat._https.legacy.example.com." in run.output
     # Nothing was written anywhere.
@@ -93,10 +118,19 @@ def test_federate_again_changes_nothing(lab):
     assert run.recap() == {host: 0 for host in HOSTS}
 
 
-def test_check_playbook_passes(lab):
-    run = lab.play("check")
+def test_check_playbook_passes(lab, tmp_path):
+    run = lab.play("check", extra_vars={"federation_report_dir": str(tmp_path)})
     assert run.rc == 0, run.output[-4000:]
     assert "federation check mixed.example.com: OK" in run.stdout
+    written = reports(str(tmp_path), "check")
+    # the workspaces whose inventory runs the peer-side check here (the others have nothing a peer could look up
+    # in this lab: no check, no report)
+    assert sorted(written) == ["legacy.example.com", "mixed.example.com"]
+    for host, (junit, summary) in written.items():
+        assert junit.get("failures") == "0" and junit.get("errors") == "0" and int(junit.get("tests")) >= 3, host
+        assert "- **%s**: ok" % host in summary
+    names = [c.get("name") for c in written["legacy.example.com"][0].iter("testcase")]
+    assert any(name.startswith("rocketchat_srv") for name in names), names
 
 
 def test_drift_names_a_hand_made_change_and_clears_after_federate(lab):

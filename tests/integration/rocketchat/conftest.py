@@ -1,14 +1,15 @@
 """Rocket.Chat emulator instances, one per version profile, started once per session on 127.0.0.1.
 
 Each test gets its profile's emulator reset to a fresh server (catalog defaults, seeded users, empty rate-limit
-buckets and request log). The rate-limit window is shortened to RATE_WINDOW_MS so the 429 tests wait seconds,
-not a minute; the limit of 10 calls is Rocket.Chat's default.
+buckets and request log, the machine's clock). The rate-limit window is shortened to RATE_WINDOW_MS so the 429
+tests wait seconds, not a minute; the limit of 10 calls is Rocket.Chat's default. Tests that need calls to land in
+one window, or a TOTP code to stay valid, freeze the emulator's clock (C-EMU-3) rather than count on the machine's
+speed.
 """
 import json
 import os
 import sys
 import tempfile
-import time
 import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
@@ -34,10 +35,12 @@ OPS = {"user_id": "rcops000000000001", "auth_token": "ops-pat-bypass-2fa-0000000
 BAD = {"user_id": "rcadmin0000000001", "auth_token": "not-a-valid-token-000000000000000000000000001"}
 
 
-def current_totp():
-    """The code of the next 30 s step: Rocket.Chat accepts one step either side, so it is valid from now for
-    60 to 90 s, long enough for a slow ansible-playbook start."""
-    return totp(TOTP_SECRET, at=time.time() + 30)
+def frozen_totp(rc, skip_on_429=True):
+    """Freeze ``rc``'s clock (C-EMU-3) and return the TOTP code of that moment: it stays valid however long
+    ansible-playbook takes to start. With ``skip_on_429`` a 429 moves the frozen clock to the window's reset (as if
+    the caller had waited), so a frozen window never holds a client for good."""
+    state = rc.clock({"freeze": True, "skip_on_429": skip_on_429})
+    return totp(TOTP_SECRET, at=state["now"])
 
 
 class RocketChatEmulatorProcess(ServerProcess):
@@ -72,6 +75,10 @@ class RocketChatEmulatorProcess(ServerProcess):
 
     def log(self):
         return self.control("GET", "/_emulator/log")["log"]
+
+    def clock(self, body=None):
+        """The emulator's clock (C-EMU-3): its state, or changed by ``body``; a reset restores the machine's."""
+        return self.control("POST" if body else "GET", "/_emulator/clock", body)
 
     def writes(self):
         """Requests that can change settings: every POST except login/logout."""
