@@ -99,6 +99,24 @@ def test_check_playbook_passes(lab):
     assert "federation check mixed.example.com: OK" in run.stdout
 
 
+@pytest.mark.parametrize("bad, option", [
+    ({"federation_matrix_server_name": "Native.Example.com"}, "federation_matrix_server_name must be a lower-case"),
+    ({"federation_matrix_server_name": "native.example.com:8448"}, "federation_matrix_server_name must be a lower-case"),
+    ({"federation_matrix_server_name": "https://native.example.com"}, "use for example 'native.example.com'"),
+    ({"federation_native_allow_list": ["example.org", "https://peer.example.org:8448"]},
+     "federation_native_allow_list entries are domains"),
+])
+def test_native_gates_refuse_before_any_write(lab, bad, option):
+    key_path = os.path.join(lab.state_dir, "gate.signing.key")
+    domain = lab.store("native.example.com").value("Federation_Service_Domain")
+    run = lab.play("federate", limit="native.example.com",
+                   extra_vars=dict(bad, federation_native_signing_key_path=key_path))
+    assert run.rc != 0
+    assert option in run.output and "Nothing was changed" in run.output
+    assert not os.path.exists(key_path)
+    assert lab.store("native.example.com").value("Federation_Service_Domain") == domain
+
+
 def test_drift_names_a_hand_made_change_and_clears_after_federate(lab):
     lab.store("legacy.example.com").set_value("FEDERATION_Enabled", False)
     run = lab.play("drift")
@@ -115,7 +133,16 @@ def test_rotate_keeps_rocketchat_in_step(lab):
     key_path = os.path.join(lab.state_dir, "native.example.com.signing.key")
     with open(key_path, encoding="ascii") as handle:
         _alg, old_version, old_seed = handle.read().split()
-    new = {"federation_native_key_version": "a_rotated"}
+    # Refused by default: Rocket.Chat publishes no old keys, so the rotation needs an explicit opt-in.
+    for check in (True, False):
+        refused = lab.play("rotate", check=check, extra_vars={"federation_native_key_version": "a_rotated"},
+                           limit="native")
+        assert refused.rc != 0
+        with open(key_path, encoding="ascii") as handle:
+            assert handle.read().split() == [_alg, old_version, old_seed]
+        assert "Refusing to rotate the native signing key" in refused.output
+        assert "federation_native_rotate_accept_history_loss=true" in refused.output
+    new = {"federation_native_key_version": "a_rotated", "federation_native_rotate_accept_history_loss": True}
     predicted = lab.play("rotate", check=True, extra_vars=new, limit="native")
     run = lab.play("rotate", extra_vars=new, limit="native")
     assert_prediction(predicted, run)
@@ -152,9 +179,27 @@ def test_migrate_bridge_workspace_to_native(lab):
     seed = b64(os.urandom(32))
     with open(synapse_key, "w", encoding="ascii") as handle:
         handle.write("ed25519 a_synapse %s\n" % seed)
-    os.chmod(synapse_key, 0o600)
-    # The bridge workspace federated again on 7.10, then its Rocket.Chat is upgraded to 7.11.
+    # Synapse reads its key through its group.
+    os.chmod(synapse_key, 0o640)
+    native_key = os.path.join(lab.state_dir, "bridge.example.com.signing.key")
+
+    def synapse_key_file():
+        stat = os.stat(synapse_key)
+        with open(synapse_key, "rb") as handle:
+            return oct(stat.st_mode & 0o7777), stat.st_uid, stat.st_gid, stat.st_mtime_ns, handle.read()
+
+    synapse_before = synapse_key_file()
+    # The bridge workspace federated again on 7.10; migrating now fails on the release before any change.
     assert lab.play("federate", limit=host).rc == 0
+    for check in (True, False):
+        early = lab.play("migrate_to_native", check=check, limit=host)
+        assert early.rc != 0
+        assert not os.path.exists(native_key)
+        assert synapse_key_file() == synapse_before
+        assert "Rocket.Chat 7.10" in early.output and "native federation needs 7.11 or later" in early.output
+        assert "Nothing was changed" in early.output
+        assert lab.store(host).value("Federation_Matrix_enabled") is True
+    # Then its Rocket.Chat is upgraded to 7.11.
     server, url = serve_in_thread("7.11")
     old_server, _old_url = lab.emulators[host]
     lab.emulators[host] = (server, url)
@@ -162,8 +207,11 @@ def test_migrate_bridge_workspace_to_native(lab):
     old_server.server_close()
     lab.write_vars()
     predicted = lab.play("migrate_to_native", check=True, limit=host)
+    assert not os.path.exists(native_key) and synapse_key_file() == synapse_before
     run = lab.play("migrate_to_native", limit=host)
     assert_prediction(predicted, run)
+    # Synapse's key file is left exactly as it was (mode 0640, owner, content, not rewritten).
+    assert synapse_key_file() == synapse_before
     store = lab.store(host)
     assert store.value("Federation_Service_Enabled") is True
     assert store.value("Federation_Service_Domain") == host
