@@ -169,6 +169,14 @@ options:
         type: str
         choices: [warn, fail]
         default: warn
+      license_expiry_warn_days:
+        description:
+          - Warn when the Rocket.Chat licence ends within this many days. Native federation stops when the licence
+            is invalidated, so renew it before. V(0) warns only once it has ended.
+          - The end is read from the licence's validity periods, which Rocket.Chat shows only to users with
+            C(view-privileged-setting); RV(license) tells whether it was known.
+        type: int
+        default: 30
       signing_key:
         description:
           - C(Federation_Service_Matrix_Signing_Key), the base64 of the 32-byte ed25519 seed (padded or not; the
@@ -262,7 +270,8 @@ license:
   returned: when O(mode=native)
   type: dict
   sample: {"checked": true, "federation_module": true, "active_modules": ["federation"],
-           "detail": "active licence modules: federation"}
+           "detail": "active licence modules: federation", "expiry_known": true,
+           "expires_at": "2027-01-31T00:00:00Z", "days_left": 55.5}
 changed_settings:
   description: Setting ids that were (or in check mode would be) written.
   returned: success
@@ -348,6 +357,7 @@ def main():
             domain=dict(type="str"),
             allow_list=dict(type="list", elements="str"),
             allow_list_bare_entries=dict(type="str", choices=["warn", "fail"], default="warn"),
+            license_expiry_warn_days=dict(type="int", default=30),
             signing_key=dict(type="str", no_log=True),
             max_public_room_size=dict(type="int"),
             edu_typing=dict(type="bool"),

@@ -142,6 +142,23 @@ license:
       description: A sentence describing what was found.
       type: str
       returned: success
+    expiry_known:
+      description:
+        - Whether the licence's validity periods were in the answer (Rocket.Chat shows the licence itself only to
+          users with C(view-privileged-setting)).
+      type: bool
+      returned: success
+    expires_at:
+      description:
+        - When the licence is invalidated (the earliest C(validUntil) of its periods whose C(invalidBehavior) is
+          C(invalidate_license)), UTC; native federation stops then. V(null) when unknown or never.
+      type: str
+      returned: success
+      sample: "2027-01-31T00:00:00Z"
+    days_left:
+      description: Days until RV(license.expires_at) (negative once it has passed); V(null) when unknown or never.
+      type: float
+      returned: success
 site_url:
   description: C(Site_Url).
   returned: success

@@ -20,6 +20,7 @@ import re
 
 from ansible_collections.fedops.rocketchat.plugins.module_utils._matrix._keys import from_rocketchat
 from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat import _catalog as catalog
+from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat import _license
 from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat._errors import (
     RocketChatPermissionError,
     RocketChatServerError,
@@ -338,7 +339,8 @@ def bridge_token_check(current, params):
 def license_state(client):
     """What the server's licence allows, from GET /api/v1/licenses.info (any authenticated user).
 
-    Returns {"checked": bool, "federation_module": bool or None, "active_modules": [...], "detail": text}.
+    Returns {"checked": bool, "federation_module": bool or None, "active_modules": [...], "detail": text,
+    "expiry_known": bool, "expires_at": text or None, "days_left": float or None} (``_license.license_expiry``).
     Releases without the endpoint (before 6.5) and users it refuses give ``checked: False``.
     """
     try:
@@ -346,12 +348,13 @@ def license_state(client):
     except (RocketChatServerError, RocketChatPermissionError) as exc:
         if isinstance(exc, RocketChatServerError) and getattr(exc, "status", None) != 404:
             raise
-        return {"checked": False, "federation_module": None, "active_modules": [],
-                "detail": "the licence could not be read (%s)" % exc}
+        return dict({"checked": False, "federation_module": None, "active_modules": [],
+                     "detail": "the licence could not be read (%s)" % exc}, **_license.license_expiry(None))
     info = (data or {}).get("license") or {}
     modules = sorted(str(m) for m in (info.get("activeModules") or []))
-    return {"checked": True, "federation_module": LICENSE_MODULE in modules, "active_modules": modules,
-            "detail": "active licence modules: %s" % (", ".join(modules) or "none")}
+    return dict({"checked": True, "federation_module": LICENSE_MODULE in modules, "active_modules": modules,
+                 "detail": "active licence modules: %s" % (", ".join(modules) or "none")},
+                **_license.license_expiry(info))
 
 
 def require_native_license(state):
@@ -383,6 +386,9 @@ def apply_federation(client, params, check_mode=False):
     if mode == "native":
         license_info = license_state(client)
         require_native_license(license_info)
+        expiry = _license.expiry_warning(license_info, (params.get("native") or {}).get("license_expiry_warn_days"))
+        if expiry:
+            warnings.append(expiry)
         if not license_info["checked"]:
             warnings.append("Could not confirm that the licence includes the '%s' module native federation needs: %s."
                             % (LICENSE_MODULE, license_info["detail"]))

@@ -86,7 +86,8 @@ def gather_federation_info(client, show_secrets=False):
         facts["license"] = license_info
     else:
         facts["license"] = {"checked": False, "federation_module": None, "active_modules": [],
-                            "detail": "Rocket.Chat %s has no enterprise federation setting" % version}
+                            "detail": "Rocket.Chat %s has no enterprise federation setting" % version,
+                            "expiry_known": False, "expires_at": None, "days_left": None}
     if "FEDERATION_Enabled" in values:
         domain = values.get("FEDERATION_Domain")
         key = values.get("FEDERATION_Public_Key")
