@@ -33,6 +33,7 @@ from ansible_collections.fedops.rocketchat.plugins.module_utils._matrix._client 
     MatrixError,
     requests_transport,
 )
+from ansible_collections.fedops.rocketchat.plugins.module_utils._matrix._check import _native_gates
 from ansible_collections.fedops.rocketchat.plugins.module_utils._retry import RetryPolicy
 
 POLL_SECONDS = 5.0
@@ -148,6 +149,10 @@ def hint_for(step, error, local_server, remote_server, side="local"):
     """What to look at when ``step`` failed with ``error``; ``side`` is the account whose request failed."""
     kind = _error_kind(error)
     fc = "run fedops.rocketchat.federation_check on"
+    if step in ("invite", "join") and isinstance(error, MatrixError):
+        room_version = _native_gates.room_version_hint(error.errcode, local_server, remote_server)
+        if room_version:
+            return room_version
     account_server = local_server if side == "local" else remote_server
     if kind == "tls" and step in ("accounts", "create_room", "cleanup"):
         return ("TLS verification of the %s homeserver_url failed: give ca_path (the CA bundle that signed its "
