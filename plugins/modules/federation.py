@@ -158,14 +158,17 @@ options:
       allow_list:
         description:
           - C(Federation_Service_Allow_List), the servers allowed to federate. An empty list allows every server.
-          - Rocket.Chat matches an entry that equals the origin, a V(*.example.org) entry against example.org and its
-            subdomains, B(and any origin that ends with the entry), so V(example.org) also admits V(badexample.org).
-            Prefer V(*.example.org); bare entries get a warning (or fail, see O(native.allow_list_bare_entries)).
+          - Rocket.Chat matches an entry that equals the origin, and a V(*.example.org) entry against example.org and
+            its subdomains. Releases before the exact-matching fix (linted as such before 8.4) B(also admit any origin
+            that ends with the entry), so V(example.org) also admits V(badexample.org); there bare entries get a
+            warning (or fail, see O(native.allow_list_bare_entries)). Prefer V(*.example.org).
+          - Entries with a scheme, port or path can never match (Rocket.Chat compares the server name a peer signs
+            with) and fail the task before anything is written.
         type: list
         elements: str
       allow_list_bare_entries:
         description:
-          - What to do with allow-list entries without C(*.).
+          - What to do with allow-list entries without C(*.) on releases that match entries as suffixes.
         type: str
         choices: [warn, fail]
         default: warn

@@ -258,6 +258,19 @@ native:
       description: Present when the licence lacks the C(federation) module, so the values shown have no effect.
       type: str
       returned: when the licence lacks the module
+    access_federation_roles:
+      description:
+        - The roles that hold C(access-federation) (C(GET /api/v1/permissions.listAll)); local users without it
+          cannot create or join federated rooms and their incoming invites are refused (403).
+        - V(null) when the permissions could not be read or the server has no such permission.
+      type: list
+      elements: str
+      returned: success
+      sample: [admin, federated-external, user]
+    access_federation_warning:
+      description: A sentence with the fix when no ordinary user role (C(user)) holds C(access-federation), else V(null).
+      type: str
+      returned: success
 registration_differences:
   description:
     - Differences between the file O(registration_path) and the registration Rocket.Chat builds from its settings

@@ -19,6 +19,7 @@ import hashlib
 import re
 
 from ansible_collections.fedops.rocketchat.plugins.module_utils._matrix._keys import from_rocketchat
+from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat import _allow_list
 from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat import _catalog as catalog
 from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat import _license
 from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat._errors import (
@@ -199,32 +200,9 @@ def validate_url(option, value):
     return None
 
 
-def analyse_allow_list(entries):
-    """Return (normalised entries, warnings) for Federation_Service_Allow_List.
-
-    Rocket.Chat matches a pattern if it equals the origin, if it is ``*.base`` and the origin is base or a
-    subdomain, or if ``origin.endswith(pattern)``. So a bare ``example.com`` also admits ``badexample.com``.
-    """
-    normalised = []
-    warnings = []
-    for raw in entries or []:
-        entry = str(raw).strip().lower()
-        if not entry:
-            continue
-        if entry.startswith("*."):
-            base = entry[2:]
-            if not _HOSTNAME.match(base):
-                raise RocketChatValidationError("native.allow_list entry %r is not a valid *.domain pattern." % raw)
-        else:
-            if not _HOSTNAME.match(entry):
-                raise RocketChatValidationError(
-                    "native.allow_list entry %r is not a domain; use example.org or *.example.org." % raw)
-            warnings.append(
-                "native.allow_list entry %r is matched as a suffix by Rocket.Chat, so it also admits e.g. 'bad%s'. "
-                "Use '*.%s' to admit %s and its subdomains only." % (entry, entry, entry, entry))
-        if entry not in normalised:
-            normalised.append(entry)
-    return normalised, warnings
+def analyse_allow_list(entries, version=None):
+    """Return (normalised entries, warnings) for Federation_Service_Allow_List on ``version`` (see ``_allow_list``)."""
+    return _allow_list.lint_allow_list(entries, version)
 
 
 def _map_options(options, table, version, section):
@@ -293,7 +271,7 @@ def desired_settings(mode, params, version):
             raise RocketChatValidationError(" ".join(errors))
         desired.update(_map_options(opts, NATIVE_OPTIONS, version, "native"))
         if opts.get("allow_list") is not None:
-            entries, list_warnings = analyse_allow_list(opts["allow_list"])
+            entries, list_warnings = analyse_allow_list(opts["allow_list"], version)
             if list_warnings and opts.get("allow_list_bare_entries") == "fail":
                 raise RocketChatValidationError(" ".join(list_warnings))
             warnings.extend(list_warnings)

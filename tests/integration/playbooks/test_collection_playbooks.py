@@ -7,6 +7,7 @@ own --check prediction), a second run, the peer-side check, drift after a hand-m
 unfederate back to the zone as it was, and the migration of the bridge workspace to native after an upgrade.
 """
 import base64
+import datetime
 import os
 
 import pytest
@@ -97,6 +98,37 @@ def test_check_playbook_passes(lab):
     run = lab.play("check")
     assert run.rc == 0, run.output[-4000:]
     assert "federation check mixed.example.com: OK" in run.stdout
+
+
+def test_check_reports_what_a_peer_cannot_see_of_a_native_workspace(lab):
+    """C-LIC-1, C-LIC-3, C-PERM-1: the check names a licence without the federation module (and fails), a licence
+    that ends soon and a user role without access-federation (reported), and passes again once they are fixed."""
+    host = "native.example.com"
+    store = lab.store(host)
+    ok = lab.play("check", limit=host)
+    assert ok.rc == 0, ok.output[-4000:]
+    assert "access-federation: admin, federated-external, user" in ok.stdout and "WARNING" not in ok.stdout
+    soon = (datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=5)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    with store.lock:
+        store.permission_roles["access-federation"] = ["admin"]
+        store.license_periods = [{"validUntil": soon, "invalidBehavior": "invalidate_license"}]
+    warned = lab.play("check", limit=host)
+    assert warned.rc == 0, warned.output[-4000:]
+    assert "WARNING: the licence ends within 30 days" in warned.stdout
+    assert "WARNING: No ordinary user role holds access-federation (roles: admin)" in warned.stdout
+    saved = store.license_modules
+    store.license_modules = ("auditing",)
+    try:
+        refused = lab.play("check", limit=host)
+    finally:
+        store.license_modules = saved
+        with store.lock:
+            store.permission_roles["access-federation"] = ["admin", "user", "federated-external"]
+            store.license_periods = []
+    assert refused.rc != 0
+    assert "Native federation is off on native.example.com" in refused.output
+    assert "lacks the 'federation' module" in refused.output
+    assert lab.play("check", limit=host).rc == 0
 
 
 @pytest.mark.parametrize("bad, option", [

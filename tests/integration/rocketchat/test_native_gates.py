@@ -32,9 +32,8 @@ def test_licence_end_is_reported_and_warned_before(rocketchat_emulators):
         step("federation_info", "facts", conn(rc, ADMIN)),
         step("federation", "native, end within 30 days", conn(rc, ADMIN, mode="native", native=NATIVE),
              check_mode=True),
-        step("federation", "native, warn 5 days before", conn(rc, ADMIN, mode="native",
-                                                             native=dict(NATIVE, license_expiry_warn_days=5)),
-             check_mode=True),
+        step("federation", "native, warn 5 days before",
+             conn(rc, ADMIN, mode="native", native=dict(NATIVE, license_expiry_warn_days=5)), check_mode=True),
     ])
     assert [rec["status"] for rec in res.records] == ["ok", "ok", "ok"], res.output[-3000:]
     facts, warned, quiet = res.results
