@@ -264,4 +264,3 @@ def test_account_problems_name_the_option(account, words):
 
 def test_good_account_has_no_problem():
     assert _probe.account_problem("remote", {"homeserver_url": "https://m", "access_token": "t"}) is None
-
