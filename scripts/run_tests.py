@@ -328,6 +328,27 @@ LAYERS = {
 }
 
 
+E2E_TABLE = os.path.join(ROOT, "tests", "output", "e2e-feature-table.json")
+
+
+def print_e2e_table(since):
+    """The end-to-end feature table the integration layer wrote in this run (tests/support/e2e_table.py)."""
+    if not os.path.exists(E2E_TABLE) or os.path.getmtime(E2E_TABLE) < since:
+        return
+    with open(E2E_TABLE, encoding="utf-8") as handle:
+        table = json.load(handle)
+    print("\nend-to-end feature rows (commit %s, %s UTC%s):" % (
+        table["commit"], table["date"], ", FEDOPS_E2E_BREAK=%s" % table["broken"] if table.get("broken") else ""))
+    print("%-3s %-58s %-7s %7s  %s" % ("#", "row", "result", "seconds", "Rocket.Chat side acted by"))
+    for r in table["rows"]:
+        seconds = "-" if r["seconds"] is None else "%.1f" % r["seconds"]
+        print("%-3d %-58s %-7s %7s  %s" % (r["number"], r["title"][:58], r["outcome"], seconds,
+                                           r["acted_by"].get("rocketchat", "-")[:110]))
+    for b in table.get("breaks", []):
+        print("break %-10s row %-3d expected %-4s -> %s" % (b["switch"], b["row"], b["expected"], b["outcome"][:90]))
+    print("(full table: %s)" % E2E_TABLE.replace(".json", ".rst"))
+
+
 def main(argv):
     wanted = argv or list(LAYERS)
     unknown = [w for w in wanted if w not in LAYERS]
@@ -359,6 +380,7 @@ def main(argv):
         rows.append({"layer": name, "status": "ok" if rc == 0 and failed == 0 else "FAILED", "passed": passed,
                      "failed": failed, "skipped": skipped, "seconds": round(secs, 1)})
     total = time.monotonic() - start
+    print_e2e_table(time.time() - total)
     print("\n%-12s %-7s %7s %7s %8s %9s" % ("layer", "status", "passed", "failed", "skipped", "seconds"))
     for r in rows:
         print("%-12s %-7s %7d %7d %8d %9.1f" % (r["layer"], r["status"], r["passed"], r["failed"], r["skipped"],

@@ -34,7 +34,9 @@ description:
     side's federation cannot reach the other - run M(fedops.rocketchat.federation_check) on both server names),
     a join refused with 403 (C(federation_domain_whitelist) or the room's server ACL), a message not seen
     (outbound federation, the federation sender) or a media download failing with 404 (media federation disabled,
-    C(federation_custom_ca_list)).
+    C(federation_custom_ca_list)). An invite or join refused with C(M_INCOMPATIBLE_ROOM_VERSION) is named as such,
+    with the fix (Rocket.Chat's native federation supports room versions up to 11; pin C(default_room_version) on
+    the Synapse side).
   - The accounts must be on two different homeservers (different server names), otherwise the probe fails in the
     C(accounts) step because it would not cross federation. Use dedicated probe accounts; their rooms list stays
     empty between runs.
@@ -98,9 +100,44 @@ options:
     description:
       - The account on the other homeserver, which is invited, joins, answers and reacts, and downloads the media.
       - Same suboptions as O(local).
+      - B(Federation-only remote) - give O(remote.user_id) alone (no O(remote.homeserver_url), no token) for an
+        account whose homeserver has no client-server API to act through, such as a Rocket.Chat native
+        workspace (Rocket.Chat 7.11 and later serves the federation API only). The probe then runs what the local
+        side can prove - C(accounts) (local only), C(create_room), C(invite) (the remote homeserver must accept
+        and sign the invite, which checks its reachability, its keys, its allow list and the room version) and
+        C(invite_received) (the signed invite is in the room's state) - reports the steps that need the remote
+        account as C(skip), and withdraws the invite in C(cleanup). Check the Rocket.Chat side of messages in
+        Rocket.Chat itself.
     type: dict
     required: true
-    suboptions: *account
+    suboptions:
+      homeserver_url:
+        description:
+          - Base URL of the account's homeserver client API. Leave it out for a federation-only remote.
+        type: str
+      access_token:
+        description:
+          - The account's access token.
+          - Exactly one of O(remote.access_token) and O(remote.as_token) is required, unless the remote is
+            federation-only.
+        type: str
+      as_token:
+        description:
+          - An application service token; requests act as O(remote.user_id).
+        type: str
+      user_id:
+        description:
+          - The full Matrix user id the application service acts as, or the federation-only remote account.
+        type: str
+      ca_path:
+        description:
+          - A CA bundle to verify the homeserver's TLS certificate with, instead of the system CAs.
+        type: path
+      validate_certs:
+        description:
+          - Verify the homeserver's TLS certificate. Only turn this off for a throw-away lab.
+        type: bool
+        default: true
   typing:
     description:
       - Run the C(typing) step.
@@ -174,6 +211,14 @@ EXAMPLES = r"""
     timeout: 20
     fail_on_error: false
   register: probe
+
+- name: Probe towards a Rocket.Chat native workspace (federation API only) from our Synapse
+  fedops.rocketchat.federation_probe:
+    local:
+      homeserver_url: https://matrix.example.org
+      access_token: "{{ vault_probe_token_local }}"
+    remote:
+      user_id: "@probe:chat.partner.example"
 
 - name: Show what a run would do (sends nothing)
   fedops.rocketchat.federation_probe:
@@ -279,7 +324,7 @@ def main():
     module = AnsibleModule(
         argument_spec=dict(
             local=dict(type="dict", required=True, options=ACCOUNT),
-            remote=dict(type="dict", required=True, options=ACCOUNT),
+            remote=dict(type="dict", required=True, options=dict(ACCOUNT, homeserver_url=dict(type="str"))),
             typing=dict(type="bool", default=True),
             reaction=dict(type="bool", default=True),
             media=dict(type="bool", default=True),

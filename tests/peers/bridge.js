@@ -16,10 +16,23 @@
 // The settings are read back from the Rocket.Chat REST API (GET /api/v1/settings/<id>), as the server has them.
 // One deviation: the listener binds the bridge URL's host (loopback in the tests), where Rocket.Chat binds 0.0.0.0.
 //
+// What Rocket.Chat sends: every action of the control listener below is one method of Bridge.ts (named on it), with
+// the payload that method builds, sent through the same intent call (RocketChat/Rocket.Chat
+// apps/meteor/server/services/federation/infrastructure/matrix/Bridge.ts @02fbbde258137325cfea24054b94426ef0df4c69,
+// the 7.x bridge with ping() and the own-homeserver message filter). Text goes through Rocket.Chat's converters of
+// the same commit: converters/room/to-internal-parser-formatter.ts (toExternalMessageFormat: @all/@here and user
+// mentions as MentionPill links, then marked.parse, then every whitespace run collapsed; toExternalQuoteMessageFormat:
+// RichReply fallback around the marked HTML) and converters/room/MessageReceiver.ts
+// (convertEmojisFromRCFormatToMatrixFormat: emojione.shortnameToUnicode). marked and emojione are pinned in
+// package.json at the versions Rocket.Chat's apps/meteor/package.json ranges resolve to (marked ^4, emojione ^4.5.0);
+// MentionPill and RichReply come from the bot SDK the bridge library ships (@rocket.chat/forked-matrix-bot-sdk).
+// What is Rocket.Chat application code and not in Bridge.ts (the UI, the avatar job that decides when to upload,
+// the role-to-power-level mapping) is the caller's choice of arguments, which the tests name in their table.
+//
 // --dns sends the bridge's host name lookups to that DNS server (a lab's BIND), as a private resolv.conf would;
 // trust for a TLS homeserver URL comes from NODE_EXTRA_CA_CERTS.
 // Handlers record what they receive as JSON lines in --events. A control listener on 127.0.0.1:--control-port
-// lets a test drive the bridge side: GET /state, GET /events, POST /ping, /provision, /join, /send, /typing.
+// lets a test drive the bridge side: GET /state, GET /events, POST /<action> (the actions below).
 'use strict';
 
 const dns = require('dns');
@@ -105,6 +118,53 @@ function registrationFromSettings(s) {
   };
 }
 
+// converters/room/MessageReceiver.ts convertEmojisFromRCFormatToMatrixFormat().
+function escapeEmojis(text) {
+  return require('emojione').shortnameToUnicode(text);
+}
+
+// converters/room/to-internal-parser-formatter.ts, the mention expressions and their order.
+const MENTIONS_OF_EXTERNAL_USERS = /@([0-9a-zA-Z-_.]+(@([0-9a-zA-Z-_.]+))?):+([0-9a-zA-Z-_.]+)(?=[^<>]*(?:<\w|$))/gm;
+const MENTIONS_OF_INTERNAL_USERS = /(?:^|(?<=\s))@([0-9a-zA-Z-_.]+(@([0-9a-zA-Z-_.]+))?)(?=[^<>]*(?:<\w|$))/gm;
+const GENERAL_MENTIONS = /(@all)|(@here)/gm;
+
+async function replaceMentions(message, expression, pill) {
+  const pending = [];
+  message.replace(expression, (match) => pending.push(pill(match)));
+  const pills = await Promise.all(pending);
+  return message.replace(expression, () => ` ${pills.shift().html}`);
+}
+
+function markdownToHtml(message) {
+  return require('marked').marked.parse(message);
+}
+
+async function toExternalMessageFormat(message, roomId, homeServerDomain) {
+  const { MentionPill } = require('@rocket.chat/forked-matrix-bot-sdk');
+  let text = await replaceMentions(message, GENERAL_MENTIONS, () => MentionPill.forRoom(roomId));
+  text = await replaceMentions(text, MENTIONS_OF_EXTERNAL_USERS, (m) => MentionPill.forUser(m.trimStart()));
+  text = await replaceMentions(text, MENTIONS_OF_INTERNAL_USERS,
+    (m) => MentionPill.forUser(`${m.trimStart()}:${homeServerDomain}`));
+  return markdownToHtml(text.trim()).replace(/\s+/g, ' ').trim();
+}
+
+async function toExternalQuoteMessageFormat(message, roomId, eventId, sender, homeServerDomain) {
+  const { RichReply } = require('@rocket.chat/forked-matrix-bot-sdk');
+  const html = markdownToHtml(message);
+  const finalHtml = markdownToHtml(await toExternalMessageFormat(message, roomId, homeServerDomain));
+  const replyTo = { event_id: eventId, sender };
+  return { formattedMessage: RichReply.createFor(roomId, replyTo, html, finalHtml).formatted_body,
+    message: RichReply.createFor(roomId, replyTo, message, finalHtml).body };
+}
+
+// Bridge.ts getMsgTypeBasedOnMimeType().
+function msgTypeForMimeType(mimeType) {
+  if (['image/jpeg', 'image/png', 'image/gif'].includes(mimeType)) return 'm.image';
+  if (['audio/mpeg', 'audio/ogg', 'audio/wav'].includes(mimeType)) return 'm.audio';
+  if (['video/mp4', 'video/ogg', 'video/webm'].includes(mimeType)) return 'm.video';
+  return 'm.file';
+}
+
 function homeserverOrigin(domain) {
   return new URL(`https://${domain}`).hostname;
 }
@@ -167,15 +227,110 @@ async function main() {
       await bridge.provisionUser(new MatrixUser(userId), { name });
       return { user_id: userId };
     },
-    // Bridge.ts joinRoom().
-    join: async ({ user_id: userId, room_id: roomId }) => bridge.getIntent(userId).matrixClient.doRequest(
-      'POST', `/_matrix/client/v3/join/${encodeURIComponent(roomId)}`, { server_name: [] }, {}, 60000),
-    // Bridge.ts sendMessage().
-    send: async ({ user_id: userId, room_id: roomId, body }) => ({
+    // Bridge.ts joinRoom(): the room id in the path as is, the via servers as server_name.
+    join: async ({ user_id: userId, room_id: roomId, via }) => bridge.getIntent(userId).matrixClient.doRequest(
+      'POST', `/_matrix/client/v3/join/${roomId}`, { server_name: via }, {}, 180000),
+    // Bridge.ts sendMessage(): body with RC emoji shortnames converted, formatted_body from toExternalMessageFormat.
+    send: async ({ user_id: userId, room_id: roomId, msg }) => ({
       event_id: await bridge.getIntent(userId).matrixClient.sendRawEvent(roomId, 'm.room.message', {
-        msgtype: 'm.text', body, formatted_body: body, format: 'org.matrix.custom.html',
+        msgtype: 'm.text',
+        body: escapeEmojis(msg),
+        formatted_body: escapeEmojis(await toExternalMessageFormat(msg, roomId, domain)),
+        format: 'org.matrix.custom.html',
       }),
     }),
+    // Bridge.ts updateMessage(): the m.replace edit, m.new_content with format and formatted_body.
+    edit: async ({ user_id: userId, room_id: roomId, event_id: eventId, msg }) => {
+      const html = escapeEmojis(await toExternalMessageFormat(msg, roomId, domain));
+      return { event_id: await bridge.getIntent(userId).matrixClient.sendEvent(roomId, 'm.room.message', {
+        'body': ` * ${escapeEmojis(msg)}`,
+        'format': 'org.matrix.custom.html',
+        'formatted_body': html,
+        'm.new_content': { body: escapeEmojis(msg), format: 'org.matrix.custom.html', formatted_body: html,
+          msgtype: 'm.text' },
+        'm.relates_to': { rel_type: 'm.replace', event_id: eventId },
+        'msgtype': 'm.text',
+      }) };
+    },
+    // Bridge.ts sendReplyToMessage(): the quote as a reply with RichReply's fallbacks.
+    reply: async ({ user_id: userId, room_id: roomId, event_id: eventId, original_sender: sender, msg }) => {
+      const { formattedMessage, message } = await toExternalQuoteMessageFormat(escapeEmojis(msg), roomId, eventId,
+        sender, domain);
+      return { event_id: await bridge.getIntent(userId).matrixClient.sendEvent(roomId, 'm.room.message', {
+        'body': message,
+        'format': 'org.matrix.custom.html',
+        'formatted_body': formattedMessage,
+        'm.relates_to': { 'm.in_reply_to': { event_id: eventId } },
+        'msgtype': 'm.text',
+      }) };
+    },
+    // Bridge.ts sendMessageFileToRoom(): intent.uploadContent(content) without options, then intent.sendMessage.
+    file: async ({ user_id: userId, room_id: roomId, content_b64: data, filename, mimetype, width, height }) => {
+      const content = Buffer.from(data, 'base64');
+      const intent = bridge.getIntent(userId);
+      const url = await intent.uploadContent(content);
+      const { event_id: eventId } = await intent.sendMessage(roomId, {
+        body: filename,
+        filename,
+        info: { size: content.length, mimetype, ...(height && width ? { h: height, w: width } : {}) },
+        msgtype: msgTypeForMimeType(mimetype),
+        url,
+      });
+      return { event_id: eventId, url };
+    },
+    // Bridge.ts getReadStreamForFileFromUrl(): fetch(convertMatrixUrlToHttp()), i.e. the bot SDK's mxcToHttp() on
+    // Rocket.Chat's homeserver, without an access token. Rocket.Chat reads the body whatever the status.
+    download: async ({ user_id: userId, url }) => {
+      const httpUrl = bridge.getIntent(userId).matrixClient.mxcToHttp(url);
+      const response = await fetch(httpUrl);
+      return { status: response.status, url: httpUrl,
+        content_b64: Buffer.from(await response.arrayBuffer()).toString('base64') };
+    },
+    // Bridge.ts sendMessageReaction(): m.annotation keyed with the RC shortname converted to unicode.
+    react: async ({ user_id: userId, room_id: roomId, event_id: eventId, reaction }) => ({
+      event_id: await bridge.getIntent(userId).matrixClient.sendEvent(roomId, 'm.reaction', {
+        'm.relates_to': { event_id: eventId, key: escapeEmojis(reaction), rel_type: 'm.annotation' },
+      }),
+    }),
+    // Bridge.ts redactEvent().
+    redact: async ({ user_id: userId, room_id: roomId, event_id: eventId }) => ({
+      event_id: await bridge.getIntent(userId).matrixClient.redactEvent(roomId, eventId),
+    }),
+    // Bridge.ts setRoomPowerLevels(): intent.setPowerLevel() as the room owner.
+    power: async ({ user_id: owner, room_id: roomId, target, level }) => bridge.getIntent(owner)
+      .setPowerLevel(roomId, target, level),
+    // Bridge.ts inviteToRoom().
+    invite: async ({ user_id: inviter, room_id: roomId, invitee }) => bridge.getIntent(inviter)
+      .invite(roomId, invitee),
+    // Bridge.ts createDirectMessageRoom().
+    create_dm: async ({ user_id: creator, invitees, extra }) => {
+      const room = await bridge.getIntent(creator).createRoom({
+        createAsClient: true,
+        options: { visibility: 'private', preset: 'private_chat', is_direct: true, invite: invitees,
+          creation_content: {
+            was_internally_programatically_created: true, ...(extra || {}), inviteesExternalIds: invitees,
+          } },
+      });
+      return { room_id: room.room_id };
+    },
+    // Bridge.ts uploadContent() (with the name and type Rocket.Chat passes) and setUserAvatar().
+    avatar: async ({ user_id: userId, content_b64: data, name, type }) => {
+      const intent = bridge.getIntent(userId);
+      const url = await intent.uploadContent(Buffer.from(data, 'base64'), { name, type });
+      await intent.matrixClient.setAvatarUrl(url);
+      return { url };
+    },
+    // Bridge.ts getUserProfileInformation(): through the intent of the user asked about; any error is swallowed
+    // (the method answers undefined, here {}).
+    profile: async ({ user_id: userId }) => {
+      try {
+        const info = await bridge.getIntent(userId).getProfileInfo(userId, undefined, false);
+        return { displayName: info.displayname || '', ...(info.avatar_url ? { avatarUrl: info.avatar_url } : {}) };
+      } catch (err) {
+        return {};
+      }
+    },
+    // Bridge.ts notifyUserTyping().
     typing: async ({ user_id: userId, room_id: roomId, typing }) => bridge.getIntent(userId).sendTyping(roomId, typing),
   };
 

@@ -15,7 +15,7 @@
 'use strict';
 
 const fs = require('fs');
-const dnsPromises = require('node:dns/promises');
+const { useDnsServer } = require('./lab_dns');
 
 function parseArgs(argv) {
   const args = {};
@@ -23,32 +23,6 @@ function parseArgs(argv) {
   for (const name of ['key-file', 'server-name']) if (!args[name]) throw new Error(`--${name} is required`);
   if (args.target && !args.dns) throw new Error('--target needs --dns');
   return args;
-}
-
-function useDnsServer(server) {
-  process.env.HOMESERVER_CONFIG_DNS_SERVERS = server;
-  const resolver = new dnsPromises.Resolver();
-  resolver.setServers([server]);
-  const queried = [];
-  const resolveSrv = dnsPromises.Resolver.prototype.resolveSrv;
-  dnsPromises.Resolver.prototype.resolveSrv = function wrapped(name) {
-    queried.push(name);
-    return resolveSrv.call(this, name);
-  };
-  dnsPromises.lookup = async (hostname, options = {}) => {
-    const found = [];
-    for (const [family, query] of [[4, 'resolve4'], [6, 'resolve6']]) {
-      if (options.family && options.family !== 0 && options.family !== family) continue;
-      try {
-        for (const address of await resolver[query](hostname)) found.push({ address, family });
-      } catch (err) {
-        if (!['ENODATA', 'ENOTFOUND'].includes(err.code)) throw err;
-      }
-    }
-    if (!found.length) throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: 'ENOTFOUND' });
-    return options.all ? found : found[0];
-  };
-  return queried;
 }
 
 async function main() {

@@ -73,6 +73,7 @@ class E2ELab:
         self.resolv_conf = os.path.join(workdir, "resolv.conf")
         self.timings = {}
         self.playbook_output = ""
+        self.break_results = []   # (switch, row number, expected, outcome, seconds) of the break tests
 
     def __getitem__(self, name):
         return self.servers[name]
@@ -154,6 +155,10 @@ class E2ELab:
             "synapse_config_extra": extra,
         }
         if server.name == A:
+            # Rocket.Chat's bridge downloads media from its homeserver without a token (Bridge.ts
+            # getReadStreamForFileFromUrl: the bot SDK's mxcToHttp, the legacy /_matrix/media/r0/download), which
+            # Synapse serves only with authenticated media off
+            extra["enable_authenticated_media"] = False
             values["synapse_federation_domain_whitelist"] = allow_list
             values["synapse_rocketchat_bridge_registration_files"] = [self.registration_path]
         return values
@@ -345,3 +350,168 @@ def broken_from_env():
 def dump_json(path, data):
     with open(path, "w", encoding="utf-8") as handle:
         json.dump(data, handle, indent=1, sort_keys=True)
+
+
+# --- native federation: Rocket.Chat's own homeserver code (federation-sdk) as workspace D ---------------------------
+D = "rc-native.test"
+# Rocket.Chat serves federation on its web port; here a port Synapse's fallback (8448) does not reach, so D is found
+# only through the _matrix-fed._tcp record federate publishes.
+NATIVE_PORT = 8443
+NATIVE_BREAKS = ("signing_key", "srv", "whitelist")
+
+
+class NativeLab(E2ELab):
+    """D ``rc-native.test``: a Rocket.Chat 8.6 workspace (settings API emulator) provisioned by
+    ``fedops.rocketchat.federate`` from an inventory like any user's, its homeserver Rocket.Chat's own
+    ``@rocket.chat/federation-sdk`` (tests/support/native_peer.py) configured from the settings federate wrote;
+    B ``org-b.test`` a Synapse deployed by the synapse role whose ``federation_domain_whitelist`` admits D; C
+    ``ext-c.test`` a Synapse outside D's allow list."""
+
+    NATIVE_SERVERS = (B, C)
+
+    def __init__(self, workdir, net=None):
+        super().__init__(workdir, net=net)
+        self.native = None
+        self.native_address = None
+        self.native_cert = None
+        self.signing_key_path = os.path.join(workdir, "state", "%s.signing.key" % D)
+
+    def start(self):
+        started = time.monotonic()
+        wd = self.workdir
+        os.makedirs(os.path.dirname(self.signing_key_path), exist_ok=True)
+        self.ca = TestCA(os.path.join(wd, "pki"), common_name="fedops native lab CA")
+        for index, name in enumerate(self.NATIVE_SERVERS):
+            address = "%s.%d" % (self.net, 12 + index)
+            self.servers[name] = LabServer(name, address, self.ca.issue(name, [name, "matrix.%s" % name, address]))
+        self.native_address = "%s.14" % self.net
+        self.native_cert = self.ca.issue(D, [D, self.native_address])
+        self.bind = BindServer(os.path.join(wd, "bind"), zones=self.NATIVE_SERVERS + (D,)).start()
+        self.relay = DNSRelay(self.dns_address, (self.bind.host, self.bind.port)).start()
+        with open(self.resolv_conf, "w", encoding="ascii") as handle:
+            handle.write("nameserver %s\noptions timeout:2 attempts:2\n" % self.dns_address)
+        from tests.emulator.rocketchat.server import serve_in_thread  # pylint: disable=import-outside-toplevel
+        self.rc_server, self.rc_url = serve_in_thread("8.6")
+        self.timings["host_servers_s"] = round(time.monotonic() - started, 1)
+        mark = time.monotonic()
+        self.provision()
+        self.timings["playbooks_s"] = round(time.monotonic() - mark, 1)
+        mark = time.monotonic()
+        self.start_native()
+        self.timings["native_s"] = round(time.monotonic() - mark, 1)
+        self.timings["total_s"] = round(time.monotonic() - started, 1)
+        return self
+
+    def start_native(self):
+        from tests.support.native_peer import NativeHomeserverPeer  # pylint: disable=import-outside-toplevel
+        self.native = NativeHomeserverPeer(os.path.join(self.workdir, "native-peer"), self.rc_url, self.admin["_id"],
+                                           self.admin["pats"][0][1], self.native_address, NATIVE_PORT,
+                                           self.native_cert, dns_server="%s:53" % self.dns_address,
+                                           ca_path=self.ca.cert_path).start()
+        return self.native
+
+    def host_vars(self, server):
+        values = super().host_vars(server)
+        if server.name == B:
+            # B federates with D only by name: the break ``whitelist`` takes D out again
+            values["synapse_federation_domain_whitelist"] = [B, D]
+        # Rocket.Chat's homeserver supports room versions up to 11; Synapse creates version 12 rooms by default (C
+        # too: it is shut out by D's allow list, not by the room version)
+        values["synapse_config_extra"]["default_room_version"] = "11"
+        return values
+
+    def native_vars(self):
+        """D's inventory host: the federation role's variables, as examples/inventory sets them for native."""
+        bind = self.bind
+        return {
+            "ansible_connection": "local",
+            "ansible_python_interpreter": PYTHON,
+            "federation_mode": "native",
+            "federation_rocketchat_url": self.rc_url,
+            "federation_rocketchat_user_id": self.admin["_id"],
+            "federation_rocketchat_auth_token": self.admin["pats"][0][1],
+            "federation_validate_certs": False,
+            "federation_dns_provider": "rfc2136",
+            "federation_dns_zone": D,
+            "federation_dns_rfc2136": {"server": bind.host, "port": bind.port, "key_name": bind.tsig_name,
+                                       "key_secret": bind.tsig_secret, "key_algorithm": bind.tsig_algorithm},
+            "federation_matrix_server_name": D,
+            "federation_matrix_federation_host": D,
+            "federation_matrix_federation_port": NATIVE_PORT,
+            "federation_native_signing_key_path": self.signing_key_path,
+            "federation_native_allow_list": ["*.%s" % B],
+            # Rocket.Chat's homeserver starts from these settings; the peer-side check runs once it answers
+            # (tests/integration/e2e/test_native_rows.py)
+            "federation_check": False,
+        }
+
+    def inventory(self):
+        bind = self.bind
+        localhost = {
+            "ansible_connection": "local",
+            "ansible_python_interpreter": PYTHON,
+            "fedops_dns_rfc2136": {"server": bind.host, "port": bind.port, "key_name": bind.tsig_name,
+                                   "key_secret": bind.tsig_secret, "key_algorithm": bind.tsig_algorithm},
+            "lab_dns": [{"zone": s.name, "address": s.address} for s in self.servers.values()],
+            "lab_native": {"zone": D, "address": self.native_address},
+        }
+        return {"all": {"children": {
+            "lab_synapse": {"hosts": {s.inventory_host: self.host_vars(s) for s in self.servers.values()}},
+            "lab_controller": {"hosts": {"localhost": localhost}},
+            "lab_native": {"hosts": {D: self.native_vars()}},
+        }}}
+
+    def site(self):
+        plays = super().site()[:2]
+        plays[0]["tasks"].append(
+            {"name": "Publish the Rocket.Chat workspace's address (federate publishes its SRV record)",
+             "fedops.rocketchat.federation_dns": {
+                 "provider": "rfc2136", "rfc2136": "{{ fedops_dns_rfc2136 }}", "zone": "{{ lab_native.zone }}",
+                 "records": [{"name": "{{ lab_native.zone }}", "type": "A", "values": ["{{ lab_native.address }}"]}]}})
+        plays.append({"import_playbook": os.path.join(REPO, "playbooks", "federate.yml"),
+                      "vars": {"fedops_workspaces": "lab_native"}})
+        return plays
+
+    def stop(self):
+        if self.native is not None:
+            self.native.stop()
+        super().stop()
+
+    def store(self):
+        """The Rocket.Chat settings store D's workspace runs with (the emulator's)."""
+        return self.rc_server.emulator.store
+
+    def play(self, name, extra_vars=None):
+        """``ansible-playbook fedops.rocketchat.<name>`` over the lab's inventory: (rc, output)."""
+        inventory = os.path.join(self.workdir, "inventory.yml")
+        cmd = [venv_tool("ansible-playbook"), "-i", inventory, "fedops.rocketchat." + name,
+               "-e", json.dumps(dict({"fedops_workspaces": "lab_native"}, **(extra_vars or {})))]
+        env = ansible_env()
+        env.pop("ANSIBLE_CALLBACKS_ENABLED", None)
+        proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600, check=False,
+                              cwd=self.workdir)
+        return proc.returncode, proc.stdout + proc.stderr
+
+    def write_setting(self, setting_id, value):
+        """Change one of D's Rocket.Chat settings through the settings API, as an administrator would."""
+        import requests  # pylint: disable=import-outside-toplevel
+        response = requests.post("%s/api/v1/settings/%s" % (self.rc_url, setting_id), json={"value": value},
+                                 headers={"X-User-Id": self.admin["_id"], "X-Auth-Token": self.admin["pats"][0][1]},
+                                 timeout=30)
+        assert response.status_code == 200, response.text
+
+    def restart_synapse(self, name, **overrides):
+        """Restart ``name``'s Synapse with role-rendered options overridden (a break), or as provisioned."""
+        server = self.servers[name]
+        server.synapse.stop()
+        extra = {k: v for k, v in self.role_config(name).items() if k not in self.HOST_OWNED}
+        extra.update(overrides)
+        server.synapse.extra_config = extra
+        server.synapse.start(300)
+
+    def synapse_version(self, name=B):
+        """The Synapse version ``name`` reports over federation (for the table)."""
+        import requests  # pylint: disable=import-outside-toplevel
+        body = requests.get(self.servers[name].url + "/_matrix/federation/v1/version", verify=self.ca.cert_path,
+                            timeout=30).json()
+        return body["server"]["version"].split()[0]

@@ -28,6 +28,11 @@ import os
 import time
 import uuid
 
+try:
+    from urllib.parse import quote
+except ImportError:  # pragma: no cover - Python 2 managed nodes
+    from urllib import quote  # type: ignore
+
 from ansible_collections.fedops.rocketchat.plugins.module_utils._matrix._client import (
     MatrixClient,
     MatrixError,
@@ -62,6 +67,11 @@ STEPS = (
     ("cleanup", "leave and forget the room on both sides"),
 )
 OPTIONAL_STEPS = ("typing", "reaction", "media")
+# Steps that need the remote account's client-server API; a federation-only remote (a Rocket.Chat native workspace:
+# Rocket.Chat serves the federation API, not the client-server API) skips them.
+REMOTE_CLIENT_STEPS = ("join", "message_to_remote", "message_to_local", "typing", "reaction", "media")
+FEDERATION_ONLY = ("not run: the remote account is federation-only (no client-server API to act as it, as on a "
+                   "Rocket.Chat native workspace); check its side in Rocket.Chat")
 DESCRIPTIONS = dict(STEPS)
 
 
@@ -145,9 +155,18 @@ def _error_kind(error):
     return "error"
 
 
+INCOMPATIBLE_ROOM_VERSION = "M_INCOMPATIBLE_ROOM_VERSION"
+
+
 def hint_for(step, error, local_server, remote_server, side="local"):
     """What to look at when ``step`` failed with ``error``; ``side`` is the account whose request failed."""
     kind = _error_kind(error)
+    if isinstance(error, MatrixError) and error.errcode == INCOMPATIBLE_ROOM_VERSION:
+        return ("%s: %s does not support the room version %s created the room with (Rocket.Chat's native "
+                "federation supports room versions up to 11; Synapse creates version 12 rooms by default): pin "
+                "default_room_version to \"11\" on %s (synapse role: synapse_config_extra: {default_room_version: "
+                "\"11\"}) so new rooms are created in a version both sides support"
+                % (INCOMPATIBLE_ROOM_VERSION, remote_server, local_server, local_server))
     fc = "run fedops.rocketchat.federation_check on"
     if step in ("invite", "join") and isinstance(error, MatrixError):
         room_version = _native_gates.room_version_hint(error.errcode, local_server, remote_server)
@@ -233,6 +252,10 @@ def verdict(steps, local_user, remote_user, round_trip_ms, duration_ms):
             who, first["name"], duration_ms, first["detail"], first["hint"])
     passed = [s["name"] for s in steps if s["status"] == "pass" and s["name"] in OPTIONAL_STEPS]
     extra = (", %s passed" % ", ".join(passed)) if passed else ""
+    if any(s["detail"] == FEDERATION_ONLY for s in steps):
+        return ("federation probe %s: OK as far as a federation-only remote goes: the invite crossed federation and "
+                "the remote homeserver accepted it; join, messages, typing, reaction and media need the remote "
+                "side's client API and were not run, %d ms in all" % (who, duration_ms))
     return "federation probe %s: OK, message round trip %s ms%s, %d ms in all" % (
         who, round_trip_ms if round_trip_ms is not None else "-", extra, duration_ms)
 
@@ -266,9 +289,12 @@ class Probe(object):
     """One probe run; see :func:`run_probe`."""
 
     def __init__(self, local, remote, timeout=30.0, total_timeout=180.0, typing=True, reaction=True, media=True,
-                 room_name="fedops federation probe", clock=time.monotonic, nonce=None):
+                 room_name="fedops federation probe", clock=time.monotonic, nonce=None, remote_user_id=None):
         self.local = _Side("local", local)
         self.remote = _Side("remote", remote)
+        # remote None: a federation-only account (remote_user_id), reached only through the local homeserver
+        self.federation_only = remote is None
+        self.remote_user_id = remote_user_id
         self.timeout = float(timeout)
         self.total_timeout = float(total_timeout)
         self.names = plan(typing, reaction, media)
@@ -304,14 +330,20 @@ class Probe(object):
                 return found
 
     # steps: each returns its detail text, raises on failure; self.failing_side names whose request failed
+    def sides(self):
+        return (self.local,) if self.federation_only else (self.local, self.remote)
+
     def step_accounts(self, deadline):
-        for side in (self.local, self.remote):
+        if self.federation_only:
+            self.remote.user_id = self.remote_user_id
+            self.remote.server = server_of(self.remote_user_id)
+        for side in self.sides():
             self.failing_side = side.name
             side.user_id = side.client.whoami(deadline=deadline)["user_id"]
             side.server = server_of(side.user_id)
         if self.local.server == self.remote.server:
             raise ProbeMismatch("both accounts are on %s: the probe would not cross federation" % self.local.server)
-        for side in (self.local, self.remote):
+        for side in self.sides():
             self.failing_side = side.name
             side.since = side.client.sync(timeout_ms=0, filter_json=START_FILTER, deadline=deadline).get("next_batch")
         return "%s (local) and %s (remote)" % (self.local.user_id, self.remote.user_id)
@@ -332,6 +364,16 @@ class Probe(object):
         return "%s invited %s" % (self.local.user_id, self.remote.user_id)
 
     def step_invite_received(self, deadline):
+        if self.federation_only:
+            # Synapse answers the invite request only after the remote homeserver signed the invite event: the
+            # room's state on the local side holds it with membership "invite".
+            path = "/_matrix/client/v3/rooms/%s/state/m.room.member/%s" % (
+                quote(self.room_id, safe=""), quote(self.remote.user_id, safe=""))
+            membership = self.local.client.json("GET", path, deadline=deadline).get("membership")
+            if membership != "invite":
+                raise ProbeMismatch("%s's membership in %s is %r, not invite"
+                                    % (self.remote.user_id, self.room_id, membership))
+            return "%s accepted and signed the invite of %s" % (self.remote.server, self.remote.user_id)
         self.failing_side = "remote"
         self.wait(self.remote, lambda s: invite_in(s, self.room_id), deadline,
                   "no invite to %s in %s's /sync" % (self.room_id, self.remote.user_id))
@@ -401,9 +443,20 @@ class Probe(object):
         return "%s fetched %s (%d bytes, %s endpoint)" % (self.remote.user_id, uri, len(data), endpoint)
 
     def cleanup(self):
-        """Leave and forget on both sides (remote first, while the local server is still in the room)."""
+        """Leave and forget on both sides (remote first, while the local server is still in the room). A
+        federation-only remote's pending invite is withdrawn (kicked) by the local account first."""
         problems = []
         done = []
+        if self.federation_only and self.remote.in_room:
+            try:
+                self.local.client.json("POST", "/_matrix/client/v3/rooms/%s/kick" % quote(self.room_id, safe=""),
+                                       body={"user_id": self.remote.user_id, "reason": "federation probe done"},
+                                       deadline=self.clock() + self.timeout)
+                self.remote.in_room = False
+                done.append("%s (invite withdrawn)" % self.remote.user_id)
+            except MatrixError as exc:
+                problems.append("%s withdraw invite: %s" % (self.remote.user_id, exc))
+                self.remote.in_room = False
         for side in (self.remote, self.local):
             if not side.in_room:
                 continue
@@ -428,6 +481,9 @@ class Probe(object):
             for name in todo:
                 if failed is not None:
                     self.steps.append(record(name, "skip", 0, "not run: %s failed" % failed))
+                    continue
+                if self.federation_only and name in REMOTE_CLIENT_STEPS:
+                    self.steps.append(record(name, "skip", 0, FEDERATION_ONLY))
                     continue
                 if self.clock() >= self.end:
                     failed = name
@@ -490,8 +546,23 @@ def run_probe(local, remote, **options):
 
 
 # --- from module parameters ------------------------------------------------------------------------------
+def federation_only(account):
+    """A remote given by ``user_id`` alone: reached over federation only (e.g. a Rocket.Chat native workspace)."""
+    return not any(account.get(k) for k in ("homeserver_url", "access_token", "as_token"))
+
+
 def account_problem(name, account):
     """A message naming the option and the fix when an account's options do not fit together, else None."""
+    if name == "remote" and federation_only(account):
+        if not account.get("user_id"):
+            return ("remote needs homeserver_url and a token, or, for a federation-only remote (a Rocket.Chat "
+                    "native workspace), remote.user_id alone")
+        try:
+            server_of(account["user_id"])
+        except ValueError:
+            return "remote.user_id must be a full Matrix user id like @probe:example.org, got %r" % (
+                account["user_id"],)
+        return None
     url = account.get("homeserver_url") or ""
     if not url.startswith(("https://", "http://")):
         return "%s.homeserver_url must be an https:// URL of the client API, got %r" % (name, url)
@@ -527,6 +598,9 @@ def run_from_params(params, check_mode=False, transport=None):
         return check_mode_result(local_url=params["local"]["homeserver_url"],
                                  remote_url=params["remote"]["homeserver_url"], **options)
     local = client_for(params["local"], params["timeout"], transport)
+    if federation_only(params["remote"]):
+        return run_probe(local, None, timeout=params["timeout"], total_timeout=params["total_timeout"],
+                         room_name=params["room_name"], remote_user_id=params["remote"]["user_id"], **options)
     remote = client_for(params["remote"], params["timeout"], transport)
     return run_probe(local, remote, timeout=params["timeout"], total_timeout=params["total_timeout"],
                      room_name=params["room_name"], **options)

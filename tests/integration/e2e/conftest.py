@@ -11,12 +11,13 @@ import uuid
 import pytest
 
 from tests.support.e2e_lab import A, B, C, E2ELab, broken_from_env, new_workdir
-from tests.support.e2e_table import RowRecord, write_table
+from tests.support.e2e_table import RowRecord, defined_rows, write_table
 from tests.support.procs import wait_until
 
 
 def pytest_configure(config):
-    config.addinivalue_line("markers", "row(number, title, ui_only=False): a row of the federation feature table")
+    config.addinivalue_line("markers", "row(number, title, ui_only=False, section='bridge'): a row of the federation "
+                                       "feature table (tests/support/e2e_table.py SECTIONS)")
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -40,14 +41,19 @@ def e2e_lab():
 def feature_table(e2e_lab):
     records = []
     yield records
-    write_table(records, e2e_lab.timings, e2e_lab.broken)
+    write_table(records, e2e_lab.timings, e2e_lab.broken, e2e_lab.break_results)
 
 
 @pytest.fixture
 def row(request, feature_table):
     marker = request.node.get_closest_marker("row")
     number, title = marker.args
-    record = RowRecord(number, title, ui_only=marker.kwargs.get("ui_only", False))
+    section = marker.kwargs.get("section", "bridge")
+    defined = defined_rows(section).get(number)
+    assert defined and defined[0] == title, "row %s %r is not %s row %s in tests/support/e2e_table.py" % (
+        number, title, section, number)
+    record = RowRecord(number, title, ui_only=marker.kwargs.get("ui_only", False), acted_by=defined[1],
+                       section=section)
     start = time.monotonic()
     yield record
     record.duration_s = time.monotonic() - start
@@ -148,8 +154,7 @@ def people(e2e_lab):
     return p
 
 
-@pytest.fixture
-def sides(e2e_lab, people):
+def make_sides(e2e_lab, people):
     """Fresh /sync positions for every account, and the bridge."""
     class Sides:
         pass
@@ -161,4 +166,10 @@ def sides(e2e_lab, people):
     return s
 
 
-__all__ = ["A", "B", "C", "Side", "Bridge"]
+@pytest.fixture
+def sides(e2e_lab, people):
+    """Fresh /sync positions for every account, and the bridge."""
+    return make_sides(e2e_lab, people)
+
+
+__all__ = ["A", "B", "C", "Side", "Bridge", "make_sides"]

@@ -49,6 +49,8 @@ ROUTES = [
     ("GET", r"/_matrix/media/v3/download/([^/]+)/([^/]+)$", "download_legacy"),
     ("POST", r"/_matrix/client/v3/rooms/([^/]+)/leave$", "leave"),
     ("POST", r"/_matrix/client/v3/rooms/([^/]+)/forget$", "forget"),
+    ("GET", r"/_matrix/client/v3/rooms/([^/]+)/state/m.room.member/([^/]+)$", "member_state"),
+    ("POST", r"/_matrix/client/v3/rooms/([^/]+)/kick$", "kick"),
 ]
 
 
@@ -226,4 +228,22 @@ class FakeFederation(object):
         if room is None or user in room["members"]:
             return self._answer(400, {"errcode": "M_UNKNOWN", "error": "still joined"})
         self.forgotten.setdefault(user, set()).add(room_id)
+        return self._answer(200, {})
+
+    def do_member_state(self, user, query, data, room_id, member):
+        room = self.rooms.get(room_id)
+        if room is None or user not in room["members"]:
+            return self._answer(403, {"errcode": "M_FORBIDDEN"})
+        if member in room["members"]:
+            return self._answer(200, {"membership": "join"})
+        if member in room["invited"]:
+            return self._answer(200, {"membership": "invite"})
+        return self._answer(404, {"errcode": "M_NOT_FOUND"})
+
+    def do_kick(self, user, query, data, room_id):
+        room = self.rooms.get(room_id)
+        if room is None or user not in room["members"]:
+            return self._answer(403, {"errcode": "M_FORBIDDEN"})
+        room["invited"].discard(data["user_id"])
+        room["members"].discard(data["user_id"])
         return self._answer(200, {})

@@ -264,3 +264,58 @@ def test_account_problems_name_the_option(account, words):
 
 def test_good_account_has_no_problem():
     assert _probe.account_problem("remote", {"homeserver_url": "https://m", "access_token": "t"}) is None
+
+
+# --- a federation-only remote (Rocket.Chat native: federation API, no client-server API) --------------------------
+def federation_only_probe(fed, **options):
+    options.setdefault("timeout", 20)
+    options.setdefault("total_timeout", 300)
+    local = make_client(fed, A_URL, LOCAL_TOKEN)
+    return _probe.run_probe(local, None, clock=fed.clock, remote_user_id=REMOTE, **options)
+
+
+def test_federation_only_remote_runs_what_the_local_side_can_prove_and_withdraws_the_invite():
+    fed = FakeFederation()
+    result = federation_only_probe(fed)
+    expected = {"accounts": "pass", "create_room": "pass", "invite": "pass", "invite_received": "pass",
+                "cleanup": "pass"}
+    assert statuses(result) == [(n, expected.get(n, "skip")) for n in ALL_STEPS]
+    skipped = [s for s in result["steps"] if s["status"] == "skip"]
+    assert all("federation-only" in s["detail"] for s in skipped)
+    assert result["ok"] is True and result["remote_user"] == REMOTE
+    assert "federation-only remote" in result["verdict"]
+    assert not any(B_URL in r["url"] for r in fed.requests)
+    assert_nothing_left(fed)
+    assert "invite withdrawn" in result["steps"][-1]["detail"]
+
+
+def test_federation_only_remote_refusing_the_invite_fails_at_invite():
+    fed = FakeFederation()
+    fed.fault("invite", 400, {"errcode": "M_INCOMPATIBLE_ROOM_VERSION", "error": "Room version 12 is not supported"})
+    result = federation_only_probe(fed)
+    assert result["failed_step"] == "invite"
+    step = dict((s["name"], s) for s in result["steps"])["invite"]
+    assert "M_INCOMPATIBLE_ROOM_VERSION" in step["detail"]
+    assert "M_INCOMPATIBLE_ROOM_VERSION" in step["hint"] and "default_room_version" in step["hint"]
+    assert_nothing_left(fed)
+
+
+def test_incompatible_room_version_is_named_with_the_fix():
+    error = MatrixError("POST", "/createRoom", 400, "M_INCOMPATIBLE_ROOM_VERSION", "Room version 12 is not supported")
+    for step in ("create_room", "invite", "join"):
+        hint = _probe.hint_for(step, error, "org-b.test", "rc-native.test", "local")
+        assert hint.startswith("M_INCOMPATIBLE_ROOM_VERSION: rc-native.test does not support")
+        assert 'default_room_version to "11" on org-b.test' in hint
+
+
+@pytest.mark.parametrize("account,words", [
+    ({}, "remote.user_id alone"),
+    ({"user_id": "probe"}, "full Matrix user id"),
+])
+def test_federation_only_remote_problems_name_the_option(account, words):
+    assert words in _probe.account_problem("remote", account)
+
+
+def test_federation_only_remote_is_only_for_remote():
+    assert _probe.account_problem("remote", {"user_id": "@probe:rc.example"}) is None
+    assert "local.homeserver_url" in _probe.account_problem("local", {"user_id": "@probe:rc.example"})
