@@ -19,11 +19,11 @@ NATIVE_ROOM_VERSIONS = tuple(str(v) for v in range(3, 12))
 
 
 def room_version_hint(errcode, creator, joiner):
-    """The hint for an invite or join refused with M_INCOMPATIBLE_ROOM_VERSION, else None."""
+    """The hint for a request refused with M_INCOMPATIBLE_ROOM_VERSION (an invite or a join), else None."""
     if errcode != INCOMPATIBLE_ROOM_VERSION:
         return None
-    return ("%s: %s cannot join a room of the version %s created it with. Rocket.Chat native federation supports "
-            "room versions %s to %s only, while current Synapse releases create version 12 rooms: create rooms at "
-            "version 11 on %s (Synapse: default_room_version: \"11\", the synapse role's synapse_default_room_version)"
-            % (INCOMPATIBLE_ROOM_VERSION, joiner, creator, NATIVE_ROOM_VERSIONS[0], NATIVE_ROOM_VERSIONS[-1],
-               creator))
+    return ("%s: %s does not support the room version %s created the room with (Rocket.Chat native federation "
+            "supports room versions %s to %s; current Synapse releases create version 12 rooms): pin "
+            "default_room_version to \"11\" on %s (synapse role: synapse_default_room_version, \"11\" by default) so "
+            "new rooms are created in a version both sides support"
+            % (INCOMPATIBLE_ROOM_VERSION, joiner, creator, NATIVE_ROOM_VERSIONS[0], NATIVE_ROOM_VERSIONS[-1], creator))

@@ -18,7 +18,7 @@ def test_incompatible_room_version_is_named_with_the_fix(step):
     failed = dict((s["name"], s) for s in result["steps"])[step]
     assert result["failed_step"] == step and failed["status"] == "fail"
     assert "M_INCOMPATIBLE_ROOM_VERSION" in failed["detail"]
-    for word in ("M_INCOMPATIBLE_ROOM_VERSION", "room versions 3 to 11", "default_room_version: \"11\"",
-                 "synapse_default_room_version", "on a.example"):
+    for word in ("M_INCOMPATIBLE_ROOM_VERSION: b.example does not support", "room versions 3 to 11",
+                 'default_room_version to "11" on a.example', "synapse_default_room_version"):
         assert word in failed["hint"], (word, failed["hint"])
     assert_nothing_left(fed)
