@@ -158,17 +158,28 @@ options:
       allow_list:
         description:
           - C(Federation_Service_Allow_List), the servers allowed to federate. An empty list allows every server.
-          - Rocket.Chat matches an entry that equals the origin, a V(*.example.org) entry against example.org and its
-            subdomains, B(and any origin that ends with the entry), so V(example.org) also admits V(badexample.org).
-            Prefer V(*.example.org); bare entries get a warning (or fail, see O(native.allow_list_bare_entries)).
+          - Rocket.Chat matches an entry that equals the origin, and a V(*.example.org) entry against example.org and
+            its subdomains. Releases before the exact-matching fix (linted as such before 8.4) B(also admit any origin
+            that ends with the entry), so V(example.org) also admits V(badexample.org); there bare entries get a
+            warning (or fail, see O(native.allow_list_bare_entries)). Prefer V(*.example.org).
+          - Entries with a scheme, port or path can never match (Rocket.Chat compares the server name a peer signs
+            with) and fail the task before anything is written.
         type: list
         elements: str
       allow_list_bare_entries:
         description:
-          - What to do with allow-list entries without C(*.).
+          - What to do with allow-list entries without C(*.) on releases that match entries as suffixes.
         type: str
         choices: [warn, fail]
         default: warn
+      license_expiry_warn_days:
+        description:
+          - Warn when the Rocket.Chat licence ends within this many days. Native federation stops when the licence
+            is invalidated, so renew it before. V(0) warns only once it has ended.
+          - The end is read from the licence's validity periods, which Rocket.Chat shows only to users with
+            C(view-privileged-setting); RV(license) tells whether it was known.
+        type: int
+        default: 30
       signing_key:
         description:
           - C(Federation_Service_Matrix_Signing_Key), the base64 of the 32-byte ed25519 seed (padded or not; the
@@ -262,7 +273,8 @@ license:
   returned: when O(mode=native)
   type: dict
   sample: {"checked": true, "federation_module": true, "active_modules": ["federation"],
-           "detail": "active licence modules: federation"}
+           "detail": "active licence modules: federation", "expiry_known": true,
+           "expires_at": "2027-01-31T00:00:00Z", "days_left": 55.5}
 changed_settings:
   description: Setting ids that were (or in check mode would be) written.
   returned: success
@@ -348,6 +360,7 @@ def main():
             domain=dict(type="str"),
             allow_list=dict(type="list", elements="str"),
             allow_list_bare_entries=dict(type="str", choices=["warn", "fail"], default="warn"),
+            license_expiry_warn_days=dict(type="int", default=30),
             signing_key=dict(type="str", no_log=True),
             max_public_room_size=dict(type="int"),
             edu_typing=dict(type="bool"),

@@ -142,6 +142,23 @@ license:
       description: A sentence describing what was found.
       type: str
       returned: success
+    expiry_known:
+      description:
+        - Whether the licence's validity periods were in the answer (Rocket.Chat shows the licence itself only to
+          users with C(view-privileged-setting)).
+      type: bool
+      returned: success
+    expires_at:
+      description:
+        - When the licence is invalidated (the earliest C(validUntil) of its periods whose C(invalidBehavior) is
+          C(invalidate_license)), UTC; native federation stops then. V(null) when unknown or never.
+      type: str
+      returned: success
+      sample: "2027-01-31T00:00:00Z"
+    days_left:
+      description: Days until RV(license.expires_at) (negative once it has passed); V(null) when unknown or never.
+      type: float
+      returned: success
 site_url:
   description: C(Site_Url).
   returned: success
@@ -241,6 +258,19 @@ native:
       description: Present when the licence lacks the C(federation) module, so the values shown have no effect.
       type: str
       returned: when the licence lacks the module
+    access_federation_roles:
+      description:
+        - The roles that hold C(access-federation) (C(GET /api/v1/permissions.listAll)); local users without it
+          cannot create or join federated rooms and their incoming invites are refused (403).
+        - V(null) when the permissions could not be read or the server has no such permission.
+      type: list
+      elements: str
+      returned: success
+      sample: [admin, federated-external, user]
+    access_federation_warning:
+      description: A sentence with the fix when no ordinary user role (C(user)) holds C(access-federation), else V(null).
+      type: str
+      returned: success
 registration_differences:
   description:
     - Differences between the file O(registration_path) and the registration Rocket.Chat builds from its settings

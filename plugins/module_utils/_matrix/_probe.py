@@ -38,6 +38,7 @@ from ansible_collections.fedops.rocketchat.plugins.module_utils._matrix._client 
     MatrixError,
     requests_transport,
 )
+from ansible_collections.fedops.rocketchat.plugins.module_utils._matrix._check import _native_gates
 from ansible_collections.fedops.rocketchat.plugins.module_utils._retry import RetryPolicy
 
 POLL_SECONDS = 5.0
@@ -154,18 +155,14 @@ def _error_kind(error):
     return "error"
 
 
-INCOMPATIBLE_ROOM_VERSION = "M_INCOMPATIBLE_ROOM_VERSION"
+INCOMPATIBLE_ROOM_VERSION = _native_gates.INCOMPATIBLE_ROOM_VERSION
 
 
 def hint_for(step, error, local_server, remote_server, side="local"):
     """What to look at when ``step`` failed with ``error``; ``side`` is the account whose request failed."""
     kind = _error_kind(error)
     if isinstance(error, MatrixError) and error.errcode == INCOMPATIBLE_ROOM_VERSION:
-        return ("%s: %s does not support the room version %s created the room with (Rocket.Chat's native "
-                "federation supports room versions up to 11; Synapse creates version 12 rooms by default): pin "
-                "default_room_version to \"11\" on %s (synapse role: synapse_config_extra: {default_room_version: "
-                "\"11\"}) so new rooms are created in a version both sides support"
-                % (INCOMPATIBLE_ROOM_VERSION, remote_server, local_server, local_server))
+        return _native_gates.room_version_hint(error.errcode, local_server, remote_server)
     fc = "run fedops.rocketchat.federation_check on"
     account_server = local_server if side == "local" else remote_server
     if kind == "tls" and step in ("accounts", "create_room", "cleanup"):

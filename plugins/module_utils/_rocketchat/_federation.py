@@ -19,7 +19,9 @@ import hashlib
 import re
 
 from ansible_collections.fedops.rocketchat.plugins.module_utils._matrix._keys import from_rocketchat
+from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat import _allow_list
 from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat import _catalog as catalog
+from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat import _license
 from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat._errors import (
     RocketChatPermissionError,
     RocketChatServerError,
@@ -198,32 +200,9 @@ def validate_url(option, value):
     return None
 
 
-def analyse_allow_list(entries):
-    """Return (normalised entries, warnings) for Federation_Service_Allow_List.
-
-    Rocket.Chat matches a pattern if it equals the origin, if it is ``*.base`` and the origin is base or a
-    subdomain, or if ``origin.endswith(pattern)``. So a bare ``example.com`` also admits ``badexample.com``.
-    """
-    normalised = []
-    warnings = []
-    for raw in entries or []:
-        entry = str(raw).strip().lower()
-        if not entry:
-            continue
-        if entry.startswith("*."):
-            base = entry[2:]
-            if not _HOSTNAME.match(base):
-                raise RocketChatValidationError("native.allow_list entry %r is not a valid *.domain pattern." % raw)
-        else:
-            if not _HOSTNAME.match(entry):
-                raise RocketChatValidationError(
-                    "native.allow_list entry %r is not a domain; use example.org or *.example.org." % raw)
-            warnings.append(
-                "native.allow_list entry %r is matched as a suffix by Rocket.Chat, so it also admits e.g. 'bad%s'. "
-                "Use '*.%s' to admit %s and its subdomains only." % (entry, entry, entry, entry))
-        if entry not in normalised:
-            normalised.append(entry)
-    return normalised, warnings
+def analyse_allow_list(entries, version=None):
+    """Return (normalised entries, warnings) for Federation_Service_Allow_List on ``version`` (see ``_allow_list``)."""
+    return _allow_list.lint_allow_list(entries, version)
 
 
 def _map_options(options, table, version, section):
@@ -292,7 +271,7 @@ def desired_settings(mode, params, version):
             raise RocketChatValidationError(" ".join(errors))
         desired.update(_map_options(opts, NATIVE_OPTIONS, version, "native"))
         if opts.get("allow_list") is not None:
-            entries, list_warnings = analyse_allow_list(opts["allow_list"])
+            entries, list_warnings = analyse_allow_list(opts["allow_list"], version)
             if list_warnings and opts.get("allow_list_bare_entries") == "fail":
                 raise RocketChatValidationError(" ".join(list_warnings))
             warnings.extend(list_warnings)
@@ -338,7 +317,8 @@ def bridge_token_check(current, params):
 def license_state(client):
     """What the server's licence allows, from GET /api/v1/licenses.info (any authenticated user).
 
-    Returns {"checked": bool, "federation_module": bool or None, "active_modules": [...], "detail": text}.
+    Returns {"checked": bool, "federation_module": bool or None, "active_modules": [...], "detail": text,
+    "expiry_known": bool, "expires_at": text or None, "days_left": float or None} (``_license.license_expiry``).
     Releases without the endpoint (before 6.5) and users it refuses give ``checked: False``.
     """
     try:
@@ -346,12 +326,13 @@ def license_state(client):
     except (RocketChatServerError, RocketChatPermissionError) as exc:
         if isinstance(exc, RocketChatServerError) and getattr(exc, "status", None) != 404:
             raise
-        return {"checked": False, "federation_module": None, "active_modules": [],
-                "detail": "the licence could not be read (%s)" % exc}
+        return dict({"checked": False, "federation_module": None, "active_modules": [],
+                     "detail": "the licence could not be read (%s)" % exc}, **_license.license_expiry(None))
     info = (data or {}).get("license") or {}
     modules = sorted(str(m) for m in (info.get("activeModules") or []))
-    return {"checked": True, "federation_module": LICENSE_MODULE in modules, "active_modules": modules,
-            "detail": "active licence modules: %s" % (", ".join(modules) or "none")}
+    return dict({"checked": True, "federation_module": LICENSE_MODULE in modules, "active_modules": modules,
+                 "detail": "active licence modules: %s" % (", ".join(modules) or "none")},
+                **_license.license_expiry(info))
 
 
 def require_native_license(state):
@@ -383,6 +364,9 @@ def apply_federation(client, params, check_mode=False):
     if mode == "native":
         license_info = license_state(client)
         require_native_license(license_info)
+        expiry = _license.expiry_warning(license_info, (params.get("native") or {}).get("license_expiry_warn_days"))
+        if expiry:
+            warnings.append(expiry)
         if not license_info["checked"]:
             warnings.append("Could not confirm that the licence includes the '%s' module native federation needs: %s."
                             % (LICENSE_MODULE, license_info["detail"]))

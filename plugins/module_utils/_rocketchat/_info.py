@@ -15,7 +15,12 @@ from urllib.parse import urlsplit
 
 from ansible_collections.fedops.rocketchat.plugins.module_utils import _federation_names as names
 from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat import _catalog as catalog
-from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat._errors import RocketChatValidationError
+from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat import _permissions
+from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat._errors import (
+    RocketChatPermissionError,
+    RocketChatServerError,
+    RocketChatValidationError,
+)
 from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat._federation import (
     ENABLE_FLAG,
     LICENSE_MODULE,
@@ -63,6 +68,17 @@ def active_mode(values):
     return active[0] if len(active) == 1 else "multiple"
 
 
+def _native_access(client):
+    """Who holds access-federation (native federation's permission), and a warning when no ordinary user role does."""
+    try:
+        current = _permissions.read_permissions(client)
+    except (RocketChatPermissionError, RocketChatServerError) as exc:
+        return {"access_federation_roles": None, "access_federation_warning": None,
+                "access_federation_detail": "the permissions could not be read (%s)" % exc}
+    return {"access_federation_roles": current.get(_permissions.FEDERATION_PERMISSION),
+            "access_federation_warning": _permissions.federation_access_warning(current)}
+
+
 def gather_federation_info(client, show_secrets=False):
     version = client.version()
     ids = catalog.federation_ids(version) + ["uniqueID", "Site_Url"]
@@ -86,7 +102,8 @@ def gather_federation_info(client, show_secrets=False):
         facts["license"] = license_info
     else:
         facts["license"] = {"checked": False, "federation_module": None, "active_modules": [],
-                            "detail": "Rocket.Chat %s has no enterprise federation setting" % version}
+                            "detail": "Rocket.Chat %s has no enterprise federation setting" % version,
+                            "expiry_known": False, "expires_at": None, "days_left": None}
     if "FEDERATION_Enabled" in values:
         domain = values.get("FEDERATION_Domain")
         key = values.get("FEDERATION_Public_Key")
@@ -112,7 +129,7 @@ def gather_federation_info(client, show_secrets=False):
     if "Federation_Service_Enabled" in values:
         allow = [e for e in str(values.get("Federation_Service_Allow_List") or "").split(",") if e.strip()]
         try:
-            _entries, allow_warnings = analyse_allow_list(allow)
+            _entries, allow_warnings = analyse_allow_list(allow, version)
         except RocketChatValidationError:
             allow_warnings = ["the allow list holds entries that are not domains"]
         facts["native"] = {
@@ -122,6 +139,7 @@ def gather_federation_info(client, show_secrets=False):
             "allow_list_warnings": allow_warnings,
             "licensed": facts["license"]["federation_module"],
         }
+        facts["native"].update(_native_access(client))
         if facts["license"]["federation_module"] is False:
             facts["native"]["license_warning"] = (
                 "The licence lacks the '%s' module: Rocket.Chat ignores the Federation_Service_* values shown here "

@@ -22,7 +22,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from .profiles import get_profile
 from .clock import Clock
-from .state import Store
+from .state import KNOWN_ROLES, Store
 
 NOT_LOGGED_IN = "You must be logged in to do this."
 NO_PERMISSION = "User does not have the permissions required for this action"
@@ -139,6 +139,8 @@ class Emulator:
             Route("POST", "/api/v1/users.regeneratePersonalAccessToken", self.pat_regenerate, two_factor=True),
             Route("POST", "/api/v1/users.removePersonalAccessToken", self.pat_remove, two_factor=True),
             Route("GET", "/api/v1/users.getPersonalAccessTokens", self.pat_list),
+            Route("GET", "/api/v1/permissions.listAll", self.permissions_list),
+            Route("POST", "/api/v1/permissions.update", self.permissions_update, permissions=("access-permissions",)),
         ]
         if p.license_info_route:
             routes.append(Route("GET", "/api/v1/licenses.info", self.license_info))
@@ -451,8 +453,37 @@ class Emulator:
         info = {"activeModules": modules, "preventedActions": {}, "limits": {}, "tags": [], "trial": False}
         if privileged and store.license_modules is not None:
             info["license"] = {"information": {"tags": [], "trial": False}, "grantedModules":
-                               [{"module": m} for m in modules]}
+                               [{"module": m} for m in modules],
+                               "validation": {"validPeriods": [dict(p) for p in store.license_periods]}}  # C-LIC-3
         return self.ok(license=info)
+
+    def permissions_list(self, req):
+        """C-PERM-1: every permission with its roles, to any authenticated user."""
+        with self.store.lock:
+            rows = [{"_id": p, "roles": list(roles), "_updatedAt": "2026-01-01T00:00:00.000Z"}
+                    for p, roles in sorted(self.store.permission_roles.items())]
+        return self.ok(update=rows, remove=[])
+
+    def permissions_update(self, req):
+        """C-PERM-2: {permissions: [{_id, roles}]} sets each permission's roles exactly; an unknown permission or
+        role fails the whole request before anything is set."""
+        store = self.store
+        body = req.body if isinstance(req.body, dict) else {}
+        items = body.get("permissions")
+        if set(body) != {"permissions"} or not isinstance(items, list) or not all(
+                isinstance(i, dict) and set(i) == {"_id", "roles"} and isinstance(i["_id"], str)
+                and isinstance(i["roles"], list) and all(isinstance(r, str) for r in i["roles"])
+                and len(set(i["roles"])) == len(i["roles"]) for i in items):
+            raise self.failure("Invalid body params", "error-invalid-body-params")
+        with store.lock:
+            if any(i["_id"] not in store.permission_roles for i in items):
+                raise self.failure("Invalid permission", "error-invalid-permission")
+            if any(r not in KNOWN_ROLES for i in items for r in i["roles"]):
+                raise self.failure("Invalid role", "error-invalid-role")
+            for i in items:
+                store.permission_roles[i["_id"]] = list(i["roles"])
+            rows = [{"_id": p, "roles": list(roles)} for p, roles in sorted(store.permission_roles.items())]
+        return self.ok(permissions=rows)
 
     def validate(self, item, value, strict):
         """C-SET-8: type rules of saveSettings (boolean, int, multiSelect, JSON code) and, with ``strict``, of
@@ -731,6 +762,10 @@ class Emulator:
             with store.lock:
                 return 200, {"settings": {k: v.value for k, v in store.settings.items()},
                              "hidden": sorted(k for k, v in store.settings.items() if v.hidden)}
+        if path == "/_emulator/license" and method == "POST":   # C-LIC-3: a licence with these validity periods
+            with store.lock:
+                store.license_periods = [dict(p) for p in (body or {}).get("validPeriods", [])]
+            return 200, {"success": True}
         if path == "/_emulator/outbox" and method == "GET":
             return 200, {"outbox": list(store.outbox)}
         if path == "/_emulator/profile" and method == "GET":

@@ -23,6 +23,18 @@ ROLE_PERMISSIONS = {
                           "change-setting-FEDERATION_Enabled"},
 }
 
+# C-PERM-1: the permissions the permissions API lists and updates, with Rocket.Chat's default roles
+# (apps/meteor/app/authorization/server/constant/permissions.ts); their holders also get the permission for routes.
+DEFAULT_PERMISSION_ROLES = {
+    "access-federation": ["admin", "user", "federated-external"],
+    "access-permissions": ["admin"],
+    "view-federation-data": ["admin"],
+    "create-c": ["admin", "user", "federated-external", "bot", "app"],
+}
+# C-PERM-1: the roles permissions.update accepts (Rocket.Chat's default roles plus the emulator's custom ones).
+KNOWN_ROLES = ("admin", "moderator", "leader", "owner", "user", "bot", "app", "guest", "anonymous", "livechat-agent",
+               "livechat-manager", "livechat-monitor", "federated-external", "settings-editor", "federation-editor")
+
 LONG_AGO = 1577836800.0  # 2020-01-01: seeded users are older than any 2FA remember window
 
 # Seeded accounts. Tokens are fixed so tests, the benchmark and the README demo can use them.
@@ -99,6 +111,9 @@ class Store:
                 if _id in self.settings:
                     self.settings[_id].value = value
             self.refresh_registration_file()
+            # C-LIC-3: the licence's validity periods ({validFrom?, validUntil?, invalidBehavior}); none by default.
+            self.license_periods = []
+            self.permission_roles = dict((p, list(r)) for p, r in DEFAULT_PERMISSION_ROLES.items())   # C-PERM-1
             self.users = {}
             self.tokens = {}      # hashed token -> token document (incl. userId)
             for seed in SEED_USERS:
@@ -140,6 +155,7 @@ class Store:
         perms = set()
         for role in (user or {}).get("roles", ()):
             perms |= ROLE_PERMISSIONS.get(role, set())
+            perms |= set(p for p, roles in self.permission_roles.items() if role in roles)
         return perms
 
     def has_permission(self, user, perm):

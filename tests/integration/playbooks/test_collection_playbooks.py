@@ -7,6 +7,7 @@ own --check prediction), a second run, the peer-side check, drift after a hand-m
 unfederate back to the zone as it was, and the migration of the bridge workspace to native after an upgrade.
 """
 import base64
+import datetime
 import os
 import xml.etree.ElementTree as ET
 
@@ -133,6 +134,55 @@ def test_check_playbook_passes(lab, tmp_path):
     assert any(name.startswith("rocketchat_srv") for name in names), names
 
 
+def test_check_reports_what_a_peer_cannot_see_of_a_native_workspace(lab):
+    """C-LIC-1, C-LIC-3, C-PERM-1: the check names a licence without the federation module (and fails), a licence
+    that ends soon and a user role without access-federation (reported), and passes again once they are fixed."""
+    host = "native.example.com"
+    store = lab.store(host)
+    ok = lab.play("check", limit=host)
+    assert ok.rc == 0, ok.output[-4000:]
+    assert "access-federation: admin, federated-external, user" in ok.stdout and "WARNING" not in ok.stdout
+    soon = (datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=5)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    with store.lock:
+        store.permission_roles["access-federation"] = ["admin"]
+        store.license_periods = [{"validUntil": soon, "invalidBehavior": "invalidate_license"}]
+    warned = lab.play("check", limit=host)
+    assert warned.rc == 0, warned.output[-4000:]
+    assert "WARNING: the licence ends within 30 days" in warned.stdout
+    assert "WARNING: No ordinary user role holds access-federation (roles: admin)" in warned.stdout
+    saved = store.license_modules
+    store.license_modules = ("auditing",)
+    try:
+        refused = lab.play("check", limit=host)
+    finally:
+        store.license_modules = saved
+        with store.lock:
+            store.permission_roles["access-federation"] = ["admin", "user", "federated-external"]
+            store.license_periods = []
+    assert refused.rc != 0
+    assert "Native federation is off on native.example.com" in refused.output
+    assert "lacks the 'federation' module" in refused.output
+    assert lab.play("check", limit=host).rc == 0
+
+
+@pytest.mark.parametrize("bad, option", [
+    ({"federation_matrix_server_name": "Native.Example.com"}, "federation_matrix_server_name must be a lower-case"),
+    ({"federation_matrix_server_name": "native.example.com:8448"}, "federation_matrix_server_name must be a lower-case"),
+    ({"federation_matrix_server_name": "https://native.example.com"}, "use for example 'native.example.com'"),
+    ({"federation_native_allow_list": ["example.org", "https://peer.example.org:8448"]},
+     "federation_native_allow_list entries are domains"),
+])
+def test_native_gates_refuse_before_any_write(lab, bad, option):
+    key_path = os.path.join(lab.state_dir, "gate.signing.key")
+    domain = lab.store("native.example.com").value("Federation_Service_Domain")
+    run = lab.play("federate", limit="native.example.com",
+                   extra_vars=dict(bad, federation_native_signing_key_path=key_path))
+    assert run.rc != 0
+    assert option in run.output and "Nothing was changed" in run.output
+    assert not os.path.exists(key_path)
+    assert lab.store("native.example.com").value("Federation_Service_Domain") == domain
+
+
 def test_drift_names_a_hand_made_change_and_clears_after_federate(lab):
     lab.store("legacy.example.com").set_value("FEDERATION_Enabled", False)
     run = lab.play("drift")
@@ -149,7 +199,16 @@ def test_rotate_keeps_rocketchat_in_step(lab):
     key_path = os.path.join(lab.state_dir, "native.example.com.signing.key")
     with open(key_path, encoding="ascii") as handle:
         _alg, old_version, old_seed = handle.read().split()
-    new = {"federation_native_key_version": "a_rotated"}
+    # Refused by default: Rocket.Chat publishes no old keys, so the rotation needs an explicit opt-in.
+    for check in (True, False):
+        refused = lab.play("rotate", check=check, extra_vars={"federation_native_key_version": "a_rotated"},
+                           limit="native")
+        assert refused.rc != 0
+        with open(key_path, encoding="ascii") as handle:
+            assert handle.read().split() == [_alg, old_version, old_seed]
+        assert "Refusing to rotate the native signing key" in refused.output
+        assert "federation_native_rotate_accept_history_loss=true" in refused.output
+    new = {"federation_native_key_version": "a_rotated", "federation_native_rotate_accept_history_loss": True}
     predicted = lab.play("rotate", check=True, extra_vars=new, limit="native")
     run = lab.play("rotate", extra_vars=new, limit="native")
     assert_prediction(predicted, run)
@@ -186,9 +245,27 @@ def test_migrate_bridge_workspace_to_native(lab):
     seed = b64(os.urandom(32))
     with open(synapse_key, "w", encoding="ascii") as handle:
         handle.write("ed25519 a_synapse %s\n" % seed)
-    os.chmod(synapse_key, 0o600)
-    # The bridge workspace federated again on 7.10, then its Rocket.Chat is upgraded to 7.11.
+    # Synapse reads its key through its group.
+    os.chmod(synapse_key, 0o640)
+    native_key = os.path.join(lab.state_dir, "bridge.example.com.signing.key")
+
+    def synapse_key_file():
+        stat = os.stat(synapse_key)
+        with open(synapse_key, "rb") as handle:
+            return oct(stat.st_mode & 0o7777), stat.st_uid, stat.st_gid, stat.st_mtime_ns, handle.read()
+
+    synapse_before = synapse_key_file()
+    # The bridge workspace federated again on 7.10; migrating now fails on the release before any change.
     assert lab.play("federate", limit=host).rc == 0
+    for check in (True, False):
+        early = lab.play("migrate_to_native", check=check, limit=host)
+        assert early.rc != 0
+        assert not os.path.exists(native_key)
+        assert synapse_key_file() == synapse_before
+        assert "Rocket.Chat 7.10" in early.output and "native federation needs 7.11 or later" in early.output
+        assert "Nothing was changed" in early.output
+        assert lab.store(host).value("Federation_Matrix_enabled") is True
+    # Then its Rocket.Chat is upgraded to 7.11.
     server, url = serve_in_thread("7.11")
     old_server, _old_url = lab.emulators[host]
     lab.emulators[host] = (server, url)
@@ -196,8 +273,11 @@ def test_migrate_bridge_workspace_to_native(lab):
     old_server.server_close()
     lab.write_vars()
     predicted = lab.play("migrate_to_native", check=True, limit=host)
+    assert not os.path.exists(native_key) and synapse_key_file() == synapse_before
     run = lab.play("migrate_to_native", limit=host)
     assert_prediction(predicted, run)
+    # Synapse's key file is left exactly as it was (mode 0640, owner, content, not rewritten).
+    assert synapse_key_file() == synapse_before
     store = lab.store(host)
     assert store.value("Federation_Service_Enabled") is True
     assert store.value("Federation_Service_Domain") == host

@@ -91,7 +91,8 @@ def test_native_on_servers_without_the_federation_licence_module(rocketchat_emul
             assert "nothing was written" in refused["msg"]
         expected = [] if version == "8.0" else ["auditing"]
         assert facts["license"] == {"checked": True, "federation_module": False, "active_modules": expected,
-                                    "detail": "active licence modules: %s" % (", ".join(expected) or "none")}
+                                    "detail": "active licence modules: %s" % (", ".join(expected) or "none"),
+                                    "expiry_known": version != "8.0", "expires_at": None, "days_left": None}
         assert facts["native"]["licensed"] is False and "license_warning" in facts["native"]
         assert not disabled["changed"]
         assert rc.writes() == []

@@ -157,6 +157,22 @@ def test_licenses_info_lists_active_modules_to_any_user(version, exists):
         assert call(emu, "GET", "/api/v1/licenses.info")[0] == 401
 
 
+def test_licence_validity_periods_only_with_view_privileged_setting():
+    """C-LIC-3: the licence's validation.validPeriods come with the licence itself (view-privileged-setting); none
+    until set, and a reset clears them."""
+    emu = make("7.11", license_modules=["federation"])
+    assert call(emu, "GET", "/api/v1/licenses.info", ADMIN)[2]["license"]["license"]["validation"] == \
+        {"validPeriods": []}
+    period = {"validUntil": "2027-01-31T00:00:00.000Z", "invalidBehavior": "invalidate_license"}
+    assert emu.control("POST", "/_emulator/license", {"validPeriods": [period]}) == (200, {"success": True})
+    licence = call(emu, "GET", "/api/v1/licenses.info", ADMIN)[2]["license"]["license"]
+    assert licence["validation"]["validPeriods"] == [period]
+    assert "license" not in call(emu, "GET", "/api/v1/licenses.info", ALICE)[2]["license"]
+    emu.store.reset()
+    assert call(emu, "GET", "/api/v1/licenses.info", ADMIN)[2]["license"]["license"]["validation"] == \
+        {"validPeriods": []}
+
+
 def _listed(emu, _id):
     status, _h, body = call(emu, "GET", "/api/v1/settings?count=0", ADMIN)
     assert status == 200
@@ -217,3 +233,46 @@ def test_every_federation_setting_records_its_source(version):
     for item in make(version).store.settings.values():
         if item._id.startswith(("FEDERATION_", "Federation_")):
             assert item.source and ("apps/meteor/" in item.source or "#" in item.source), item._id
+
+
+# --- C-PERM-1 / C-PERM-2 ------------------------------------------------------------------------------------
+def _roles(emu, permission, who=ALICE):
+    status, _h, body = call(emu, "GET", "/api/v1/permissions.listAll", who)
+    assert status == 200 and body["remove"] == [] and body["success"] is True
+    return [row["roles"] for row in body["update"] if row["_id"] == permission][0]
+
+
+@pytest.mark.parametrize("version", ["7.10", "8.6"])
+def test_permissions_list_to_any_user_with_rocketchat_defaults(version):
+    """C-PERM-1: any authenticated user lists the permissions; access-federation is admin, user, federated-external."""
+    emu = make(version)
+    assert _roles(emu, "access-federation") == ["admin", "user", "federated-external"]
+    assert _roles(emu, "access-permissions", ADMIN) == ["admin"]
+    assert call(emu, "GET", "/api/v1/permissions.listAll")[0] == 401
+
+
+def test_permissions_update_sets_roles_exactly_and_validates_first():
+    """C-PERM-2: access-permissions needed; unknown permission or role -> 400 before any change; roles set exactly
+    (200 also when equal); the holders of a permission get it for routes; reset restores the defaults."""
+    emu = make("7.11")
+    url = "/api/v1/permissions.update"
+    update = {"permissions": [{"_id": "access-federation", "roles": ["admin"]}]}
+    assert call(emu, "POST", url, ALICE, update)[0] == 403
+    for body, error_type in (
+            ({"permissions": [{"_id": "access-federation", "roles": ["admin"]}, {"_id": "no-such", "roles": []}]},
+             "error-invalid-permission"),
+            ({"permissions": [{"_id": "access-federation", "roles": ["admin", "no-such-role"]}]}, "error-invalid-role"),
+            ({"permissions": [{"_id": "access-federation", "roles": ["admin", "admin"]}]}, "error-invalid-body-params"),
+            ({"permissions": [{"_id": "access-federation"}]}, "error-invalid-body-params")):
+        status, _h, answer = call(emu, "POST", url, ADMIN, body)
+        assert (status, answer["success"], answer["errorType"]) == (400, False, error_type)
+        assert _roles(emu, "access-federation") == ["admin", "user", "federated-external"]
+    status, _h, answer = call(emu, "POST", url, ADMIN, update)
+    assert status == 200 and {"_id": "access-federation", "roles": ["admin"]} in answer["permissions"]
+    assert _roles(emu, "access-federation") == ["admin"]
+    assert call(emu, "POST", url, ADMIN, update)[0] == 200
+    assert emu.store.has_permission(emu.store.users["rcalice0000000001"], "access-federation") is False
+    call(emu, "POST", url, ADMIN, {"permissions": [{"_id": "access-permissions", "roles": ["admin", "user"]}]})
+    assert call(emu, "POST", url, ALICE, update)[0] == 200
+    emu.store.reset()
+    assert _roles(emu, "access-federation") == ["admin", "user", "federated-external"]

@@ -120,9 +120,11 @@ def test_native_options_gated_by_release_and_bare_entries_can_fail():
         desired_settings("native", {"native": {"domain": "c.example", "edu_receipts": True}}, V("7.11"))
     desired, _s, _w = desired_settings("native", {"native": {"domain": "c.example", "edu_receipts": True}}, V("8.6"))
     assert desired["Federation_Service_EDU_Process_Receipt"] is True
+    bare = {"native": {"domain": "c.example", "allow_list": ["x.org"], "allow_list_bare_entries": "fail"}}
     with pytest.raises(RocketChatValidationError, match="suffix"):
-        desired_settings("native", {"native": {"domain": "c.example", "allow_list": ["x.org"],
-                                               "allow_list_bare_entries": "fail"}}, V("8.6"))
+        desired_settings("native", bare, V("8.0"))
+    # exact matching: a bare entry admits only itself, nothing to refuse
+    assert desired_settings("native", bare, V("8.6"))[0]["Federation_Service_Allow_List"] == "x.org"
 
 
 @pytest.mark.parametrize("version,flags", [
@@ -215,3 +217,23 @@ def test_options_of_another_mode_are_refused_naming_both(mode, params):
     with pytest.raises(RocketChatValidationError) as info:
         desired_settings(mode, params, version)
     assert "mode=%s" % mode in str(info.value) and other in str(info.value)
+
+
+@pytest.mark.parametrize("version, warned", [("7.11.0", True), ("8.3.2", True), ("8.4.0", False), ("8.6.0", False),
+                                             (None, True)])
+def test_allow_list_lint_follows_the_release(version, warned):
+    """Before exact matching (PR #39752) a bare entry admits lookalikes by suffix; after, it matches only itself."""
+    target = V(version) if version else None
+    entries, warnings = analyse_allow_list(["partner.example", "*.example.org"], target)
+    assert entries == ["partner.example", "*.example.org"]
+    assert bool(warnings) is warned
+    if warned:
+        assert "'badpartner.example'" in warnings[0] and "releases from 8.4 match exactly" in warnings[0]
+
+
+@pytest.mark.parametrize("entry", ["https://peer.example", "peer.example:8448", "peer.example/path", "*.", "*",
+                                   "peer example"])
+def test_allow_list_entries_that_can_never_match_are_refused(entry):
+    with pytest.raises(RocketChatValidationError) as caught:
+        analyse_allow_list(["ok.example", entry], V("8.6.0"))
+    assert "native.allow_list entry" in caught.value.msg and "never matches" in caught.value.msg
