@@ -41,18 +41,18 @@ def test_invite_message_and_typing_reach_the_bridge(bridge_lab, alice):
     bridge = bridge_lab.bridge
     bob = bridge.call("provision", username="bob.rc", name="Bob")["user_id"]
     room = alice.create_room(invite=[bob])
-    invite = bridge.wait_for_event(_of_type("m.room.member", state_key=bob, room_id=room), what="invite")
+    invite = bridge.wait_for(_of_type("m.room.member", state_key=bob, room_id=room), what="invite")
     assert invite["handler"] == "onEvent" and invite["event"]["content"]["membership"] == "invite"
     assert invite["forwarded_to_rocketchat"] is True
 
     bridge.call("join", user_id=bob, room_id=room)
     alice.send(room, "hello Rocket.Chat, from Synapse")
-    message = bridge.wait_for_event(_of_type("m.room.message", body="hello Rocket.Chat, from Synapse"),
-                                    what="message")
+    message = bridge.wait_for(_of_type("m.room.message", body="hello Rocket.Chat, from Synapse"),
+                              what="message")
     assert message["handler"] == "onEvent" and message["event"]["sender"] == alice.user_id
 
     alice.typing(room, True)
-    typing = bridge.wait_for_event(
+    typing = bridge.wait_for(
         lambda e: e["event"].get("type") == "m.typing" and alice.user_id in e["event"]["content"]["user_ids"],
         what="typing notification")
     assert typing["handler"] == "onEphemeralEvent" and typing["event"]["room_id"] == room
