@@ -196,12 +196,15 @@ def defined_rows(section=None):
 
 
 def source_commit():
-    """The commit the tests ran from, ``+dirty`` when the working tree differs from it."""
+    """The commit the tests ran from, ``+dirty`` when the working tree differs from it. The docsite page is this
+    module's output, not a source: the first section of a run to complete writes it before the other ends."""
+    page = os.path.relpath(DOCS_PAGE, REPO)
     try:
         commit = subprocess.run(["git", "-C", REPO, "rev-parse", "--short=12", "HEAD"], capture_output=True,
                                 text=True, check=True, timeout=30).stdout.strip()
-        dirty = subprocess.run(["git", "-C", REPO, "status", "--porcelain", "--untracked-files=no"],
-                               capture_output=True, text=True, check=True, timeout=30).stdout.strip()
+        dirty = subprocess.run(["git", "-C", REPO, "status", "--porcelain", "--untracked-files=no", "--", ".",
+                                ":(exclude)" + page], capture_output=True, text=True, check=True, timeout=30).stdout
+        dirty = dirty.strip()
     except (OSError, subprocess.SubprocessError):
         return "unknown"
     return commit + ("+dirty" if dirty else "")
