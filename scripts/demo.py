@@ -87,7 +87,7 @@ def bridge_messages(bridge, synapse):
                            "Synapse", what="message from Synapse")
     print("Synapse -> bridge: %s said %r (delivered to the bridge's %s handler)"
           % (seen["event"]["sender"], seen["event"]["content"]["body"], seen["handler"]))
-    bridge.call("send", user_id=bob, room_id=room, body="Hello Synapse, this is Rocket.Chat")
+    bridge.call("send", user_id=bob, room_id=room, msg="Hello Synapse, this is Rocket.Chat")
     event = alice.wait_for_message(lambda e: e["content"].get("body") == "Hello Synapse, this is Rocket.Chat")
     print("bridge -> Synapse: %s said %r (in %s's /sync)"
           % (event["sender"], event["content"]["body"], alice.user_id))

@@ -66,7 +66,7 @@ def test_message_from_the_bridge_reaches_a_synapse_user(bridge_lab):
     room = carol.create_room(invite=[dave])
     bridge.call("join", user_id=dave, room_id=room)
     carol.sync_events(timeout_ms=0)
-    bridge.call("send", user_id=dave, room_id=room, body="hello Synapse, from Rocket.Chat")
+    bridge.call("send", user_id=dave, room_id=room, msg="hello Synapse, from Rocket.Chat")
     event = carol.wait_for_message(lambda e: e["content"].get("body") == "hello Synapse, from Rocket.Chat")
     assert event["sender"] == dave and event["room_id"] == room
 
