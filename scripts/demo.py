@@ -78,16 +78,16 @@ def bridge_messages(bridge, synapse):
     alice = MatrixUser(synapse, "alice", "demo alice password")
     bob = bridge.call("provision", username="bob", name="Bob on Rocket.Chat")["user_id"]
     room = alice.create_room(invite=[bob])
-    bridge.wait_for_event(lambda e: e["event"].get("type") == "m.room.member" and e["event"].get("state_key") == bob,
-                          what="invite")
+    bridge.wait_for(lambda e: e["event"].get("type") == "m.room.member" and e["event"].get("state_key") == bob,
+                    what="invite")
     bridge.call("join", user_id=bob, room_id=room)
     alice.sync_events(timeout_ms=0)
     alice.send(room, "Hello Rocket.Chat, this is Synapse")
-    seen = bridge.wait_for_event(lambda e: e["event"].get("content", {}).get("body") == "Hello Rocket.Chat, this is "
-                                 "Synapse", what="message from Synapse")
+    seen = bridge.wait_for(lambda e: e["event"].get("content", {}).get("body") == "Hello Rocket.Chat, this is "
+                           "Synapse", what="message from Synapse")
     print("Synapse -> bridge: %s said %r (delivered to the bridge's %s handler)"
           % (seen["event"]["sender"], seen["event"]["content"]["body"], seen["handler"]))
-    bridge.call("send", user_id=bob, room_id=room, body="Hello Synapse, this is Rocket.Chat")
+    bridge.call("send", user_id=bob, room_id=room, msg="Hello Synapse, this is Rocket.Chat")
     event = alice.wait_for_message(lambda e: e["content"].get("body") == "Hello Synapse, this is Rocket.Chat")
     print("bridge -> Synapse: %s said %r (in %s's /sync)"
           % (event["sender"], event["content"]["body"], alice.user_id))

@@ -332,20 +332,24 @@ E2E_TABLE = os.path.join(ROOT, "tests", "output", "e2e-feature-table.json")
 
 
 def print_e2e_table(since):
-    """The end-to-end feature table the integration layer wrote in this run (tests/support/e2e_table.py)."""
+    """The end-to-end feature table sections the integration layer wrote in this run (tests/support/e2e_table.py)."""
     if not os.path.exists(E2E_TABLE) or os.path.getmtime(E2E_TABLE) < since:
         return
     with open(E2E_TABLE, encoding="utf-8") as handle:
-        table = json.load(handle)
-    print("\nend-to-end feature rows (commit %s, %s UTC%s):" % (
-        table["commit"], table["date"], ", FEDOPS_E2E_BREAK=%s" % table["broken"] if table.get("broken") else ""))
-    print("%-3s %-58s %-7s %7s  %s" % ("#", "row", "result", "seconds", "Rocket.Chat side acted by"))
-    for r in table["rows"]:
-        seconds = "-" if r["seconds"] is None else "%.1f" % r["seconds"]
-        print("%-3d %-58s %-7s %7s  %s" % (r["number"], r["title"][:58], r["outcome"], seconds,
-                                           r["acted_by"].get("rocketchat", "-")[:110]))
-    for b in table.get("breaks", []):
-        print("break %-10s row %-3d expected %-4s -> %s" % (b["switch"], b["row"], b["expected"], b["outcome"][:90]))
+        sections = json.load(handle).get("sections", {})
+    for key, run in sections.items():
+        if run.get("written", 0) < since:
+            continue
+        print("\nend-to-end feature rows, %s (commit %s, %s UTC%s):" % (
+            key, run["commit"], run["date"], ", FEDOPS_E2E_BREAK=%s" % run["broken"] if run.get("broken") else ""))
+        print("%-3s %-58s %-7s %7s  %s" % ("#", "row", "result", "seconds", "Rocket.Chat side acted by"))
+        for r in run["rows"]:
+            seconds = "-" if r["seconds"] is None else "%.1f" % r["seconds"]
+            print("%-3s %-58s %-7s %7s  %s" % (run.get("prefix", "") + str(r["number"]), r["title"][:58],
+                                               r["outcome"], seconds, r["acted_by"].get("rocketchat", "-")[:110]))
+        for b in run.get("breaks", []):
+            print("break %-11s row %-3s expected %-4s -> %s"
+                  % (b["switch"], run.get("prefix", "") + str(b["row"]), b["expected"], b["outcome"][:90]))
     print("(full table: %s)" % E2E_TABLE.replace(".json", ".rst"))
 
 

@@ -90,32 +90,40 @@ class E2ELab:
     # --- lifecycle ------------------------------------------------------------------------------------------
     def start(self):
         started = time.monotonic()
-        wd = self.workdir
         os.makedirs(os.path.dirname(self.registration_path), exist_ok=True)
-        self.ca = TestCA(os.path.join(wd, "pki"), common_name="fedops e2e lab CA")
-        for index, name in enumerate(SERVERS):
-            address = "%s.%d" % (self.net, 11 + index)
-            cert = self.ca.issue(name, [name, "matrix.%s" % name, address])
-            self.servers[name] = LabServer(name, address, cert)
-        self.bind = BindServer(os.path.join(wd, "bind"), zones=SERVERS).start()
-        self.relay = DNSRelay(self.dns_address, (self.bind.host, self.bind.port)).start()
-        with open(self.resolv_conf, "w", encoding="ascii") as handle:
-            handle.write("nameserver %s\noptions timeout:2 attempts:2\n" % self.dns_address)
-        from tests.emulator.rocketchat.server import serve_in_thread  # pylint: disable=import-outside-toplevel
-        self.rc_server, self.rc_url = serve_in_thread("7.10")
-        self.timings["host_servers_s"] = round(time.monotonic() - started, 1)
-
-        mark = time.monotonic()
-        self.provision()
-        self.timings["playbooks_s"] = round(time.monotonic() - mark, 1)
-        return self._start_bridge(started)
-
-    def _start_bridge(self, started):
+        self._start_host_servers(SERVERS, 11, "fedops e2e lab CA", "7.10", started)
+        self._provision_timed()
         mark = time.monotonic()
         self.bridge = BridgePeer(os.path.join(self.workdir, "bridge-peer"), self.rc_url, self.admin["_id"],
                                  self.admin["pats"][0][1], dns_server="%s:53" % self.dns_address,
                                  ca_path=self.ca.cert_path).start()
-        self.timings["bridge_s"] = round(time.monotonic() - mark, 1)
+        return self._timed_rocketchat_side(mark, started)
+
+    def _start_host_servers(self, names, first_host, ca_name, rc_version, started, extra_zones=()):
+        """The lab's CA, one address and certificate per homeserver in ``names`` (hosts ``first_host``, ...),
+        BIND with their zones (and ``extra_zones``), the DNS relay the Synapses resolve through, and the settings
+        API emulator of Rocket.Chat ``rc_version``."""
+        wd = self.workdir
+        self.ca = TestCA(os.path.join(wd, "pki"), common_name=ca_name)
+        for index, name in enumerate(names):
+            address = "%s.%d" % (self.net, first_host + index)
+            self.servers[name] = LabServer(name, address, self.ca.issue(name, [name, "matrix.%s" % name, address]))
+        self.bind = BindServer(os.path.join(wd, "bind"), zones=tuple(names) + tuple(extra_zones)).start()
+        self.relay = DNSRelay(self.dns_address, (self.bind.host, self.bind.port)).start()
+        with open(self.resolv_conf, "w", encoding="ascii") as handle:
+            handle.write("nameserver %s\noptions timeout:2 attempts:2\n" % self.dns_address)
+        from tests.emulator.rocketchat.server import serve_in_thread  # pylint: disable=import-outside-toplevel
+        self.rc_server, self.rc_url = serve_in_thread(rc_version)
+        self.timings["host_servers_s"] = round(time.monotonic() - started, 1)
+
+    def _provision_timed(self):
+        mark = time.monotonic()
+        self.provision()
+        self.timings["playbooks_s"] = round(time.monotonic() - mark, 1)
+
+    def _timed_rocketchat_side(self, mark, started):
+        """Record how long Rocket.Chat's side (started at ``mark``) and the whole lab took to start."""
+        self.timings["rocketchat_s"] = round(time.monotonic() - mark, 1)
         self.timings["total_s"] = round(time.monotonic() - started, 1)
         return self
 
@@ -357,7 +365,6 @@ D = "rc-native.test"
 # Rocket.Chat serves federation on its web port; here a port Synapse's fallback (8448) does not reach, so D is found
 # only through the _matrix-fed._tcp record federate publishes.
 NATIVE_PORT = 8443
-NATIVE_BREAKS = ("signing_key", "srv", "whitelist")
 
 
 class NativeLab(E2ELab):
@@ -378,29 +385,14 @@ class NativeLab(E2ELab):
 
     def start(self):
         started = time.monotonic()
-        wd = self.workdir
         os.makedirs(os.path.dirname(self.signing_key_path), exist_ok=True)
-        self.ca = TestCA(os.path.join(wd, "pki"), common_name="fedops native lab CA")
-        for index, name in enumerate(self.NATIVE_SERVERS):
-            address = "%s.%d" % (self.net, 12 + index)
-            self.servers[name] = LabServer(name, address, self.ca.issue(name, [name, "matrix.%s" % name, address]))
+        self._start_host_servers(self.NATIVE_SERVERS, 12, "fedops native lab CA", "8.6", started, extra_zones=(D,))
         self.native_address = "%s.14" % self.net
         self.native_cert = self.ca.issue(D, [D, self.native_address])
-        self.bind = BindServer(os.path.join(wd, "bind"), zones=self.NATIVE_SERVERS + (D,)).start()
-        self.relay = DNSRelay(self.dns_address, (self.bind.host, self.bind.port)).start()
-        with open(self.resolv_conf, "w", encoding="ascii") as handle:
-            handle.write("nameserver %s\noptions timeout:2 attempts:2\n" % self.dns_address)
-        from tests.emulator.rocketchat.server import serve_in_thread  # pylint: disable=import-outside-toplevel
-        self.rc_server, self.rc_url = serve_in_thread("8.6")
-        self.timings["host_servers_s"] = round(time.monotonic() - started, 1)
-        mark = time.monotonic()
-        self.provision()
-        self.timings["playbooks_s"] = round(time.monotonic() - mark, 1)
+        self._provision_timed()
         mark = time.monotonic()
         self.start_native()
-        self.timings["native_s"] = round(time.monotonic() - mark, 1)
-        self.timings["total_s"] = round(time.monotonic() - started, 1)
-        return self
+        return self._timed_rocketchat_side(mark, started)
 
     def start_native(self):
         from tests.support.native_peer import NativeHomeserverPeer  # pylint: disable=import-outside-toplevel

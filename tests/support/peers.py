@@ -46,40 +46,47 @@ def run_node(script, args=(), env=None, timeout=60, wrapper=()):
     return json.loads(lines[-1])
 
 
-class BridgePeer(ServerProcess):
-    """Rocket.Chat's Matrix bridge (Bridge.ts of Rocket.Chat 7.10) on loopback, configured from the settings API."""
+class PeerCallError(AssertionError):
+    """A control call the peer refused: ``status`` and the Matrix ``errcode`` it mapped to (if any)."""
 
-    name = "rocketchat-bridge"
+    def __init__(self, peer, action, status, body):
+        self.status = status
+        self.body = body
+        self.errcode = body.get("errcode") if isinstance(body, dict) else None
+        super().__init__("%s %s: HTTP %s %s" % (peer, action, status, body))
+
+
+class ControlPeer(ServerProcess):
+    """A peer program of tests/peers driven over its control port on loopback (JSON in, JSON out): ``state``,
+    ``events`` (what Rocket.Chat's side received, oldest first) and ``call`` (an action of Rocket.Chat's side)."""
+
+    script = None
 
     def __init__(self, workdir, rocketchat_url, user_id, auth_token, dns_server=None, ca_path=None):
         super().__init__(workdir)
-        self.dns_server = dns_server      # "host:port" of the DNS server for the bridge's host name lookups
-        self.ca_path = ca_path            # CA bundle to trust for a TLS homeserver URL
         self.rocketchat_url = rocketchat_url
         self.user_id = user_id
         self.auth_token = auth_token
-        self.events_path = os.path.join(workdir, "bridge-events.jsonl")
+        self.dns_server = dns_server      # "host:port" of the DNS server for the peer's host name lookups
+        self.ca_path = ca_path            # CA bundle to trust for TLS peers
         self.control_port = None
+
+    def _start_node(self, args, timeout, env=None):
+        """Run ``node <script> --rocketchat-url ... <args>`` with a fresh control port; wait until it runs."""
+        self.control_port = free_port()
+        cmd = [node_binary(), os.path.join(PEERS_DIR, self.script), "--rocketchat-url", self.rocketchat_url,
+               "--user-id", self.user_id, "--auth-token", self.auth_token, "--control-port", str(self.control_port)]
+        cmd += list(args) + (["--dns", self.dns_server] if self.dns_server else [])
+        env = dict(os.environ, **(env or {}))
+        if self.ca_path:
+            env["NODE_EXTRA_CA_CERTS"] = self.ca_path
+        self.spawn(cmd, env=env, cwd=PEERS_DIR)
+        self.wait_until(lambda: self.state().get("running"), timeout, self.name)
+        return self
 
     @property
     def control_url(self):
         return "http://127.0.0.1:%d" % self.control_port
-
-    def start(self, timeout=60):
-        """Start the bridge; the homeserver must already answer (the library checks it at start)."""
-        self.control_port = free_port()
-        cmd = [node_binary(), os.path.join(PEERS_DIR, "bridge.js"),
-               "--rocketchat-url", self.rocketchat_url, "--user-id", self.user_id,
-               "--auth-token", self.auth_token, "--events", self.events_path,
-               "--control-port", str(self.control_port)]
-        if self.dns_server:
-            cmd += ["--dns", self.dns_server]
-        env = dict(os.environ)
-        if self.ca_path:
-            env["NODE_EXTRA_CA_CERTS"] = self.ca_path
-        self.spawn(cmd, env=env, cwd=PEERS_DIR)
-        self.wait_until(lambda: self.state().get("running"), timeout, "Rocket.Chat bridge peer")
-        return self
 
     def _request(self, method, path, body=None, timeout=90):
         data = json.dumps(body).encode("utf-8") if body is not None else None
@@ -89,27 +96,48 @@ class BridgePeer(ServerProcess):
             with urllib.request.urlopen(request, timeout=timeout) as response:  # nosec - loopback test peer
                 return json.load(response)
         except urllib.error.HTTPError as exc:
-            raise AssertionError("bridge peer %s %s: %s %s" % (method, path, exc.code, exc.read().decode()))
+            raw = exc.read().decode("utf-8", "replace")
+            try:
+                parsed = json.loads(raw)
+            except ValueError:
+                parsed = {"error": raw}
+            raise PeerCallError(self.name, path.lstrip("/"), exc.code, parsed) from None
 
     def state(self):
         return self._request("GET", "/state", timeout=2)
 
     def events(self):
-        """Every event the bridge's handlers received, oldest first (``handler``, ``event``, ...)."""
         return self._request("GET", "/events")
 
     def call(self, action, **body):
-        """Drive the bridge side: ping, provision, join, send, typing (see tests/peers/bridge.js)."""
         return self._request("POST", "/" + action, body)
 
-    def wait_for_event(self, predicate, timeout=30, what="event"):
+    def wait_for(self, predicate, timeout=30, what="event"):
         """Poll the recorded events until one matches ``predicate``; return it."""
         def found():
             return next((e for e in self.events() if predicate(e)), None)
-        return wait_until(found, timeout, "bridge peer %s" % what, proc=self.proc, log_path=self.log_path)
+        return wait_until(found, timeout, "%s %s" % (self.name, what), interval=0.02, proc=self.proc,
+                          log_path=self.log_path)
 
     def saw(self, predicate):
         return any(predicate(e) for e in self.events())
+
+
+class BridgePeer(ControlPeer):
+    """Rocket.Chat's Matrix bridge (Bridge.ts of Rocket.Chat 7.10) on loopback, configured from the settings API.
+    ``call`` actions: ping, provision, join, send, typing (see tests/peers/bridge.js); ``events``: what the bridge's
+    handlers received (``handler``, ``event``, ...)."""
+
+    name = "rocketchat-bridge"
+    script = "bridge.js"
+
+    def __init__(self, workdir, rocketchat_url, user_id, auth_token, dns_server=None, ca_path=None):
+        super().__init__(workdir, rocketchat_url, user_id, auth_token, dns_server, ca_path)
+        self.events_path = os.path.join(workdir, "bridge-events.jsonl")
+
+    def start(self, timeout=60):
+        """Start the bridge; the homeserver must already answer (the library checks it at start)."""
+        return self._start_node(["--events", self.events_path], timeout)
 
 
 class MatrixUser:

@@ -1,9 +1,10 @@
-"""The A/B/C federation lab (tests/support/e2e_lab.py), once for the whole e2e layer.
+"""The end-to-end federation labs (tests/support/e2e_lab.py) and the feature table's row records.
 
-Every row test lives in ``test_feature_rows.py``: pytest-xdist ``--dist loadfile`` sends one file to one worker, so
-the module-scoped ``e2e_lab`` is provisioned once per run, whatever the worker count. ``row`` records what a row
-test saw cross the federation; the module's ``feature_table`` writes the table (tests/support/e2e_table.py) when
-the module ends.
+One module per section of the table (tests/support/e2e_table.py ``SECTIONS``): ``test_feature_rows.py`` (``bridge``,
+the A/B/C lab ``e2e_lab`` below) and ``test_native_rows.py`` (``native``, its D/B/C lab). pytest-xdist
+``--dist loadfile`` sends one file to one worker, so each module-scoped lab is provisioned once per run, whatever the
+worker count. ``row`` records what a row test (``@pytest.mark.row(number, title, section=...)``) saw cross the
+federation; the module's ``feature_table`` writes its section of the table when the module ends.
 """
 import time
 import uuid
@@ -41,7 +42,7 @@ def e2e_lab():
 def feature_table(e2e_lab):
     records = []
     yield records
-    write_table(records, e2e_lab.timings, e2e_lab.broken, e2e_lab.break_results)
+    write_table("bridge", records, e2e_lab.timings, e2e_lab.broken, e2e_lab.break_results)
 
 
 @pytest.fixture
@@ -131,7 +132,7 @@ class Bridge:
         self.peer = lab.bridge
 
     def receives(self, room_id, predicate, what="event", timeout=30, handler="onEvent"):
-        entry = self.peer.wait_for_event(
+        entry = self.peer.wait_for(
             lambda e: e["handler"] == handler and e["event"].get("room_id") == room_id and predicate(e["event"]),
             timeout=timeout, what=what)
         return entry["event"]

@@ -41,18 +41,18 @@ def test_invite_message_and_typing_reach_the_bridge(bridge_lab, alice):
     bridge = bridge_lab.bridge
     bob = bridge.call("provision", username="bob.rc", name="Bob")["user_id"]
     room = alice.create_room(invite=[bob])
-    invite = bridge.wait_for_event(_of_type("m.room.member", state_key=bob, room_id=room), what="invite")
+    invite = bridge.wait_for(_of_type("m.room.member", state_key=bob, room_id=room), what="invite")
     assert invite["handler"] == "onEvent" and invite["event"]["content"]["membership"] == "invite"
     assert invite["forwarded_to_rocketchat"] is True
 
     bridge.call("join", user_id=bob, room_id=room)
     alice.send(room, "hello Rocket.Chat, from Synapse")
-    message = bridge.wait_for_event(_of_type("m.room.message", body="hello Rocket.Chat, from Synapse"),
-                                    what="message")
+    message = bridge.wait_for(_of_type("m.room.message", body="hello Rocket.Chat, from Synapse"),
+                              what="message")
     assert message["handler"] == "onEvent" and message["event"]["sender"] == alice.user_id
 
     alice.typing(room, True)
-    typing = bridge.wait_for_event(
+    typing = bridge.wait_for(
         lambda e: e["event"].get("type") == "m.typing" and alice.user_id in e["event"]["content"]["user_ids"],
         what="typing notification")
     assert typing["handler"] == "onEphemeralEvent" and typing["event"]["room_id"] == room
@@ -66,7 +66,7 @@ def test_message_from_the_bridge_reaches_a_synapse_user(bridge_lab):
     room = carol.create_room(invite=[dave])
     bridge.call("join", user_id=dave, room_id=room)
     carol.sync_events(timeout_ms=0)
-    bridge.call("send", user_id=dave, room_id=room, body="hello Synapse, from Rocket.Chat")
+    bridge.call("send", user_id=dave, room_id=room, msg="hello Synapse, from Rocket.Chat")
     event = carol.wait_for_message(lambda e: e["content"].get("body") == "hello Synapse, from Rocket.Chat")
     assert event["sender"] == dave and event["room_id"] == room
 
