@@ -20,6 +20,7 @@ import re
 
 from ansible_collections.fedops.rocketchat.plugins.module_utils._matrix._keys import from_rocketchat
 from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat import _catalog as catalog
+from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat import _endpoints as endpoints
 from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat._errors import (
     RocketChatPermissionError,
     RocketChatServerError,
@@ -343,7 +344,7 @@ def license_state(client):
     Releases without the endpoint (before 6.5) and users it refuses give ``checked: False``.
     """
     try:
-        data, _headers = client.request("GET", "/api/v1/licenses.info", what="read the licence (licenses.info)")
+        data, _headers = client.request("GET", endpoints.LICENSES_INFO, what="read the licence (licenses.info)")
     except (RocketChatServerError, RocketChatPermissionError) as exc:
         if isinstance(exc, RocketChatServerError) and getattr(exc, "status", None) != 404:
             raise

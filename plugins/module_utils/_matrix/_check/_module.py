@@ -69,5 +69,3 @@ def run_federation_check(module):
     if module.params["fail_on_error"] and not result["federation_ok"]:
         module.fail_json(msg=_options.failure_message(result), changed=False, **result)
     return dict(result, changed=False)
-
-
