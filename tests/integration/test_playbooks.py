@@ -137,6 +137,7 @@ def test_per_generation_playbooks_converge_together_and_validate_first(bind_serv
             "fedops_legacy_domain": "legacy.fed.test", "fedops_run_checks": False,
             "fedops_master_secret": "a master secret", "fedops_matrix_server_name": "fed.test",
             "fedops_homeserver_url": "https://matrix.fed.test", "fedops_bridge_url": "http://127.0.0.1:3300",
+            "fedops_matrix_federation_host": "matrix.fed.test",
             "fedops_bridge_registration_path": os.path.join(workdir, "registration.yaml"),
         }
         before = {k: store.value(k) for k in store.settings}
