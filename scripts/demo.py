@@ -116,30 +116,36 @@ def main():
             inventory = os.path.join(lab, "inventory.ini")
             with open(inventory, "w", encoding="utf-8") as handle:
                 handle.write("localhost ansible_connection=local ansible_python_interpreter=%s\n" % sys.executable)
+            # One workspace of the inventory, as fedops.rocketchat.federate reads it (the federation role's variables).
             lab_vars = {
-                "fedops_rocketchat_url": rc_url,
-                "fedops_rocketchat_user_id": admin["_id"],
-                "fedops_rocketchat_auth_token": pat,
-                "fedops_master_secret": "demo master secret - keep real ones in a vault",
-                "fedops_dns_provider": "rfc2136",
-                "fedops_dns_zone": DOMAIN,
-                "fedops_dns_rfc2136": {"server": bind.host, "port": bind.port, "key_name": bind.tsig_name,
-                                       "key_secret": bind.tsig_secret, "key_algorithm": bind.tsig_algorithm},
-                "fedops_check_nameservers": ["%s:%d" % (bind.host, bind.port)],
-                "fedops_legacy_domain": DOMAIN,
-                # Peers connect to the SRV target: the emulator, plain HTTP on its own port (a WARN in the check).
-                "fedops_legacy_target": "rc." + DOMAIN,
-                "fedops_legacy_protocol": "http",
-                "fedops_legacy_port": urllib.parse.urlsplit(rc_url).port,
-                "fedops_matrix_server_name": DOMAIN,
-                "fedops_matrix_federation_host": MATRIX_HOST,
-                "fedops_matrix_federation_port": synapse_port,
-                "fedops_homeserver_url": "https://%s:%d" % (MATRIX_HOST, synapse_port),
-                "fedops_bridge_url": "http://127.0.0.1:%d" % free_port(),
-                "fedops_bridge_ephemeral_events": True,
-                "fedops_bridge_registration_path": registration,
                 # The lab runs legacy federation and the bridge side by side, as a workspace does while it migrates.
-                "fedops_disable_other_modes": False,
+                "federation_mode": "matrix_bridge",
+                "federation_side_by_side": ["legacy"],
+                "federation_rocketchat_url": rc_url,
+                "federation_rocketchat_user_id": admin["_id"],
+                "federation_rocketchat_auth_token": pat,
+                "federation_bridge_master_secret": "demo master secret - keep real ones in a vault",
+                "federation_dns_provider": "rfc2136",
+                "federation_dns_zone": DOMAIN,
+                "federation_dns_rfc2136": {"server": bind.host, "port": bind.port, "key_name": bind.tsig_name,
+                                           "key_secret": bind.tsig_secret, "key_algorithm": bind.tsig_algorithm},
+                "federation_check_nameservers": ["%s:%d" % (bind.host, bind.port)],
+                "federation_legacy_domain": DOMAIN,
+                # Peers connect to the SRV target: the emulator, plain HTTP on its own port (a WARN in the check).
+                "federation_legacy_target": "rc." + DOMAIN,
+                "federation_legacy_protocol": "http",
+                "federation_legacy_port": urllib.parse.urlsplit(rc_url).port,
+                "federation_matrix_server_name": DOMAIN,
+                "federation_matrix_federation_host": MATRIX_HOST,
+                "federation_matrix_federation_port": synapse_port,
+                "federation_bridge_homeserver_url": "https://%s:%d" % (MATRIX_HOST, synapse_port),
+                "federation_bridge_url": "http://127.0.0.1:%d" % free_port(),
+                "federation_bridge_ephemeral_events": True,
+                "federation_bridge_registration_path": registration,
+                # Synapse starts after the first run, and the bridge after the check: the check playbook looks the
+                # homeserver and the legacy records up, not the appservice.
+                "federation_check": False,
+                "federation_check_appservice": False,
             }
             vars_file = os.path.join(lab, "lab-vars.json")
             with open(vars_file, "w", encoding="utf-8") as handle:
@@ -157,8 +163,8 @@ def main():
                 bind.tsig_name, bind.tsig_algorithm, bind.tsig_secret, DOMAIN, MATRIX_ADDRESS, bind.host,
                 str(bind.port)], check=True)
 
-            print("\n### first run: legacy federation, then the Matrix bridge")
-            first = [playbook("legacy.yml", vars_file, inventory), playbook("matrix_bridge.yml", vars_file, inventory)]
+            print("\n### first run: legacy federation and the Matrix bridge side by side")
+            first = [playbook("federate.yml", vars_file, inventory)]
 
             synapse = SynapseServer(os.path.join(lab, "synapse"), server_name=DOMAIN, host=MATRIX_ADDRESS,
                                     port=synapse_port, tls_certificate_path=cert.cert_path,
@@ -173,12 +179,11 @@ def main():
                 synapse.start(120)
                 partner = start_partner(lab, ca, bind, resolv_conf)
                 print("\n### second run: nothing may change")
-                second = [playbook("legacy.yml", vars_file, inventory),
-                          playbook("matrix_bridge.yml", vars_file, inventory)]
+                second = [playbook("federate.yml", vars_file, inventory)]
                 print("\n### the homeserver as a peer sees it, and a probe conversation with partner.test")
                 probe_local = MatrixUser(synapse, "probe", "demo probe password 1")
                 probe_remote = MatrixUser(partner, "probe", "demo probe password 2")
-                check_vars = dict(lab_vars, fedops_check_ca_path=ca.cert_path, fedops_probe_local={
+                check_vars = dict(lab_vars, federation_check_ca_path=ca.cert_path, fedops_probe_local={
                     "homeserver_url": synapse.base_url, "access_token": probe_local.token, "ca_path": ca.cert_path,
                 }, fedops_probe_remote={
                     "homeserver_url": partner.base_url, "access_token": probe_remote.token,

@@ -14,6 +14,7 @@ backups 0600 or 0640 with a group).
 from __future__ import annotations
 
 from ansible_collections.fedops.rocketchat.plugins.module_utils import _files
+from ansible_collections.fedops.rocketchat.plugins.module_utils._argspec import ArgumentSpec
 from ansible_collections.fedops.rocketchat.plugins.module_utils import _secrets
 
 ALPHABETS = _secrets.ALPHABETS
@@ -73,7 +74,25 @@ def _store(module, value, state, existing):
     return result
 
 
-def run(module):
+def secret_spec():
+    return ArgumentSpec(
+        argument_spec=dict(
+            master_secret=dict(type="str", no_log=True),
+            label=dict(type="str"),
+            path=dict(type="path"),
+            length=dict(type="int", default=64),
+            alphabet=dict(type="str", default="alphanumeric", choices=sorted(ALPHABETS)),
+            force=dict(type="bool", default=False),
+            backup=dict(type="bool", default=False),
+        ),
+        required_one_of=[("master_secret", "path")],
+        required_by=dict(master_secret=["label"]),
+        non_empty=["path"],
+        add_file_common_args=True,
+    )
+
+
+def run_secret(module):
     """Everything the secret module does; returns its result, value included (fails through ``fail_json``)."""
     params = module.params
     path, length, alphabet = params["path"], params["length"], params["alphabet"]

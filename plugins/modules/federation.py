@@ -329,66 +329,12 @@ requests:
   type: dict
 """
 
-from ansible.module_utils.basic import AnsibleModule
-
-from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat._federation import apply_federation
-from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat._module import module_kwargs, run_module
+from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat._federation import federation_spec, run_federation
 
 
 def main():
-    argument_spec = dict(
-        mode=dict(type="str", required=True, choices=["legacy", "matrix_bridge", "native", "disabled"]),
-        disable_other_modes=dict(type="bool", default=True),
-        check_configuration=dict(type="bool", default=False),
-        legacy=dict(type="dict", options=dict(
-            domain=dict(type="str"),
-            discovery_method=dict(type="str", choices=["dns", "hub"]),
-        )),
-        matrix_bridge=dict(type="dict", options=dict(
-            homeserver_url=dict(type="str"),
-            homeserver_domain=dict(type="str"),
-            bridge_url=dict(type="str"),
-            bridge_localpart=dict(type="str"),
-            appservice_id=dict(type="str"),
-            hs_token=dict(type="str", no_log=True),
-            as_token=dict(type="str", no_log=True),
-            enable_ephemeral_events=dict(type="bool"),
-            serve_well_known=dict(type="bool"),
-            max_public_room_users=dict(type="int"),
-        )),
-        native=dict(type="dict", options=dict(
-            domain=dict(type="str"),
-            allow_list=dict(type="list", elements="str"),
-            allow_list_bare_entries=dict(type="str", choices=["warn", "fail"], default="warn"),
-            license_expiry_warn_days=dict(type="int", default=30),
-            signing_key=dict(type="str", no_log=True),
-            max_public_room_size=dict(type="int"),
-            edu_typing=dict(type="bool"),
-            edu_presence=dict(type="bool"),
-            edu_receipts=dict(type="bool"),
-            join_encrypted_rooms=dict(type="bool"),
-            join_non_private_rooms=dict(type="bool"),
-            validate_user_domain=dict(type="bool"),
-        )),
-    )
-    module = AnsibleModule(**module_kwargs(argument_spec, required_if=[
-        ("mode", "legacy", ("legacy",)),
-        ("mode", "matrix_bridge", ("matrix_bridge",)),
-        ("mode", "native", ("native",)),
-    ]))
-    params = dict(module.params)
-    if params["native"] is not None:
-        params["native"] = dict(params["native"])
-        params["native"]["allow_list_bare_entries"] = params["native"].get("allow_list_bare_entries") or "warn"
-
-    def action(client):
-        result = apply_federation(client, params, check_mode=module.check_mode)
-        diff = result.pop("diff")
-        if module._diff:
-            result["diff"] = diff
-        return result
-
-    run_module(module, action)
+    module = federation_spec().create_ansible_module(supports_check_mode=True)
+    module.exit_json(**run_federation(module))
 
 
 if __name__ == "__main__":

@@ -364,14 +364,12 @@ stats:
   sample: {query: 5, seconds: 0.012}
 """
 
-from ansible.module_utils.basic import AnsibleModule
-
-from ansible_collections.fedops.rocketchat.plugins.module_utils._dns._module import module_kwargs, run_module
+from ansible_collections.fedops.rocketchat.plugins.module_utils._dns._module import federation_dns_spec, run_federation_dns
 
 
 def main():
-    module = AnsibleModule(**module_kwargs())
-    run_module(module)
+    module = federation_dns_spec().create_ansible_module(supports_check_mode=True)
+    module.exit_json(**run_federation_dns(module))
 
 
 if __name__ == "__main__":

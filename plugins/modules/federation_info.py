@@ -286,31 +286,12 @@ requests:
   type: dict
 """
 
-from ansible.module_utils.basic import AnsibleModule
-
-from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat._info import gather_federation_info
-from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat._module import module_kwargs, run_module
-from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat._registration import (
-    load_registration_file,
-    registration_differences_from_server,
-)
+from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat._info import federation_info_spec, run_federation_info
 
 
 def main():
-    module = AnsibleModule(**module_kwargs(dict(show_secrets=dict(type="bool", default=False),
-                                                registration_path=dict(type="path"))))
-
-    def action(client):
-        registration = None
-        if module.params["registration_path"]:
-            registration = load_registration_file(module.params["registration_path"])
-        facts = gather_federation_info(client, show_secrets=module.params["show_secrets"])
-        if registration is not None:
-            facts["registration_differences"] = registration_differences_from_server(client, registration)
-        facts["changed"] = False
-        return facts
-
-    run_module(module, action)
+    module = federation_info_spec().create_ansible_module(supports_check_mode=True)
+    module.exit_json(**run_federation_info(module))
 
 
 if __name__ == "__main__":

@@ -303,55 +303,15 @@ event_ids:
   sample: {"message_to_remote": "$abc", "message_to_local": "$def"}
 """
 
-import traceback
-
-from ansible.module_utils.basic import AnsibleModule
-
-from ansible_collections.fedops.rocketchat.plugins.module_utils import _deps
-from ansible_collections.fedops.rocketchat.plugins.module_utils._matrix import _client, _probe
-
-ACCOUNT = dict(
-    homeserver_url=dict(type="str", required=True),
-    access_token=dict(type="str", no_log=True),
-    as_token=dict(type="str", no_log=True),
-    user_id=dict(type="str"),
-    ca_path=dict(type="path"),
-    validate_certs=dict(type="bool", default=True),
+from ansible_collections.fedops.rocketchat.plugins.module_utils._matrix._probe_module import (
+    federation_probe_spec,
+    run_federation_probe,
 )
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=dict(
-            local=dict(type="dict", required=True, options=ACCOUNT),
-            remote=dict(type="dict", required=True, options=dict(ACCOUNT, homeserver_url=dict(type="str"))),
-            typing=dict(type="bool", default=True),
-            reaction=dict(type="bool", default=True),
-            media=dict(type="bool", default=True),
-            timeout=dict(type="float", default=30.0),
-            total_timeout=dict(type="float", default=180.0),
-            room_name=dict(type="str", default="fedops federation probe"),
-            fail_on_error=dict(type="bool", default=True),
-        ),
-        supports_check_mode=True,
-    )
-    if not _client.HAS_REQUESTS:
-        module.fail_json(msg=_deps.REQUESTS.missing(), exception=_client.REQUESTS_IMPORT_ERROR)
-    params = module.params
-    for name in ("timeout", "total_timeout"):
-        if params[name] <= 0:
-            module.fail_json(msg="%s must be a positive number of seconds, got %s" % (name, params[name]))
-    for name in ("local", "remote"):
-        problem = _probe.account_problem(name, params[name])
-        if problem:
-            module.fail_json(msg=problem)
-    try:
-        result = _probe.run_from_params(params, check_mode=module.check_mode)
-    except Exception as exc:  # pylint: disable=broad-except
-        module.fail_json(msg="federation probe could not run: %s" % exc, exception=traceback.format_exc())
-    if params["fail_on_error"] and result["ok"] is False:
-        module.fail_json(msg=result["verdict"], changed=False, **result)
-    module.exit_json(changed=False, **result)
+    module = federation_probe_spec().create_ansible_module(supports_check_mode=True)
+    module.exit_json(**run_federation_probe(module))
 
 
 if __name__ == "__main__":

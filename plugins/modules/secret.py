@@ -158,31 +158,12 @@ backup_file:
   sample: /etc/synapse/macaroon_secret_key.2417.2026-01-01@12:00:00~
 """
 
-from ansible_collections.fedops.rocketchat.plugins.module_utils import _secret_file
-from ansible_collections.fedops.rocketchat.plugins.module_utils._argspec import ArgumentSpec
-
-
-def argument_spec():
-    return ArgumentSpec(
-        argument_spec=dict(
-            master_secret=dict(type="str", no_log=True),
-            label=dict(type="str"),
-            path=dict(type="path"),
-            length=dict(type="int", default=64),
-            alphabet=dict(type="str", default="alphanumeric", choices=sorted(_secret_file.ALPHABETS)),
-            force=dict(type="bool", default=False),
-            backup=dict(type="bool", default=False),
-        ),
-        required_one_of=[("master_secret", "path")],
-        required_by=dict(master_secret=["label"]),
-        non_empty=["path"],
-        add_file_common_args=True,
-    )
+from ansible_collections.fedops.rocketchat.plugins.module_utils._secret_file import run_secret, secret_spec
 
 
 def main():
-    module = argument_spec().create_ansible_module(supports_check_mode=True)
-    module.exit_json(**_secret_file.run(module))
+    module = secret_spec().create_ansible_module(supports_check_mode=True)
+    module.exit_json(**run_secret(module))
 
 
 if __name__ == "__main__":

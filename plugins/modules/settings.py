@@ -138,39 +138,12 @@ requests:
            rate_limit_waits: 0}
 """
 
-from ansible.module_utils.basic import AnsibleModule
-
-from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat._catalog import secret_ids
-from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat._module import module_kwargs, run_module
-from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat._settings import converge_settings
+from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat._settings import run_settings, settings_spec
 
 
 def main():
-    module = AnsibleModule(**module_kwargs(
-        dict(settings=dict(type="dict", default={}), secret_settings=dict(type="dict", default={}, no_log=True))))
-    settings = module.params["settings"] or {}
-    secrets = module.params["secret_settings"] or {}
-    if not settings and not secrets:
-        module.fail_json(msg="give the settings to set in settings (or secret_settings for secret values).")
-    overlap = sorted(set(settings) & set(secrets))
-    if overlap:
-        module.fail_json(msg="settings and secret_settings both set %s; give each id once." % ", ".join(overlap))
-    exposed = sorted(set(settings) & secret_ids())
-    if exposed:
-        module.warn("%s hold%s secrets; put %s in secret_settings to keep the value out of logs." % (
-            ", ".join(exposed), "s" if len(exposed) == 1 else "", "it" if len(exposed) == 1 else "them"))
-    desired = dict(settings)
-    desired.update(secrets)
-
-    def action(client):
-        result = converge_settings(client, desired, check_mode=module.check_mode, secret_ids=set(secrets))
-        result.pop("current")
-        diff = result.pop("diff")
-        if module._diff:
-            result["diff"] = diff
-        return result
-
-    run_module(module, action)
+    module = settings_spec().create_ansible_module(supports_check_mode=True)
+    module.exit_json(**run_settings(module))
 
 
 if __name__ == "__main__":

@@ -280,33 +280,12 @@ rocketchat_settings:
     Federation_Service_Matrix_Signing_Version: a_AbCd
 """
 
-from ansible_collections.fedops.rocketchat.plugins.module_utils._argspec import ArgumentSpec
-from ansible_collections.fedops.rocketchat.plugins.module_utils._matrix import _signing_key
-
-
-def argument_spec():
-    return ArgumentSpec(
-        argument_spec=dict(
-            path=dict(type="path", required=True),
-            version=dict(type="str"),
-            rotate=dict(type="bool", default=False),
-            regenerate=dict(type="str", default="fail", choices=list(_signing_key.REGENERATE_CHOICES)),
-            expired_ts=dict(type="int"),
-            old_keys_path=dict(type="path"),
-            expect_public_key=dict(type="str"),
-            rocketchat_key=dict(type="str", no_log=True),
-            backup=dict(type="bool", default=False),
-            return_content=dict(type="bool", default=False),
-        ),
-        required_by=dict(rocketchat_key=["version"]),
-        non_empty=["path", "old_keys_path", "version", "expect_public_key", "rocketchat_key"],
-        add_file_common_args=True,
-    )
+from ansible_collections.fedops.rocketchat.plugins.module_utils._matrix._signing_key import run_signing_key, signing_key_spec
 
 
 def main():
-    module = argument_spec().create_ansible_module(supports_check_mode=True)
-    module.exit_json(**_signing_key.run(module))
+    module = signing_key_spec().create_ansible_module(supports_check_mode=True)
+    module.exit_json(**run_signing_key(module))
 
 
 if __name__ == "__main__":

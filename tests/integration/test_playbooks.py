@@ -26,7 +26,7 @@ def rocketchat_711():
     server.server_close()
 
 
-def run_playbook(name, workdir, extra_vars, check=False):
+def run_playbook(name, workdir, extra_vars, check=False, expect_rc=0):
     vars_file = os.path.join(workdir, "vars.json")
     with open(vars_file, "w", encoding="utf-8") as handle:
         json.dump(extra_vars, handle)
@@ -37,6 +37,9 @@ def run_playbook(name, workdir, extra_vars, check=False):
     if check:
         cmd.append("--check")
     proc = subprocess.run(cmd, env=ansible_env(), capture_output=True, text=True, check=False, timeout=300)
+    if expect_rc != 0:
+        assert proc.returncode != 0, proc.stdout[-4000:]
+        return None, proc.stdout
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
     return int(re.search(r"changed=(\d+)", proc.stdout.split("PLAY RECAP")[-1]).group(1)), proc.stdout
 
@@ -116,5 +119,44 @@ def test_legacy_playbook_drift_check_and_srv_fields(bind_server, workdir):
         assert [r.to_text() for rr in srv.answer for r in rr] == ["5 1 8443 legacy.fed.test."]
     finally:
         front.stop()
+        server.shutdown()
+        server.server_close()
+
+
+def test_per_generation_playbooks_converge_together_and_validate_first(bind_server, workdir):
+    """legacy.yml and matrix_bridge.yml on one 7.10 workspace: each leaves the other's generation on, so a second run
+    of both changes nothing; the fedops_* names are read with a deprecation warning; a missing DNS variable fails
+    before any setting is written."""
+    server, url = serve_in_thread("7.10", insecure_legacy_federation=True)
+    try:
+        store = server.emulator.store
+        extra_vars = {
+            "fedops_rocketchat_url": url, "fedops_rocketchat_user_id": ADMIN["_id"],
+            "fedops_rocketchat_auth_token": ADMIN["pats"][0][1],
+            "fedops_dns_provider": "rfc2136", "fedops_dns_zone": "fed.test",
+            "fedops_legacy_domain": "legacy.fed.test", "fedops_run_checks": False,
+            "fedops_master_secret": "a master secret", "fedops_matrix_server_name": "fed.test",
+            "fedops_homeserver_url": "https://matrix.fed.test", "fedops_bridge_url": "http://127.0.0.1:3300",
+            "fedops_matrix_federation_host": "matrix.fed.test",
+            "fedops_bridge_registration_path": os.path.join(workdir, "registration.yaml"),
+        }
+        before = {k: store.value(k) for k in store.settings}
+        _unused, output = run_playbook("matrix_bridge.yml", workdir, extra_vars, expect_rc=1)
+        assert "federation_dns_rfc2136" in output
+        assert {k: store.value(k) for k in store.settings} == before
+        assert not os.path.exists(extra_vars["fedops_bridge_registration_path"])
+        extra_vars["fedops_dns_rfc2136"] = {
+            "server": bind_server.host, "port": bind_server.port, "key_name": bind_server.tsig_name,
+            "key_secret": bind_server.tsig_secret, "key_algorithm": bind_server.tsig_algorithm}
+        first = [run_playbook(name, workdir, extra_vars)[0] for name in ("legacy.yml", "matrix_bridge.yml")]
+        assert all(first), first
+        assert store.value("FEDERATION_Enabled") is True and store.value("Federation_Matrix_enabled") is True
+        again = [run_playbook(name, workdir, extra_vars) for name in ("legacy.yml", "matrix_bridge.yml")]
+        assert [changed for changed, _output in again] == [0, 0]
+        assert "[DEPRECATION WARNING] fedops_bridge_registration_path" in again[1][1]
+        assert "federation_bridge_registration_path" in again[1][1]
+        with open(extra_vars["fedops_bridge_registration_path"], encoding="utf-8") as handle:
+            assert store.value("Federation_Matrix_hs_token") in handle.read()
+    finally:
         server.shutdown()
         server.server_close()

@@ -14,6 +14,7 @@ import traceback
 from ansible.module_utils.basic import env_fallback
 
 from ansible_collections.fedops.rocketchat.plugins.module_utils import _deps
+from ansible_collections.fedops.rocketchat.plugins.module_utils._argspec import ArgumentSpec
 from ansible_collections.fedops.rocketchat.plugins.module_utils._dns._errors import DNSError, DNSInputError
 
 PROVIDERS = ("rfc2136", "powerdns", "cloudflare", "route53")
@@ -98,17 +99,10 @@ def argument_spec():
     )
 
 
-def module_kwargs():
-    return dict(
-        argument_spec=argument_spec(),
-        supports_check_mode=True,
-        required_if=[
-            ("provider", "rfc2136", ("rfc2136",)),
-            ("provider", "powerdns", ("powerdns",)),
-            ("provider", "cloudflare", ("cloudflare",)),
-            ("provider", "route53", ("route53",)),
-        ],
-    )
+def federation_dns_spec():
+    """``ArgumentSpec`` of fedops.rocketchat.federation_dns: each provider requires its own option."""
+    return ArgumentSpec(argument_spec=argument_spec(),
+                        required_if=[("provider", name, (name,)) for name in PROVIDERS])
 
 
 def make_provider(params, warn=None):
@@ -149,10 +143,12 @@ def check_requirements(module):
                              exception=_route53.BOTO3_IMPORT_ERROR)
 
 
-def run_module(module):
+def run_federation_dns(module):
+    """Publish or remove the records of ``module.params``; the result, or ``fail_json`` with the error's details."""
     from ansible_collections.fedops.rocketchat.plugins.module_utils._dns import _engine
     check_requirements(module)
     provider = None
+    result = None
     try:
         provider = make_provider(module.params, warn=module.warn)
         result = _engine.run(provider, module.params, check_mode=module.check_mode, want_diff=module._diff)
@@ -167,4 +163,4 @@ def run_module(module):
     finally:
         if provider is not None:
             provider.close()
-    module.exit_json(**result)
+    return result

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from ansible_collections.fedops.rocketchat.plugins.module_utils import _deps
 from ansible_collections.fedops.rocketchat.plugins.module_utils import _files
+from ansible_collections.fedops.rocketchat.plugins.module_utils._argspec import ArgumentSpec
 from ansible_collections.fedops.rocketchat.plugins.module_utils._matrix import _keys, _signedjson
 
 REGENERATE_CHOICES = ("never", "fail", "partial_idempotence", "full_idempotence", "always")
@@ -255,7 +256,27 @@ def _read_key_file(module, path, regenerate):
     return state, current, file_error, salvaged
 
 
-def run(module):
+def signing_key_spec():
+    return ArgumentSpec(
+        argument_spec=dict(
+            path=dict(type="path", required=True),
+            version=dict(type="str"),
+            rotate=dict(type="bool", default=False),
+            regenerate=dict(type="str", default="fail", choices=list(REGENERATE_CHOICES)),
+            expired_ts=dict(type="int"),
+            old_keys_path=dict(type="path"),
+            expect_public_key=dict(type="str"),
+            rocketchat_key=dict(type="str", no_log=True),
+            backup=dict(type="bool", default=False),
+            return_content=dict(type="bool", default=False),
+        ),
+        required_by=dict(rocketchat_key=["version"]),
+        non_empty=["path", "old_keys_path", "version", "expect_public_key", "rocketchat_key"],
+        add_file_common_args=True,
+    )
+
+
+def run_signing_key(module):
     """Everything the signing_key module does; returns its result (fails through ``module.fail_json``)."""
     if not _signedjson.HAS_CRYPTOGRAPHY:
         module.fail_json(msg=_deps.CRYPTOGRAPHY.missing(), exception=_signedjson.CRYPTOGRAPHY_IMPORT_ERROR)

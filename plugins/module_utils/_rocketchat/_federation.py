@@ -21,6 +21,7 @@ import re
 from ansible_collections.fedops.rocketchat.plugins.module_utils._matrix._keys import from_rocketchat
 from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat import _allow_list
 from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat import _catalog as catalog
+from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat import _endpoints as endpoints
 from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat import _license
 from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat._errors import (
     RocketChatPermissionError,
@@ -29,6 +30,7 @@ from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat._err
     RocketChatVersionError,
 )
 from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat._settings import converge_settings
+from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat._module import connection_spec, run_action, with_diff
 
 MODES = ("legacy", "matrix_bridge", "native", "disabled")
 
@@ -322,7 +324,7 @@ def license_state(client):
     Releases without the endpoint (before 6.5) and users it refuses give ``checked: False``.
     """
     try:
-        data, _headers = client.request("GET", "/api/v1/licenses.info", what="read the licence (licenses.info)")
+        data, _headers = client.request("GET", endpoints.LICENSES_INFO, what="read the licence (licenses.info)")
     except (RocketChatServerError, RocketChatPermissionError) as exc:
         if isinstance(exc, RocketChatServerError) and getattr(exc, "status", None) != 404:
             raise
@@ -417,3 +419,55 @@ def check_bridge_configuration(client, check_mode):
     out.update(configuration_checked=True, configuration_status=status.get("Federation_Matrix_configuration_status"),
                configuration_message=message if not ok else "All configuration looks good")
     return out
+
+
+# --- fedops.rocketchat.federation ----------------------------------------------------------------------------------
+def federation_spec():
+    return connection_spec(dict(
+        mode=dict(type="str", required=True, choices=["legacy", "matrix_bridge", "native", "disabled"]),
+        disable_other_modes=dict(type="bool", default=True),
+        check_configuration=dict(type="bool", default=False),
+        legacy=dict(type="dict", options=dict(
+            domain=dict(type="str"),
+            discovery_method=dict(type="str", choices=["dns", "hub"]),
+        )),
+        matrix_bridge=dict(type="dict", options=dict(
+            homeserver_url=dict(type="str"),
+            homeserver_domain=dict(type="str"),
+            bridge_url=dict(type="str"),
+            bridge_localpart=dict(type="str"),
+            appservice_id=dict(type="str"),
+            hs_token=dict(type="str", no_log=True),
+            as_token=dict(type="str", no_log=True),
+            enable_ephemeral_events=dict(type="bool"),
+            serve_well_known=dict(type="bool"),
+            max_public_room_users=dict(type="int"),
+        )),
+        native=dict(type="dict", options=dict(
+            domain=dict(type="str"),
+            allow_list=dict(type="list", elements="str"),
+            allow_list_bare_entries=dict(type="str", choices=["warn", "fail"], default="warn"),
+            license_expiry_warn_days=dict(type="int", default=30),
+            signing_key=dict(type="str", no_log=True),
+            max_public_room_size=dict(type="int"),
+            edu_typing=dict(type="bool"),
+            edu_presence=dict(type="bool"),
+            edu_receipts=dict(type="bool"),
+            join_encrypted_rooms=dict(type="bool"),
+            join_non_private_rooms=dict(type="bool"),
+            validate_user_domain=dict(type="bool"),
+        )),
+    ), required_if=[
+        ("mode", "legacy", ("legacy",)),
+        ("mode", "matrix_bridge", ("matrix_bridge",)),
+        ("mode", "native", ("native",)),
+    ])
+
+
+def run_federation(module):
+    params = dict(module.params)
+    if params["native"] is not None:
+        params["native"] = dict(params["native"])
+        params["native"]["allow_list_bare_entries"] = params["native"].get("allow_list_bare_entries") or "warn"
+    return run_action(module, lambda client: with_diff(
+        module, apply_federation(client, params, check_mode=module.check_mode)))

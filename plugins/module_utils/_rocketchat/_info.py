@@ -30,6 +30,11 @@ from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat._fed
     supported_modes,
 )
 from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat._settings import mask_value
+from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat._registration import (
+    load_registration_file,
+    registration_differences_from_server,
+)
+from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat._module import connection_spec, run_action
 
 
 def legacy_dns_records(domain, site_url, public_key):
@@ -145,3 +150,22 @@ def gather_federation_info(client, show_secrets=False):
                 "The licence lacks the '%s' module: Rocket.Chat ignores the Federation_Service_* values shown here "
                 "and uses their invalid values (federation off)." % LICENSE_MODULE)
     return facts
+
+
+# --- fedops.rocketchat.federation_info -----------------------------------------------------------------------------
+def federation_info_spec():
+    return connection_spec(dict(show_secrets=dict(type="bool", default=False), registration_path=dict(type="path")))
+
+
+def run_federation_info(module):
+    def action(client):
+        registration = None
+        if module.params["registration_path"]:
+            registration = load_registration_file(module.params["registration_path"])
+        facts = gather_federation_info(client, show_secrets=module.params["show_secrets"])
+        if registration is not None:
+            facts["registration_differences"] = registration_differences_from_server(client, registration)
+        facts["changed"] = False
+        return facts
+
+    return run_action(module, action)

@@ -16,6 +16,7 @@ import traceback
 from ansible.module_utils.basic import env_fallback
 
 from ansible_collections.fedops.rocketchat.plugins.module_utils import _deps
+from ansible_collections.fedops.rocketchat.plugins.module_utils._argspec import ArgumentSpec
 from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat._client import (
     HAS_REQUESTS,
     REQUESTS_IMPORT_ERROR,
@@ -54,21 +55,10 @@ CONNECTION_CONSTRAINTS = dict(
 )
 
 
-def module_kwargs(argument_spec, **extra):
-    """AnsibleModule keyword arguments with the connection options merged in."""
-    spec = connection_argument_spec()
-    spec.update(argument_spec)
-    kwargs = dict((k, list(v) if isinstance(v, list) else dict(v)) for k, v in CONNECTION_CONSTRAINTS.items())
-    for key, value in extra.items():
-        if key in kwargs and isinstance(value, list):
-            kwargs[key] = kwargs[key] + value
-        elif key in kwargs and isinstance(value, dict):
-            kwargs[key].update(value)
-        else:
-            kwargs[key] = value
-    kwargs["argument_spec"] = spec
-    kwargs.setdefault("supports_check_mode", True)
-    return kwargs
+def connection_spec(argument_spec=None, **constraints):
+    """``ArgumentSpec`` of a Rocket.Chat module: the connection options and constraints, then the module's own."""
+    spec = ArgumentSpec(argument_spec=connection_argument_spec(), **CONNECTION_CONSTRAINTS)
+    return spec.merge(ArgumentSpec(argument_spec=argument_spec, **constraints))
 
 
 def create_client(module):
@@ -101,8 +91,16 @@ def create_client(module):
         rate_limit_state_dir=os.path.join(os.path.expanduser("~"), ".cache", "fedops.rocketchat"))
 
 
-def run_module(module, action):
-    """Run ``action(client)`` -> result dict; map errors to fail_json; always close the session."""
+def with_diff(module, result):
+    """``result`` with its ``diff`` kept only when the task runs with --diff."""
+    diff = result.pop("diff")
+    if module._diff:
+        result["diff"] = diff
+    return result
+
+
+def run_action(module, action):
+    """``action(client)`` -> its result with the request counts; errors end in ``fail_json``; the session is closed."""
     client = create_client(module)
     try:
         result = action(client)
@@ -122,4 +120,4 @@ def run_module(module, action):
     result["requests"] = client.stats()
     for warning in result.pop("warnings", []):
         module.warn(warning)
-    module.exit_json(**result)
+    return result

@@ -20,6 +20,7 @@ from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat._err
     RocketChatError,
     RocketChatValidationError,
 )
+from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat._module import connection_spec, run_action, with_diff
 
 MASK = "********"
 WRITE_BULK = "bulk"               # POST /api/v1/settings (8.6+)
@@ -175,3 +176,32 @@ def converge_settings(client, desired, check_mode=False, secret_ids=(), extra_re
     if changes and not check_mode:
         result["write_method"] = write_changes(client, changes, version)
     return result
+
+
+# --- fedops.rocketchat.settings ------------------------------------------------------------------------------------
+def settings_spec():
+    return connection_spec(dict(settings=dict(type="dict", default={}),
+                                secret_settings=dict(type="dict", default={}, no_log=True)))
+
+
+def run_settings(module):
+    settings = module.params["settings"] or {}
+    secrets = module.params["secret_settings"] or {}
+    if not settings and not secrets:
+        module.fail_json(msg="give the settings to set in settings (or secret_settings for secret values).")
+    overlap = sorted(set(settings) & set(secrets))
+    if overlap:
+        module.fail_json(msg="settings and secret_settings both set %s; give each id once." % ", ".join(overlap))
+    exposed = sorted(set(settings) & catalog.secret_ids())
+    if exposed:
+        module.warn("%s hold%s secrets; put %s in secret_settings to keep the value out of logs." % (
+            ", ".join(exposed), "s" if len(exposed) == 1 else "", "it" if len(exposed) == 1 else "them"))
+    desired = dict(settings)
+    desired.update(secrets)
+
+    def action(client):
+        result = converge_settings(client, desired, check_mode=module.check_mode, secret_ids=set(secrets))
+        result.pop("current")
+        return with_diff(module, result)
+
+    return run_action(module, action)

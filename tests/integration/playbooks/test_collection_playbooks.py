@@ -59,6 +59,17 @@ def assert_prediction(check_run, real_run):
         {k: predicted.get(k) for k in differ}, {k: real.get(k) for k in differ})
 
 
+def changes_by_host(run):
+    """{host: federation_changes} as the role's summary task set them."""
+    return {rec["host"]: rec["result"]["ansible_facts"]["federation_changes"] for rec in run.records
+            if rec["task"].endswith("Collect what changed") and rec["status"] == "ok"}
+
+
+def settings_of(lab):
+    """Every setting value of every workspace's emulator."""
+    return {host: {k: lab.store(host).value(k) for k in lab.store(host).settings} for host in HOSTS}
+
+
 @pytest.fixture(scope="module")
 def zone_before(lab):
     return lab.zone()
@@ -82,6 +93,36 @@ def test_drift_on_a_fleet_never_applied(lab, zone_before, tmp_path):
     assert lab.zone() == zone_before
     assert lab.store("legacy.example.com").value("FEDERATION_Enabled") is False
     assert not os.listdir(lab.state_dir)
+
+
+def test_drift_names_everything_federate_check_predicts(lab, zone_before):
+    """drift (check_mode in the play) and federate --check (on the command line) list the same changes, item by item,
+    on every generation; the native signing key setting among them."""
+    drift = lab.play("drift")
+    predicted = lab.play("federate", check=True)
+    assert predicted.rc == 0, predicted.output[-4000:]
+    drift_changes, check_changes = changes_by_host(drift), changes_by_host(predicted)
+    assert sorted(check_changes) == sorted(HOSTS)
+    for host in HOSTS:
+        assert check_changes[host], host
+        assert drift_changes[host] == check_changes[host], host
+    for host in ("native.example.com", "native8.example.com"):
+        assert "setting Federation_Service_Matrix_Signing_Key" in drift_changes[host]
+    assert lab.zone() == zone_before
+    assert not os.listdir(lab.state_dir)
+
+
+def test_a_wrong_token_writes_nothing(lab, zone_before):
+    """Every workspace fails on the credentials before a key file, a record, a registration or a setting is written."""
+    before = settings_of(lab)
+    run = lab.play("federate", extra_vars={"vault_rocketchat_auth_token": "a-token-rocketchat-does-not-know"})
+    assert run.rc != 0
+    failed = {rec["host"] for rec in run.records if rec["status"] == "failed"}
+    assert failed == set(HOSTS)
+    assert not [rec for rec in run.records if rec["result"].get("changed")]
+    assert not os.listdir(lab.state_dir)
+    assert lab.zone() == zone_before
+    assert settings_of(lab) == before
 
 
 def test_federate_does_what_check_mode_predicts(lab, zone_before):
@@ -223,6 +264,21 @@ def test_rotate_keeps_rocketchat_in_step(lab):
     assert ("ed25519 %s " % old_version) in old and public_from_seed(old_seed) in old
     again = lab.play("rotate", extra_vars=new, limit="native")
     assert again.rc == 0 and again.recap() == {"native.example.com": 0, "native8.example.com": 0}
+
+
+def test_unfederate_with_a_wrong_token_removes_nothing(lab):
+    """unfederate removes records and the registration file without a settings call first: the credentials are
+    checked before any removal."""
+    zone, before = lab.zone(), settings_of(lab)
+    registration = os.path.join(lab.state_dir, "mixed.example.com.registration.yaml")
+    assert os.path.exists(registration)
+    run = lab.play("unfederate", extra_vars={"vault_rocketchat_auth_token": "a-token-rocketchat-does-not-know"})
+    assert run.rc != 0
+    assert {rec["host"] for rec in run.records if rec["status"] == "failed"} == set(HOSTS)
+    assert not [rec for rec in run.records if rec["result"].get("changed")]
+    assert lab.zone() == zone
+    assert os.path.exists(registration)
+    assert settings_of(lab) == before
 
 
 def test_unfederate_leaves_the_zone_as_before(lab, zone_before):

@@ -20,6 +20,7 @@ import traceback
 from ansible_collections.fedops.rocketchat.plugins.module_utils import _federation_names as names
 from ansible_collections.fedops.rocketchat.plugins.module_utils._matrix._https import HttpError
 from ansible_collections.fedops.rocketchat.plugins.module_utils._matrix._check._report import FAIL, PASS, SKIP, WARN, record
+from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat import _endpoints as endpoints
 
 try:
     from cryptography.hazmat.primitives import serialization
@@ -199,7 +200,7 @@ def fetch_workspace_key(ctx, rc, srv_url=None):
         base, source = srv_url, "settings API at %s" % srv_url
     if not base:
         return None, None, None
-    url = base.rstrip("/") + "/api/v1/settings/" + RC_KEY_SETTING
+    url = base.rstrip("/") + endpoints.setting(RC_KEY_SETTING)
     headers = {"X-User-Id": rc.get("user_id") or "", "X-Auth-Token": rc.get("auth_token") or ""}
     try:
         response = ctx.http.request_url(url, headers=headers)
@@ -237,7 +238,7 @@ def check_connection(ctx, url, domain):
     verifies the certificate against the SRV target for https. ``GET /api/info`` is the public, read-only
     request every Rocket.Chat answers with ``{"version": "<major.minor>", "success": true}``.
     """
-    info_url = url.rstrip("/") + "/api/info"
+    info_url = url.rstrip("/") + endpoints.INFO
     data = {"url": info_url}
     try:
         response = ctx.http.request_url(info_url)

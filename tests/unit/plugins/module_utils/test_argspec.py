@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 
@@ -64,8 +65,40 @@ def test_create_ansible_module_applies_the_constraints(capsys):
     assert module is None and "missing parameter(s) required by 'a': b" in failure["msg"]
 
 
+SPECS = {
+    "signing_key": "_matrix._signing_key.signing_key_spec",
+    "secret": "_secret_file.secret_spec",
+    "settings": "_rocketchat._settings.settings_spec",
+    "federation": "_rocketchat._federation.federation_spec",
+    "federation_info": "_rocketchat._info.federation_info_spec",
+    "federation_dns": "_dns._module.federation_dns_spec",
+    "federation_check": "_matrix._check._module.federation_check_spec",
+    "federation_probe": "_matrix._probe_module.federation_probe_spec",
+}
+
+
+def _spec_function(dotted):
+    where, name = dotted.rsplit(".", 1)
+    return getattr(__import__("ansible_collections.fedops.rocketchat.plugins.module_utils." + where, fromlist=["x"]),
+                   name)
+
+
 @pytest.mark.parametrize("module_name", ["signing_key", "secret"])
 def test_modules_build_their_spec_with_it(module_name):
-    module = __import__("ansible_collections.fedops.rocketchat.plugins.modules." + module_name, fromlist=["x"])
-    spec = module.argument_spec()
+    spec = _spec_function(SPECS[module_name])()
     assert isinstance(spec, ArgumentSpec) and "path" in spec.non_empty and spec.add_file_common_args
+
+
+def test_every_module_is_its_spec_and_one_call():
+    """One convention: every module builds its ArgumentSpec from module_utils and makes one call with it."""
+    modules = os.path.join(os.path.dirname(__file__), "..", "..", "..", "..", "plugins", "modules")
+    names = sorted(name[:-3] for name in os.listdir(modules) if name.endswith(".py") and name != "__init__.py")
+    assert names == sorted(SPECS)
+    for name in names:
+        assert isinstance(_spec_function(SPECS[name])(), ArgumentSpec), name
+        with open(os.path.join(modules, name + ".py"), encoding="utf-8") as handle:
+            code = handle.read().split('"""\n\n', 3)[-1]
+        assert "%s().create_ansible_module(supports_check_mode=True)" % SPECS[name].rsplit(".", 1)[1] in code, name
+        assert "AnsibleModule(" not in code, name
+        lines = [line for line in code.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+        assert len(lines) <= 25, (name, len(lines))

@@ -53,8 +53,7 @@ def test_secrets_are_no_log():
 
 
 def test_each_provider_requires_its_options():
-    kwargs = _module.module_kwargs()
-    assert kwargs["supports_check_mode"] is True
+    kwargs = _module.federation_dns_spec().to_kwargs()
     assert sorted(rule[1] for rule in kwargs["required_if"]) == sorted(_module.PROVIDERS)
     assert all(rule[2] == (rule[1],) for rule in kwargs["required_if"])
     assert kwargs["argument_spec"]["provider"]["choices"] == list(_module.PROVIDERS)
@@ -80,6 +79,11 @@ def test_the_named_provider_is_built():
     provider.close()
 
 
+def run_module(module):
+    """What the module does with the one call: exit with its result."""
+    module.exit_json(**_module.run_federation_dns(module))
+
+
 @pytest.fixture
 def memory(monkeypatch):
     provider = MemoryProvider()
@@ -97,7 +101,7 @@ def test_dns_error_becomes_msg_error_details_and_stats(monkeypatch, memory):
 
     monkeypatch.setattr(_engine, "run", run)
     with pytest.raises(Exited) as info:
-        _module.run_module(FakeModule())
+        run_module(FakeModule())
     assert info.value.failed
     assert info.value.result == {"msg": "the zone changed between the read and the write; run again",
                                  "error": "DNSConcurrentChangeError", "zone": "example.com.", "stats": {"reads": 1}}
@@ -110,7 +114,7 @@ def test_unexpected_error_keeps_the_traceback(monkeypatch, memory):
 
     monkeypatch.setattr(_engine, "run", run)
     with pytest.raises(Exited) as info:
-        _module.run_module(FakeModule())
+        run_module(FakeModule())
     assert info.value.result["msg"] == "unexpected error while publishing DNS records: odd"
     assert "ValueError" in info.value.result["exception"]
     assert memory[1] == [True]
@@ -119,7 +123,7 @@ def test_unexpected_error_keeps_the_traceback(monkeypatch, memory):
 def test_success_exits_with_the_engine_result(monkeypatch, memory):
     monkeypatch.setattr(_engine, "run", lambda provider, params, check_mode, want_diff: {"changed": False})
     with pytest.raises(Exited) as info:
-        _module.run_module(FakeModule())
+        run_module(FakeModule())
     assert not info.value.failed and info.value.result == {"changed": False}
 
 

@@ -25,7 +25,7 @@ class Exited(Exception):
 
 
 class FakeModule(object):
-    """Just what create_client/run_module use of AnsibleModule."""
+    """Just what create_client/run_action use of AnsibleModule."""
 
     ansible_version = "2.x"
 
@@ -62,18 +62,21 @@ def test_secrets_are_no_log_and_tls_is_verified_by_default():
     assert spec["auth_token"]["fallback"][1] == ["ROCKETCHAT_AUTH_TOKEN"]
 
 
-def test_module_kwargs_merges_options_and_constraints_without_sharing_them():
-    kwargs = glue.module_kwargs({"name": {"type": "str"}}, mutually_exclusive=[("name", "url")],
-                                required_if=[("state", "present", ("name",))], supports_check_mode=False,
-                                required_by={"name": "user_id"})
+def test_connection_spec_merges_options_and_constraints_without_sharing_them():
+    kwargs = glue.connection_spec({"name": {"type": "str"}}, mutually_exclusive=[("name", "url")],
+                                  required_if=[("state", "present", ("name",))],
+                                  required_by={"name": "user_id"}).to_kwargs()
     assert "name" in kwargs["argument_spec"] and "url" in kwargs["argument_spec"]
     assert kwargs["mutually_exclusive"] == [("auth_token", "username"), ("name", "url")]
     assert kwargs["required_if"] == [("state", "present", ("name",))]
-    assert kwargs["supports_check_mode"] is False
-    assert kwargs["required_by"] == {"username": "password", "name": "user_id"}
+    assert kwargs["required_by"] == {"username": "password", "name": ["user_id"]}
     assert glue.CONNECTION_CONSTRAINTS["required_by"] == {"username": "password"}
     assert glue.CONNECTION_CONSTRAINTS["mutually_exclusive"] == [("auth_token", "username")]
-    assert glue.module_kwargs({})["supports_check_mode"] is True
+
+
+def run_module(module, action):
+    """What a Rocket.Chat module does with its one call: exit with the result."""
+    module.exit_json(**glue.run_action(module, action))
 
 
 @pytest.mark.parametrize("params, words", [
@@ -104,7 +107,7 @@ def test_client_gets_the_options(clients):
 def test_success_adds_stats_and_turns_warnings_into_module_warnings(clients):
     module = FakeModule()
     with pytest.raises(Exited) as info:
-        glue.run_module(module, lambda client: {"changed": True, "warnings": ["mind the gap"]})
+        run_module(module, lambda client: {"changed": True, "warnings": ["mind the gap"]})
     assert not info.value.failed
     assert info.value.result["changed"] is True
     assert "warnings" not in info.value.result
@@ -118,7 +121,7 @@ def test_rocketchat_error_becomes_its_message_and_status(clients):
         raise RocketChatAuthError("Rocket.Chat rejected auth_token (HTTP 401)", status=401)
 
     with pytest.raises(Exited) as info:
-        glue.run_module(FakeModule(), action)
+        run_module(FakeModule(), action)
     assert info.value.failed
     assert info.value.result["msg"] == "Rocket.Chat rejected auth_token (HTTP 401)"
     assert info.value.result["status"] == 401
@@ -132,7 +135,7 @@ def test_validation_error_has_no_request_stats(clients):
         raise RocketChatValidationError("mode: give one of legacy, matrix_bridge, native")
 
     with pytest.raises(Exited) as info:
-        glue.run_module(FakeModule(), action)
+        run_module(FakeModule(), action)
     assert info.value.result == {"msg": "mode: give one of legacy, matrix_bridge, native"}
 
 
@@ -141,7 +144,7 @@ def test_unexpected_error_names_the_server_and_keeps_the_traceback(clients):
         raise KeyError("settings")
 
     with pytest.raises(Exited) as info:
-        glue.run_module(FakeModule(), action)
+        run_module(FakeModule(), action)
     assert info.value.failed
     assert info.value.result["msg"].startswith("unexpected error talking to Rocket.Chat at https://chat.example.com")
     assert "KeyError" in info.value.result["exception"]
