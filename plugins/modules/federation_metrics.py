@@ -83,79 +83,12 @@ metrics:
   type: str
 """
 
-import datetime
-import os
-import time
-
-from ansible_collections.fedops.rocketchat.plugins.module_utils import _metrics
-from ansible_collections.fedops.rocketchat.plugins.module_utils._argspec import ArgumentSpec
-from ansible_collections.fedops.rocketchat.plugins.module_utils._files import (
-    FileAccessError,
-    ensure_file,
-    read_file,
-    secret_file_args,
-)
-
-
-def argument_spec():
-    return ArgumentSpec(
-        argument_spec=dict(
-            path=dict(type="path", required=True),
-            workspace=dict(type="str", required=True),
-            check=dict(type="raw"),
-            probe=dict(type="raw"),
-            signing_key_path=dict(type="path"),
-            license_expires=dict(type="str"),
-        ),
-        non_empty=["path", "workspace", "signing_key_path", "license_expires"],
-        add_file_common_args=True,
-    )
-
-
-def parse_expiry(value):
-    """Epoch seconds from epoch seconds or ISO 8601; ValueError naming the accepted forms."""
-    try:
-        return float(value)
-    except ValueError:
-        pass
-    try:
-        parsed = datetime.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise ValueError("license_expires must be epoch seconds or an ISO 8601 date and time such as "
-                         "2027-01-31T00:00:00Z, got %r" % value) from None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=datetime.timezone.utc)
-    return parsed.timestamp()
+from ansible_collections.fedops.rocketchat.plugins.module_utils._metrics_module import federation_metrics_spec, run_federation_metrics
 
 
 def main():
-    module = argument_spec().create_ansible_module(supports_check_mode=True)
-    params = module.params
-    now = time.time()
-    expires = None
-    if params["license_expires"] is not None:
-        try:
-            expires = parse_expiry(params["license_expires"])
-        except ValueError as exc:
-            module.fail_json(msg=str(exc))
-    mtime = None
-    if params["signing_key_path"]:
-        try:
-            mtime = os.stat(params["signing_key_path"]).st_mtime
-        except OSError as exc:
-            module.fail_json(msg="signing_key_path: cannot read %s (%s); give the key file of the workspace or leave "
-                                 "the option out" % (params["signing_key_path"], exc.strerror))
-    text = _metrics.render(_metrics.samples(params["workspace"], now, check=params["check"], probe=params["probe"],
-                                            signing_key_mtime=mtime, license_expires=expires))
-    try:
-        before = read_file(params["path"]).content
-        result = ensure_file(module, params["path"], text.encode("utf-8"),
-                             secret_file_args(module, params["path"], default_mode=0o644))
-    except FileAccessError as exc:
-        module.fail_json(msg="cannot write the metrics (path): %s" % exc)
-    module.exit_json(changed=result["changed"], metrics=text,
-                     diff={"before": before.decode("utf-8", "replace") if before else "", "after": text,
-                           "before_header": params["path"], "after_header": params["path"]})
+    module = federation_metrics_spec().create_ansible_module(supports_check_mode=True)
+    module.exit_json(**run_federation_metrics(module))
 
 
 if __name__ == "__main__":

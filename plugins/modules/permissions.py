@@ -94,31 +94,15 @@ requests:
            rate_limit_waits: 0}
 """
 
-from ansible_collections.fedops.rocketchat.plugins.module_utils._argspec import ArgumentSpec
-from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat._module import (
-    CONNECTION_CONSTRAINTS,
-    connection_argument_spec,
-    run_module,
+from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat._permissions import (
+    permissions_spec,
+    run_permissions,
 )
-from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat._permissions import converge_permissions
-
-
-def argument_spec():
-    spec = ArgumentSpec(argument_spec=connection_argument_spec(), **CONNECTION_CONSTRAINTS)
-    return spec.merge(ArgumentSpec(argument_spec=dict(permissions=dict(type="dict", required=True))))
 
 
 def main():
-    module = argument_spec().create_ansible_module(supports_check_mode=True)
-
-    def action(client):
-        result = converge_permissions(client, module.params["permissions"], check_mode=module.check_mode)
-        diff = result.pop("diff")
-        if module._diff:  # pylint: disable=protected-access
-            result["diff"] = diff
-        return result
-
-    run_module(module, action)
+    module = permissions_spec().create_ansible_module(supports_check_mode=True)
+    module.exit_json(**run_permissions(module))
 
 
 if __name__ == "__main__":

@@ -113,63 +113,12 @@ markdown_path:
   type: str
 """
 
-from ansible_collections.fedops.rocketchat.plugins.module_utils import _report
-from ansible_collections.fedops.rocketchat.plugins.module_utils._argspec import ArgumentSpec
-from ansible_collections.fedops.rocketchat.plugins.module_utils._files import (
-    FileAccessError,
-    ensure_files,
-    read_file,
-    secret_file_args,
-)
-
-
-def argument_spec():
-    return ArgumentSpec(
-        argument_spec=dict(
-            kind=dict(type="str", required=True, choices=list(_report.KINDS)),
-            workspace=dict(type="str", required=True),
-            result=dict(type="raw", required=True),
-            junit_path=dict(type="path"),
-            markdown_path=dict(type="path"),
-        ),
-        required_one_of=[["junit_path", "markdown_path"]],
-        non_empty=["workspace", "junit_path", "markdown_path"],
-        add_file_common_args=True,
-    )
+from ansible_collections.fedops.rocketchat.plugins.module_utils._report_module import report_spec, run_report
 
 
 def main():
-    module = argument_spec().create_ansible_module(supports_check_mode=True)
-    params = module.params
-    if not (params["junit_path"] or params["markdown_path"]):
-        module.fail_json(msg="one of the following is required: junit_path, markdown_path (both null)")
-    try:
-        cases = _report.cases_for(params["kind"], params["result"])
-    except ValueError as exc:
-        module.fail_json(msg="result: %s; got %s." % (exc, type(params["result"]).__name__))
-    workspaces = [(params["workspace"], cases)]
-    summary = _report.markdown(params["kind"], workspaces)
-    files = []
-    if params["junit_path"]:
-        files.append((params["junit_path"], _report.junit_xml(params["kind"], workspaces)))
-    if params["markdown_path"]:
-        files.append((params["markdown_path"], summary))
-    try:
-        before = read_file(params["markdown_path"]).content if params["markdown_path"] else None
-        results = ensure_files(module, [{"path": path, "content": content.encode("utf-8"),
-                                         "file_args": secret_file_args(module, path, default_mode=0o644)}
-                                        for path, content in files])
-    except FileAccessError as exc:
-        module.fail_json(msg="cannot write the report (junit_path, markdown_path): %s" % exc)
-    tally = _report.counts(cases)   # not 'skipped'/'failed' at the top: Ansible reads those as the task's state
-    out = dict(changed=any(r["changed"] for r in results), counts=tally, summary=summary)
-    if params["junit_path"]:
-        out["junit_path"] = params["junit_path"]
-    if params["markdown_path"]:
-        out["markdown_path"] = params["markdown_path"]
-        out["diff"] = {"before": before.decode("utf-8", "replace") if before else "", "after": summary,
-                       "before_header": params["markdown_path"], "after_header": params["markdown_path"]}
-    module.exit_json(**out)
+    module = report_spec().create_ansible_module(supports_check_mode=True)
+    module.exit_json(**run_report(module))
 
 
 if __name__ == "__main__":

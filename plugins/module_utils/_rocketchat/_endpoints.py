@@ -20,6 +20,8 @@ SETTINGS = "/api/v1/settings"                           # GET: the list; POST (8
 SETTING_ROUTE = "/api/v1/settings/:_id"                 # the rate-limit bucket of settings/<id>
 SAVE_SETTINGS_METHOD = "/api/v1/method.call/saveSettings"   # the bulk write before 8.6
 LICENSES_INFO = "/api/v1/licenses.info"
+PERMISSIONS_LIST = "/api/v1/permissions.listAll"     # any authenticated user
+PERMISSIONS_UPDATE = "/api/v1/permissions.update"    # needs access-permissions
 API_V1 = "/api/v1/"
 
 

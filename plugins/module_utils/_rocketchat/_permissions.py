@@ -21,7 +21,13 @@ Everything here except ``read_permissions`` and ``converge_permissions`` is a pu
 
 from __future__ import annotations
 
+from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat import _endpoints as endpoints
 from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat._errors import RocketChatValidationError
+from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat._module import (
+    connection_spec,
+    run_action,
+    with_diff,
+)
 
 FEDERATION_PERMISSION = "access-federation"
 ORDINARY_ROLE = "user"
@@ -29,7 +35,7 @@ ORDINARY_ROLE = "user"
 
 def read_permissions(client):
     """{permission id: sorted roles} as the server holds them."""
-    data, _headers = client.request("GET", "/api/v1/permissions.listAll", what="read the permissions")
+    data, _headers = client.request("GET", endpoints.PERMISSIONS_LIST, what="read the permissions")
     current = {}
     for item in (data or {}).get("update") or []:
         if isinstance(item, dict) and item.get("_id"):
@@ -80,7 +86,7 @@ def converge_permissions(client, desired, check_mode=False):
     current = read_permissions(client)
     changes = plan_permissions(current, wanted)
     if changes and not check_mode:
-        client.request("POST", "/api/v1/permissions.update", body={"permissions": changes},
+        client.request("POST", endpoints.PERMISSIONS_UPDATE, body={"permissions": changes},
                        what="update the permissions", permission="access-permissions")
     after = dict(current)
     after.update(dict((c["_id"], c["roles"]) for c in changes))
@@ -97,3 +103,12 @@ def converge_permissions(client, desired, check_mode=False):
                  "after": dict((p, after[p]) for p in sorted(wanted))},
         "warnings": warnings,
     }
+
+
+def permissions_spec():
+    return connection_spec(dict(permissions=dict(type="dict", required=True)))
+
+
+def run_permissions(module):
+    return run_action(module, lambda client: with_diff(
+        module, converge_permissions(client, module.params["permissions"], check_mode=module.check_mode)))

@@ -74,6 +74,9 @@ SPECS = {
     "federation_dns": "_dns._module.federation_dns_spec",
     "federation_check": "_matrix._check._module.federation_check_spec",
     "federation_probe": "_matrix._probe_module.federation_probe_spec",
+    "permissions": "_rocketchat._permissions.permissions_spec",
+    "report": "_report_module.report_spec",
+    "federation_metrics": "_metrics_module.federation_metrics_spec",
 }
 
 
