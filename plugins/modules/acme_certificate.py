@@ -134,6 +134,7 @@ options:
       - V(route53) uses the AWS Route 53 API through boto3.
       - The options of the chosen provider go in the option of the same name, which is then required.
     type: str
+    required: false
     choices: [rfc2136, powerdns, cloudflare, route53]
   zone:
     description:

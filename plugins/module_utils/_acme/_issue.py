@@ -37,7 +37,6 @@ from ansible_collections.fedops.rocketchat.plugins.module_utils._retry import Re
 try:
     import josepy
     import requests
-    from acme import challenges as acme_challenges
     from acme import client as acme_client
     from acme import crypto_util as acme_crypto_util
     from acme import errors as acme_errors
@@ -135,10 +134,10 @@ class _Client(object):
         self.net = acme_client.ClientNetwork(jwk, alg=alg, verify_ssl=verify, user_agent=USER_AGENT,
                                              timeout=params["timeout"])
         self.jwk = jwk
-        directory = self._call(lambda: acme_client.ClientV2.get_directory(params["directory_url"], self.net))
+        directory = self.call(lambda: acme_client.ClientV2.get_directory(params["directory_url"], self.net))
         self.client = acme_client.ClientV2(directory, net=self.net)
 
-    def _call(self, func):
+    def call(self, func):
         return retry_call(func, policy=self.policy,
                           retry_on=(requests.exceptions.ConnectionError, requests.exceptions.Timeout))
 
@@ -146,7 +145,7 @@ class _Client(object):
         contact = ("mailto:" + email,) if email else ()
         registration = acme_messages.NewRegistration(contact=contact, terms_of_service_agreed=True)
         try:
-            regr = self._call(lambda: self.client.new_account(registration))
+            regr = self.call(lambda: self.client.new_account(registration))
             return regr.uri, True
         except acme_errors.ConflictError as exc:
             regr = acme_messages.RegistrationResource(uri=exc.location, body=acme_messages.Registration())
@@ -181,7 +180,7 @@ def _issue(module, names, client, publisher):
     kind = params["challenge"]
     key_pem = _certificate.new_private_key_pem()
     csr_pem = acme_crypto_util.make_csr(key_pem, names)
-    orderr = client._call(lambda: client.client.new_order(csr_pem))
+    orderr = client.call(lambda: client.client.new_order(csr_pem))
     answers, records, published = [], [], []
     for authzr in orderr.authorizations:
         if authzr.body.status == acme_messages.STATUS_VALID:
@@ -198,7 +197,7 @@ def _issue(module, names, client, publisher):
         answers.append((challb, challb.chall.response(client.jwk)))
     publisher.publish(records)
     for challb, response in answers:
-        client._call(lambda challb=challb, response=response: client.client.answer_challenge(challb, response))
+        client.call(lambda challb=challb, response=response: client.client.answer_challenge(challb, response))
     deadline = datetime.datetime.now() + datetime.timedelta(seconds=params["validation_timeout"])
     try:
         orderr = client.client.poll_authorizations(orderr, deadline)
@@ -223,6 +222,10 @@ def run(module):
         module.fail_json(msg="the ACME server did not finish validating or issuing within validation_timeout=%ss; "
                              "the challenge records were removed, nothing was written; raise validation_timeout"
                              % params["validation_timeout"], error="ACMETimeoutError")
+    except acme_errors.IssuanceError as exc:
+        module.fail_json(msg="the ACME server %s validated the challenges but refused to issue: %s; the challenge "
+                             "records were removed, nothing was written" % (params["directory_url"], exc.error),
+                         error="ACMEServerError")
     except acme_messages.Error as exc:
         module.fail_json(msg="the ACME server %s refused the request: %s%s; nothing was written"
                              % (params["directory_url"], exc.detail or exc.typ,

@@ -32,8 +32,8 @@ def _certificate_record(ctx, info, tls_name, label):
     days = days_left(info, ctx.now)
     info["days_left"] = days
     min_days = ctx.options.get("certificate_min_days", 14)
-    detail = "valid for %s, issued by %s, expires %s (%d days left)" % (tls_name, info.get("issuer_cn"),
-                                                                       info.get("not_after"), days)
+    detail = "valid for %s, issued by %s, expires %s (%d days left)" % (
+        tls_name, info.get("issuer_cn"), info.get("not_after"), days)
     if days < min_days:
         return record("tls_certificate", WARN, "%s, fewer than certificate_min_days=%d" % (detail, min_days),
                       "renew the certificate for %s before peers refuse it (fedops.rocketchat.acme_certificate "

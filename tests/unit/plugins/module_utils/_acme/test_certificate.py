@@ -18,13 +18,17 @@ from tests.support.pki import TestCA
 NAMES = ["example.com", "matrix.example.com"]
 
 
+def _read(path):
+    with open(path, "rb") as handle:
+        return handle.read()
+
+
 @pytest.fixture(scope="module")
 def issued(tmp_path_factory):
     ca = TestCA(str(tmp_path_factory.mktemp("acme-pki")))
     cert = ca.issue("leaf", NAMES, days=60)
     other = ca.issue("other", NAMES, days=60)
-    read = lambda path: open(path, "rb").read()  # noqa: E731
-    return read(cert.cert_path), read(cert.key_path), read(other.key_path), cert.certificate.not_valid_after_utc
+    return _read(cert.cert_path), _read(cert.key_path), _read(other.key_path), cert.certificate.not_valid_after_utc
 
 
 def test_kept_while_enough_days_are_left(issued):
