@@ -10,7 +10,7 @@ import stat
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
-from tests.support.ansible_run import run_module
+from tests.support.ansible_run import run_module, run_tasks
 
 MODULE = "fedops.rocketchat.acme_certificate"
 NAMES = ["Acme.Test", "matrix.acme.test"]
@@ -133,11 +133,12 @@ def test_rejected_challenge_is_a_clear_error(lab, workdir):
 
 def test_bad_input_fails_before_anything(lab, workdir):
     orders = lab.order_count()
-    failed = run_module(MODULE, lab.args(workdir, NAMES, terms_agreed=False), expect_failure=True)
-    assert failed["msg"].startswith("terms_agreed: ")
-    failed = run_module(MODULE, lab.args(workdir, ["bad_name!.acme.test"]), expect_failure=True)
-    assert failed["msg"].startswith("names: ")
-    failed = run_module(MODULE, lab.args(workdir, ["*.acme.test"], challenge="http-01", webroot=workdir),
-                        expect_failure=True)
-    assert "need challenge=dns-01" in failed["msg"]
+    cases = [("terms_agreed", lab.args(workdir, NAMES, terms_agreed=False)),
+             ("names", lab.args(workdir, ["bad_name!.acme.test"])),
+             ("wildcard", lab.args(workdir, ["*.acme.test"], challenge="http-01", webroot=workdir))]
+    play = run_tasks([{"name": case, MODULE: args, "ignore_errors": True} for case, args in cases])
+    assert [r["status"] for r in play.records] == ["failed"] * 3, play.output[-3000:]
+    msgs = [r["result"]["msg"] for r in play.records]
+    assert msgs[0].startswith("terms_agreed: ") and msgs[1].startswith("names: ")
+    assert "need challenge=dns-01" in msgs[2]
     assert lab.order_count() == orders and os.listdir(workdir) == []
