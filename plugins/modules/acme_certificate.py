@@ -127,15 +127,10 @@ options:
     choices: [dns-01, http-01]
   provider:
     description:
-      - The DNS backend that holds the zone of the C(_acme-challenge) records, for O(challenge=dns-01).
-      - V(rfc2136) sends DNS UPDATE messages (RFC 2136) signed with TSIG to the zone's primary server.
-      - V(powerdns) uses the PowerDNS Authoritative HTTP API.
-      - V(cloudflare) uses the Cloudflare v4 API with an API token.
-      - V(route53) uses the AWS Route 53 API through boto3.
-      - The options of the chosen provider go in the option of the same name, which is then required.
-    type: str
+      - Needed for O(challenge=dns-01) only; the C(_acme-challenge) TXT records go into the zone it holds.
+      - V(rfc2136), V(powerdns), V(cloudflare) or V(route53), configured in the option of the same name exactly as for
+        M(fedops.rocketchat.federation_dns).
     required: false
-    choices: [rfc2136, powerdns, cloudflare, route53]
   zone:
     description:
       - The zone holding the C(_acme-challenge) records. Found from the provider when not given.
