@@ -295,7 +295,7 @@ def _run(module):
     problems = publisher.cleanup()
     if problems:
         module.warn("could not remove the %s challenge(s) %s; remove them by hand" % (publisher.kind, "; ".join(problems)))
-    result.update(order_uri=order_uri, challenges=published, challenge_stats=publisher.stats)
+    result.update(order_uri=order_uri, challenges=sorted(published), challenge_stats=publisher.stats)
     files[0]["content"] = key_pem
     files[1]["content"] = fullchain
     _files.ensure_files(module, files)
