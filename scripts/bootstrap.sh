@@ -17,7 +17,7 @@ command -v "$PY" >/dev/null 2>&1 || PY=python3
 log() { printf '[bootstrap] %s\n' "$*" >&2; }
 
 APT_PACKAGES=(bind9 bind9-dnsutils pdns-server pdns-backend-sqlite3 sqlite3 podman crun uidmap fuse-overlayfs
-  slirp4netns runc debootstrap iproute2 rsync git make shellcheck)
+  slirp4netns runc debootstrap iproute2 rsync git make shellcheck pebble)
 
 do_apt() {
   local missing=()

@@ -52,4 +52,9 @@ BOTO3 = PythonDependency(
     "the Route 53 provider of federation_dns",
     import_names=("boto3", "botocore"))
 
-ALL = (DNSPYTHON, CRYPTOGRAPHY, REQUESTS, BOTO3)
+ACME = PythonDependency(
+    "acme", "2.0.0",
+    "the ACME client (RFC 8555) of acme_certificate, with josepy which it brings",
+    import_names=("acme", "josepy"))
+
+ALL = (DNSPYTHON, CRYPTOGRAPHY, REQUESTS, BOTO3, ACME)

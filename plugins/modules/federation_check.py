@@ -207,6 +207,12 @@ options:
       - Seconds to wait for each DNS lookup and each HTTP answer.
     type: float
     default: 10.0
+  certificate_min_days:
+    description:
+      - A valid certificate that expires in fewer days than this is a warning (C(tls_certificate)); every
+        certificate seen is listed with its days left in RV(certificates).
+    type: int
+    default: 14
   fail_on_error:
     description:
       - Fail the task when any check fails. With V(false) the task succeeds and RV(federation_ok) tells the verdict.
@@ -329,6 +335,16 @@ checks:
       description: Structured details (certificate facts, DNS records, key ids ...).
       type: dict
       sample: {}
+certificates:
+  description:
+    - Every certificate the check saw on a federation endpoint, with the days until it expires (negative once
+      expired); what monitoring should graph and alert on.
+  returned: success
+  type: list
+  elements: dict
+  sample:
+    - {target: "matrix.example.com:8448 (203.0.113.7)", status: pass, names: [matrix.example.com],
+       not_after: "2026-03-01T12:00:00Z", days_left: 83}
 failed_checks:
   description: Names of the failed checks.
   returned: always

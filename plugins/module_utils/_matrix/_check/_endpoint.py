@@ -11,8 +11,12 @@ from __future__ import annotations
 
 from ansible_collections.fedops.rocketchat.plugins.module_utils._matrix._https import HttpError
 from ansible_collections.fedops.rocketchat.plugins.module_utils._matrix._check._keyserver import check_key_response
-from ansible_collections.fedops.rocketchat.plugins.module_utils._matrix._check._report import FAIL, PASS, SKIP, record
-from ansible_collections.fedops.rocketchat.plugins.module_utils._matrix._check._tls import describe_certificate, explain_certificate_failure
+from ansible_collections.fedops.rocketchat.plugins.module_utils._matrix._check._report import FAIL, PASS, SKIP, WARN, record
+from ansible_collections.fedops.rocketchat.plugins.module_utils._matrix._check._tls import (
+    days_left,
+    describe_certificate,
+    explain_certificate_failure,
+)
 
 
 def _source_text(endpoint):
@@ -21,6 +25,20 @@ def _source_text(endpoint):
     if endpoint.note:
         text += ", %s" % endpoint.note
     return text
+
+
+def _certificate_record(ctx, info, tls_name, label):
+    """A verified certificate: pass, or warn when it expires within ``certificate_min_days``."""
+    days = days_left(info, ctx.now)
+    info["days_left"] = days
+    min_days = ctx.options.get("certificate_min_days", 14)
+    detail = "valid for %s, issued by %s, expires %s (%d days left)" % (
+        tls_name, info.get("issuer_cn"), info.get("not_after"), days)
+    if days < min_days:
+        return record("tls_certificate", WARN, "%s, fewer than certificate_min_days=%d" % (detail, min_days),
+                      "renew the certificate for %s before peers refuse it (fedops.rocketchat.acme_certificate "
+                      "renews it automatically)" % tls_name, label, info)
+    return record("tls_certificate", PASS, detail, target=label, data=info)
 
 
 def check_endpoint(ctx, endpoint, server_name):
@@ -40,8 +58,7 @@ def check_endpoint(ctx, endpoint, server_name):
             info = describe_certificate(conn.tls.cert_der)
             out.append(record("connection", PASS, "TLS %s to %s (%s)" % (conn.tls.version, label, _source_text(endpoint)),
                               target=label))
-            out.append(record("tls_certificate", PASS, "valid for %s, issued by %s, expires %s" % (
-                target.tls_name, info.get("issuer_cn"), info.get("not_after")), target=label, data=info))
+            out.append(_certificate_record(ctx, info, target.tls_name, label))
         except HttpError as exc:
             if exc.kind != "tls_verify":
                 hint = _connection_hint(exc, endpoint)
@@ -59,6 +76,8 @@ def check_endpoint(ctx, endpoint, server_name):
                                   label))
                 return out, None, {}
             info = describe_certificate(conn.tls.cert_der)
+            if info:
+                info["days_left"] = days_left(info, ctx.now)
             out.append(record("connection", PASS, "TLS %s to %s (%s)" % (conn.tls.version, label, _source_text(endpoint)),
                               target=label))
             why = " (the name the spec requires for %s)" % target.source

@@ -45,6 +45,7 @@ def federation_check_spec():
             resolve=dict(type="dict"),
             ca_path=dict(type="path"),
             timeout=dict(type="float", default=10.0),
+            certificate_min_days=dict(type="int", default=14),
             fail_on_error=dict(type="bool", default=True),
         ),
         required_one_of=[["server_name", "rocketchat"]],

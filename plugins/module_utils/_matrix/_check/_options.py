@@ -17,6 +17,8 @@ def prepare(params):
     """The options for :func:`run_checks` from the module's parameters; raises ``ValueError`` naming the option."""
     if params["timeout"] <= 0:
         raise ValueError("timeout must be a positive number of seconds")
+    if params.get("certificate_min_days", 14) < 0:
+        raise ValueError("certificate_min_days must be 0 or more days")
     if params["server_name"] is not None:
         try:
             _servername.parse_server_name(params["server_name"], "server_name")

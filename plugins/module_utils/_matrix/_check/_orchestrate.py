@@ -107,6 +107,10 @@ def run_checks(options, dns_client=None, http_client=None, now=None, max_workers
             if rc_data.get("url"):
                 summary.append("Rocket.Chat %s -> %s" % (rc_data["domain"], rc_data["url"]))
     ok, failed, warned = verdict(records)
+    result["certificates"] = [
+        {"target": r["target"], "status": r["status"], "names": r["data"].get("dns_names", []),
+         "not_after": r["data"].get("not_after"), "days_left": r["data"].get("days_left")}
+        for r in records if r["name"] == "tls_certificate" and r["data"].get("not_after")]
     subject = " + ".join(x for x in (options.get("server_name"), (options.get("rocketchat") or {}).get("domain")) if x)
     lines = render_report(subject, records, summary)
     result.update({

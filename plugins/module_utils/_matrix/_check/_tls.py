@@ -54,6 +54,14 @@ def describe_certificate(der):
     }
 
 
+def days_left(info, now=None):
+    """Whole days until the certificate described by ``info`` expires (negative once expired), or None."""
+    if not info or "not_after_ts" not in info:
+        return None
+    now = now if now is not None else time.time()
+    return int((info["not_after_ts"] - now) // 86400)
+
+
 def name_matches(info, name):
     """Whether the certificate facts ``info`` cover ``name`` (DNS name with one-label wildcards, or an IP)."""
     try:

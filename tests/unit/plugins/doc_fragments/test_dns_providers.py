@@ -38,5 +38,14 @@ def test_secret_options_are_no_log_in_the_code_and_documented():
     assert "Never logged" in " ".join(options["rfc2136"]["suboptions"]["key_secret"]["description"])
 
 
-def test_used_by_federation_dns():
-    assert fragment_users(dns_providers) == ["federation_dns"]
+def test_used_by_federation_dns_and_acme_certificate():
+    assert fragment_users(dns_providers) == ["acme_certificate", "federation_dns"]
+
+
+def test_acme_certificate_takes_the_provider_options_as_coded_for_federation_dns():
+    from ansible_collections.fedops.rocketchat.plugins.module_utils._acme import _issue
+    acme_spec = _issue.acme_certificate_spec().argument_spec
+    dns_spec = argument_spec()
+    for name in _issue.DNS_OPTIONS:
+        assert acme_spec[name] == dns_spec[name], name
+    assert acme_spec["provider"]["choices"] == list(PROVIDERS) and not acme_spec["provider"].get("required")

@@ -77,6 +77,7 @@ SPECS = {
     "permissions": "_rocketchat._permissions.permissions_spec",
     "report": "_report_module.report_spec",
     "federation_metrics": "_metrics_module.federation_metrics_spec",
+    "acme_certificate": "_acme._issue.acme_certificate_spec",
 }
 
 

@@ -51,8 +51,9 @@ def closed_port():
     return port
 
 
-def run(ca, port):
-    ctx = orch.CheckContext({"server_name": NAME}, None, HttpsClient(ca_path=ca.cert_path, timeout=5), None)
+def run(ca, port, now=None, **options):
+    ctx = orch.CheckContext(dict(options, server_name=NAME), None, HttpsClient(ca_path=ca.cert_path, timeout=5), None,
+                            now=now)
     target = d.Target(NAME, port, NAME, NAME, "test")
     return ep.check_endpoint(ctx, d.Endpoint("127.0.0.1", port, target), NAME)
 
@@ -68,6 +69,29 @@ def test_good_endpoint_passes_and_returns_its_keys(servers):
                                  "key_response": "pass", "key_server_name": "pass", "key_valid_until": "pass",
                                  "key_ed25519": "pass", "key_signatures": "pass"}
     assert doc["server_name"] == NAME and keys == {"ed25519:a_one": PUB}
+
+
+def test_certificate_days_left_and_expiry_warning(servers):
+    ca, good, _untrusted, _no_keys = servers
+    cert = next(r for r in run(ca, good.port)[0] if r["name"] == "tls_certificate")
+    assert cert["status"] == "pass" and cert["data"]["days_left"] == 29 and "(29 days left)" in cert["detail"]
+    # the certificate (30 days) seen 20 days later: 9 days left, below the default 14
+    later = time.time() + 20 * 86400
+    cert = next(r for r in run(ca, good.port, now=later)[0] if r["name"] == "tls_certificate")
+    assert cert["status"] == "warn" and cert["data"]["days_left"] == 9
+    assert "fewer than certificate_min_days=14" in cert["detail"] and "renew the certificate for %s" % NAME in cert["hint"]
+    cert = next(r for r in run(ca, good.port, now=later, certificate_min_days=9)[0] if r["name"] == "tls_certificate")
+    assert cert["status"] == "pass"
+
+
+def test_every_certificate_is_listed_with_its_days_left(servers):
+    ca, good, _untrusted, _no_keys = servers
+    result = orch.run_checks({"server_name": NAME, "resolve": {NAME: "127.0.0.1:%d" % good.port},
+                              "ca_path": ca.cert_path, "client_wellknown": False, "timeout": 5,
+                              "certificate_min_days": 40}, dns_client=_NoDns())
+    assert result["certificates"] == [{"target": "127.0.0.1:%d" % good.port, "status": "warn", "names": [NAME],
+                                       "not_after": result["certificates"][0]["not_after"], "days_left": 29}]
+    assert result["warning_checks"] == ["tls_certificate"] and result["federation_ok"] is True
 
 
 def test_untrusted_certificate_fails_but_keys_are_still_checked(servers):
