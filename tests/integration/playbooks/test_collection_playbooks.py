@@ -224,6 +224,31 @@ def test_native_gates_refuse_before_any_write(lab, bad, option):
     assert lab.store("native.example.com").value("Federation_Service_Domain") == domain
 
 
+def test_native_on_a_server_that_cannot_run_it_writes_nothing(lab):
+    """A 7.10 workspace, and an 8.6 one whose licence lacks the federation module: federate with federation_mode
+    native fails on the release or the licence before the key file (or anything else) is written."""
+    key_path = os.path.join(lab.state_dir, "refused.signing.key")
+    before = settings_of(lab)
+    old = lab.play("federate", limit="bridge.example.com",
+                   extra_vars={"federation_mode": "native", "federation_native_signing_key_path": key_path,
+                               "federation_matrix_server_name": "bridge.example.com"})
+    assert old.rc != 0
+    assert "needs Rocket.Chat 7.11 or later; this server runs 7.10" in old.output and "Nothing was changed" in old.output
+    store = lab.store("native8.example.com")
+    saved = store.license_modules
+    store.license_modules = ("auditing",)
+    try:
+        unlicensed = lab.play("federate", limit="native8.example.com",
+                              extra_vars={"federation_native_signing_key_path": key_path})
+    finally:
+        store.license_modules = saved
+    assert unlicensed.rc != 0
+    assert "which this server's licence lacks" in unlicensed.output and "Nothing was changed" in unlicensed.output
+    assert not [rec for run in (old, unlicensed) for rec in run.records if rec["result"].get("changed")]
+    assert not os.path.exists(key_path)
+    assert settings_of(lab) == before
+
+
 def test_drift_names_a_hand_made_change_and_clears_after_federate(lab):
     lab.store("legacy.example.com").set_value("FEDERATION_Enabled", False)
     run = lab.play("drift")
