@@ -4,7 +4,6 @@ import time
 from .clock import Clock
 
 
-
 class ControlEndpoints:
     """Test-only control under /_emulator/ (not Rocket.Chat): state, clock, faults."""
 

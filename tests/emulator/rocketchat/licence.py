@@ -2,7 +2,6 @@
 from .state import KNOWN_ROLES
 
 
-
 class LicenceEndpoints:
     """Licence and permissions: licenses.info, permissions.listAll and permissions.update."""
 

@@ -5,7 +5,6 @@ import urllib.parse
 import urllib.request
 
 
-
 class MethodEndpoints:
     """DDP methods over REST (method.call), among them the federation configuration check."""
 

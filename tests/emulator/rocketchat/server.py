@@ -216,7 +216,6 @@ class Emulator(AuthEndpoints, SettingsEndpoints, LicenceEndpoints, MethodEndpoin
         return self.ok(version=trimmed)
 
 
-
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"   # keep-alive, as Rocket.Chat's Node server
     server_version = "RocketChatEmulator"

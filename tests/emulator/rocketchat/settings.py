@@ -2,7 +2,6 @@
 import json
 
 
-
 class SettingsEndpoints:
     """Settings: list, public, get, post and the bulk update, with their bounds, rules and validation."""
 

@@ -3,7 +3,6 @@ import hashlib
 import time
 
 
-
 class TokenEndpoints:
     """Personal access tokens: generate, regenerate, remove, list."""
 
