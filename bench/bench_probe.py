@@ -59,7 +59,7 @@ def main(argv=None):
             local = _probe.client_for(dict(params["local"], validate_certs=True), 30)
             remote = _probe.client_for(dict(params["remote"], validate_certs=True), 30)
             result = _probe.run_probe(local, remote, timeout=30, total_timeout=150, room_name=params["room_name"],
-                                       bridge_media="warn")
+                                      bridge_media="warn")
             assert result["ok"], result["verdict"]
             results.append(result)
             requests_per_probe.append({"requests": local.stats["requests"] + remote.stats["requests"],

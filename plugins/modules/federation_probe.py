@@ -42,9 +42,10 @@ description:
     side's federation cannot reach the other - run M(fedops.rocketchat.federation_check) on both server names),
     a join refused with 403 (C(federation_domain_whitelist) or the room's server ACL), a message not seen
     (outbound federation, the federation sender) or a media download failing with 404 (media federation disabled,
-    C(federation_custom_ca_list)), or refused to Rocket.Chat's bridge (C(enable_authenticated_media)). An invite or join refused with C(M_INCOMPATIBLE_ROOM_VERSION) is named as such,
-    with the fix (Rocket.Chat's native federation supports room versions 3 to 11; pin C(default_room_version) on
-    the Synapse side, which the synapse role does by default with C(synapse_default_room_version)).
+    C(federation_custom_ca_list)), or refused to Rocket.Chat's bridge (C(enable_authenticated_media)). An invite
+    or join refused with C(M_INCOMPATIBLE_ROOM_VERSION) is named as such, with the fix (Rocket.Chat's native
+    federation supports room versions 3 to 11; pin C(default_room_version) on the Synapse side, which the synapse
+    role does by default with C(synapse_default_room_version)).
   - The accounts must be on two different homeservers (different server names), otherwise the probe fails in the
     C(accounts) step because it would not cross federation. Use dedicated probe accounts; their rooms list stays
     empty between runs.

@@ -469,16 +469,25 @@ class Probe(object):
             raise ProbeMismatch("reaction %s arrived without its m.annotation relation to %s" % (event_id, target))
         return "%s saw reaction %s on %s" % (self.local.user_id, event_id, target)
 
-    def step_media(self, deadline):
+    def _upload(self, side, name, deadline):
+        """Upload random bytes as ``side``; returns ``(bytes, mxc URI, server, media id)``."""
         data = os.urandom(MEDIA_BYTES)
-        self.failing_side = "local"
-        uri = self.local.client.upload(data, "application/octet-stream", "fedops-probe-%s.bin" % self.nonce,
-                                       deadline=deadline)
-        server, media_id = parse_mxc(uri)
+        self.failing_side = side.name
+        uri = side.client.upload(data, "application/octet-stream", "fedops-probe-%s%s.bin" % (self.nonce, name),
+                                 deadline=deadline)
+        return (data, uri) + parse_mxc(uri)
+
+    @staticmethod
+    def _same_bytes(data, content, what):
+        if hashlib.sha256(content).digest() != hashlib.sha256(data).digest():
+            raise ProbeMismatch("%s returned %d bytes that differ from the %d uploaded"
+                                % (what, len(content), len(data)))
+
+    def step_media(self, deadline):
+        data, uri, server, media_id = self._upload(self.local, "", deadline)
         self.failing_side = "remote"
         content, endpoint = self.remote.client.download(server, media_id, deadline=deadline)
-        if hashlib.sha256(content).digest() != hashlib.sha256(data).digest():
-            raise ProbeMismatch("%s returned %d bytes that differ from the %d uploaded" % (uri, len(content), len(data)))
+        self._same_bytes(data, content, uri)
         detail = "%s fetched %s (%d bytes, %s endpoint)" % (self.remote.user_id, uri, len(data), endpoint)
         if self.bridge_account:
             detail += "; " + self._bridge_media(deadline)
@@ -486,11 +495,7 @@ class Probe(object):
 
     def _bridge_media(self, deadline):
         """Upload on the remote side, download it as Rocket.Chat's bridge does (no token, r0, local homeserver)."""
-        data = os.urandom(MEDIA_BYTES)
-        self.failing_side = "remote"
-        uri = self.remote.client.upload(data, "application/octet-stream", "fedops-probe-%s-b.bin" % self.nonce,
-                                        deadline=deadline)
-        server, media_id = parse_mxc(uri)
+        data, uri, server, media_id = self._upload(self.remote, "-b", deadline)
         self.failing_side = "local"
         local = self.local.client
         anonymous = MatrixClient(local.base_url, None, verify=local.verify, timeout=local.timeout,
@@ -505,9 +510,7 @@ class Probe(object):
             self.warnings.append("federation probe media step: %s. Hint: %s" % (
                 refused, bridge_media_hint(self.local.server, self.remote.server)))
             return "WARNING: %s (bridge_media=warn)" % refused
-        if hashlib.sha256(content).digest() != hashlib.sha256(data).digest():
-            raise ProbeMismatch("%s through %s returned %d bytes that differ from the %d uploaded"
-                                % (uri, BRIDGE_MEDIA_PATH, len(content), len(data)))
+        self._same_bytes(data, content, "%s through %s" % (uri, BRIDGE_MEDIA_PATH))
         return "Rocket.Chat's bridge way (no token, %s on %s) fetched %s (%d bytes)" % (
             BRIDGE_MEDIA_PATH, self.local.server, uri, len(data))
 
@@ -567,8 +570,8 @@ class Probe(object):
                 except (MatrixError, ProbeTimeout, ProbeMismatch, BridgeMediaRefused, ValueError, KeyError,
                         TypeError) as exc:
                     failed = name
-                    error = exc if isinstance(exc, (MatrixError, ProbeTimeout, ProbeMismatch, BridgeMediaRefused)) else \
-                        ProbeMismatch("unexpected answer: %s" % exc)
+                    known = (MatrixError, ProbeTimeout, ProbeMismatch, BridgeMediaRefused)
+                    error = exc if isinstance(exc, known) else ProbeMismatch("unexpected answer: %s" % exc)
                     self.steps.append(record(name, "fail", (self.clock() - begin) * 1000,
                                              "%s: %s" % (self.failing_side, error),
                                              hint_for(name, error, self.local.server or "the local homeserver",
