@@ -146,7 +146,9 @@ class MatrixClient(object):
         ``body`` is JSON-encoded; ``raw`` is sent as is with ``content_type``. ``timeout`` bounds each attempt;
         ``deadline`` (a ``clock()`` value) bounds all attempts and waits together.
         """
-        headers = {"Authorization": "Bearer %s" % self.token, "Accept": "application/json"}
+        headers = {"Accept": "application/json"}
+        if self.token:  # a client without a token sends none (requests as an unauthenticated client would)
+            headers["Authorization"] = "Bearer %s" % self.token
         data = None
         if body is not None:
             data = json.dumps(body).encode("utf-8")
