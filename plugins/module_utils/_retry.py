@@ -26,7 +26,7 @@ class RetryPolicy(object):
     (extra attempts, as users give the option) may be given instead. The n-th wait (n from 0) is drawn
     from ``[base * factor**n * (1 - jitter), base * factor**n]``, capped at ``max_delay``. ``jitter=0``
     gives deterministic delays. ``sleep`` is what :meth:`call` waits with. A wait the server asks for
-    (``Retry-After``) is honoured up to ``max_asked`` (default: four times ``max_delay``).
+    (``Retry-After``) is honoured up to ``max_asked`` (default: ``max_delay``).
     """
 
     def __init__(self, attempts=None, base_delay=0.5, factor=2.0, max_delay=8.0, jitter=0.5, retries=None,
@@ -48,7 +48,7 @@ class RetryPolicy(object):
         self.factor = float(factor)
         self.max_delay = float(max_delay)
         self.jitter = float(jitter)
-        self.max_asked = float(max_asked) if max_asked is not None else self.max_delay * 4
+        self.max_asked = float(max_asked) if max_asked is not None else self.max_delay
         self.sleep = sleep or time.sleep
         self.rng = rng or random.random
 
