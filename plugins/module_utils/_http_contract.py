@@ -156,6 +156,18 @@ def retry_decision(method, kind, status=None, retry_after=None, refused=False, i
     return False
 
 
+def refused_connection(exc):
+    """True when ``exc`` (or an exception it wraps) says the connection was refused: the request never left."""
+    for _dummy in range(10):
+        if exc is None:
+            return False
+        if isinstance(exc, ConnectionRefusedError):
+            return True
+        wrapped = exc.args[0] if exc.args and isinstance(exc.args[0], BaseException) else None
+        exc = exc.__cause__ or exc.__context__ or getattr(exc, "reason", None) or wrapped
+    return False
+
+
 def retry_after_seconds(headers=None, body=None, clock=time.time):
     """The wait a 429/503 answer asks for: ``Retry-After`` (seconds or an HTTP date), else Matrix's
     ``retry_after_ms`` in the JSON body; None when it asks for nothing."""

@@ -107,18 +107,6 @@ def _transport_error(method, path, exc):
     return ERRORS[exc.kind](method, path, error=str(exc), tls=exc.tls, refused=exc.refused)
 
 
-def _refused(exc):
-    """True when the connection was refused (the request never reached the server)."""
-    seen = 0
-    while exc is not None and seen < 10:
-        if isinstance(exc, ConnectionRefusedError):
-            return True
-        exc = exc.__cause__ or exc.__context__ or (exc.args[0] if exc.args and isinstance(exc.args[0], BaseException)
-                                                   else None)
-        seen += 1
-    return False
-
-
 def requests_transport(session=None):
     """The default transport, on one ``requests`` session (connection reuse for the many sync polls)."""
     session = session or requests.Session()
@@ -132,7 +120,7 @@ def requests_transport(session=None):
         except requests.exceptions.Timeout as exc:
             raise TransportError("timed out: %s" % exc, timeout=True)
         except requests.exceptions.RequestException as exc:
-            raise TransportError(str(exc), refused=_refused(exc))
+            raise TransportError(str(exc), refused=contract.refused_connection(exc))
         return response.status_code, dict(response.headers), response.content
 
     return transport
