@@ -174,6 +174,25 @@ class RocketChatTransport(RocketChatAuth):
         if body is not None:
             headers["Content-Type"] = "application/json"
         data = None if body is None else json.dumps(body)
+        for _dummy in range(MAX_RATE_LIMIT_RETRIES + 1):
+            if self._cancel.is_set():
+                raise Cancelled()
+            self.budget.acquire(bucket, cancel=self._cancel)
+            response = self._send(method, path, data, params, headers, what)
+            if response.status_code == 429:
+                self._count("rate_limited")
+                self.budget.exhausted(bucket, response.headers)
+                if auth and headers.get("X-Auth-Token"):
+                    self._refuse_rejected_credentials(what)
+                continue
+            self.budget.update(bucket, response.headers)
+            return self._answer(method, path, response, auth)
+        raise RocketChatRateLimitError(
+            "Rocket.Chat kept answering 429 Too Many Requests to %s %s (%s) after waiting for X-RateLimit-Reset %d "
+            "times." % (method, path, what, MAX_RATE_LIMIT_RETRIES))
+
+    def _send(self, method, path, data, params, headers, what):
+        """One call through the retry policy: the response (a 429 included), or the contract's error."""
         url = self.base_url + path
 
         def once():
@@ -208,35 +227,24 @@ class RocketChatTransport(RocketChatAuth):
             status = exc.response.status_code if exc.response is not None else None
             return contract.retry_decision(method, exc.kind, status=status, refused=exc.refused) is not False
 
-        for _dummy in range(MAX_RATE_LIMIT_RETRIES + 1):
-            if self._cancel.is_set():
-                raise Cancelled()
-            self.budget.acquire(bucket, cancel=self._cancel)
-            try:
-                response = self.policy.call(once, retryable, on_retry=on_retry)
-            except _Transient as exc:
-                raise self._transient_error(exc, method, path, what)
-            if response.status_code == 429:
-                self._count("rate_limited")
-                self.budget.exhausted(bucket, response.headers)
-                if auth and headers.get("X-Auth-Token"):
-                    self._refuse_rejected_credentials(what)
-                continue
-            self.budget.update(bucket, response.headers)
-            if auth and 200 <= response.status_code < 300 and path.startswith(endpoints.API_V1):
-                self._authenticated = True
-            try:
-                parsed = response.json()
-            except ValueError:
-                parsed = None
-            if parsed is None and response.status_code != 404:
-                raise RocketChatServerError(
-                    "%s %s did not answer with JSON (HTTP %d); is url (%s) the base URL of Rocket.Chat?"
-                    % (method, path, response.status_code, self.base_url), status=response.status_code)
-            return response.status_code, parsed, response.headers
-        raise RocketChatRateLimitError(
-            "Rocket.Chat kept answering 429 Too Many Requests to %s %s (%s) after waiting for X-RateLimit-Reset %d "
-            "times." % (method, path, what, MAX_RATE_LIMIT_RETRIES))
+        try:
+            return self.policy.call(once, retryable, on_retry=on_retry)
+        except _Transient as exc:
+            raise self._transient_error(exc, method, path, what)
+
+    def _answer(self, method, path, response, auth):
+        """(status, parsed JSON, headers) of an answer that is not a 429; notes that the credentials work."""
+        if auth and 200 <= response.status_code < 300 and path.startswith(endpoints.API_V1):
+            self._authenticated = True
+        try:
+            parsed = response.json()
+        except ValueError:
+            parsed = None
+        if parsed is None and response.status_code != 404:
+            raise RocketChatServerError(
+                "%s %s did not answer with JSON (HTTP %d); is url (%s) the base URL of Rocket.Chat?"
+                % (method, path, response.status_code, self.base_url), status=response.status_code)
+        return response.status_code, parsed, response.headers
 
     @staticmethod
     def _transient_error(exc, method, path, what):
