@@ -331,19 +331,7 @@ def run_signing_key(module):
     if leftovers and plan.changes_keys and plan.old_keys is None:
         plan.old_keys = old_keys  # the new key file drops the key: drop its leftover entry too
 
-    # The old keys file first: if the key file then cannot be replaced, the old keys file is put back; if the run
-    # is interrupted in between, the entry for the still-active key is recognised as a leftover (see above).
-    files = []
-    if plan.old_keys is not None or old_state.exists:
-        files.append({"path": old_keys_path, "current": old_state, "file_args": dict(file_args, path=old_keys_path),
-                      "content": _keys.serialize_old_keys(plan.old_keys).encode("ascii")
-                      if plan.old_keys is not None else None})
-    files.append({"path": path, "current": current_state, "file_args": file_args, "backup": params["backup"],
-                  "content": _keys.serialize_signing_keys(plan.keys).encode("ascii") if plan.changes_keys else None})
-    try:
-        results = _files.ensure_files(module, files)
-    except _files.FileAccessError as exc:
-        module.fail_json(msg=str(exc), filename=path)
+    results = _write_key_files(module, plan, (path, current_state), (old_keys_path, old_state), file_args)
     key_result = results[-1]
 
     active = plan.active
@@ -358,22 +346,54 @@ def run_signing_key(module):
         "retired_keys": _keys.old_signing_keys_config(plan.retired),
     }
     result.update(_key_view(active, hide_generated=hide))
-    rocketchat = {_keys.ROCKETCHAT_ALGORITHM_SETTING: _keys.ALGORITHM,
-                  _keys.ROCKETCHAT_VERSION_SETTING: None if hide else active.version}
+    result["rocketchat_settings"] = {_keys.ROCKETCHAT_ALGORITHM_SETTING: _keys.ALGORITHM,
+                                     _keys.ROCKETCHAT_VERSION_SETTING: None if hide else active.version}
     if params["return_content"] and not hide:
-        rocketchat = _keys.to_rocketchat(active)
+        result["rocketchat_settings"] = _keys.to_rocketchat(active)
         result["private_key"] = _keys.serialize_signing_keys(final_keys)
-    result["rocketchat_settings"] = rocketchat
     if key_result["backup_file"]:
         result["backup_file"] = key_result["backup_file"]
     if module._diff:  # pylint: disable=protected-access
-        result["diff"] = {
-            "before_header": path,
-            "after_header": path,
-            "before": _diff_side(current if current is not None else [], old_keys,
-                                 key_result["attributes_diff"]["before"]),
-            "after": _diff_side([None] if hide else final_keys, new_old_keys, key_result["attributes_diff"]["after"]),
-        }
-        if file_error is not None:
-            result["diff"]["before"]["error"] = str(file_error)
+        result["diff"] = _key_file_diff(path, key_result["attributes_diff"], (current, old_keys, file_error),
+                                        ([None] if hide else final_keys, new_old_keys))
     return result
+
+
+def _write_key_files(module, plan, key_file, old_keys_file, file_args):
+    """Write what the plan changes; ``key_file``/``old_keys_file`` are (path, current state). Returns the results
+    of :func:`_files.ensure_files`, the key file's last.
+
+    The old keys file first: if the key file then cannot be replaced, the old keys file is put back; if the run
+    is interrupted in between, the entry for the still-active key is recognised as a leftover (``still_active``).
+    """
+    path, current_state = key_file
+    old_keys_path, old_state = old_keys_file
+    files = []
+    if plan.old_keys is not None or old_state.exists:
+        files.append({"path": old_keys_path, "current": old_state, "file_args": dict(file_args, path=old_keys_path),
+                      "content": _keys.serialize_old_keys(plan.old_keys).encode("ascii")
+                      if plan.old_keys is not None else None})
+    files.append({"path": path, "current": current_state, "file_args": file_args,
+                  "backup": module.params["backup"],
+                  "content": _keys.serialize_signing_keys(plan.keys).encode("ascii") if plan.changes_keys else None})
+    results = None
+    try:
+        results = _files.ensure_files(module, files)
+    except _files.FileAccessError as exc:
+        module.fail_json(msg=str(exc), filename=path)
+    return results
+
+
+def _key_file_diff(path, attributes_diff, before, after):
+    """``--diff`` of the key file: ``before`` is (keys or None, old keys, file error), ``after`` (keys, old keys);
+    public keys only (``_diff_side``)."""
+    current, old_keys, file_error = before
+    diff = {
+        "before_header": path,
+        "after_header": path,
+        "before": _diff_side(current if current is not None else [], old_keys, attributes_diff["before"]),
+        "after": _diff_side(after[0], after[1], attributes_diff["after"]),
+    }
+    if file_error is not None:
+        diff["before"]["error"] = str(file_error)
+    return diff
