@@ -124,8 +124,8 @@ def http_error(status, data, what, who, base_url, permission=None):
         return two_factor_error(error_type or error, body.get("details"), what, status, body)
     if status == 404:
         return RocketChatNotFoundError("Rocket.Chat at %s has no API endpoint to %s (HTTP 404); check url and the "
-                                     "Rocket.Chat release." % (base_url, what),
-                                     status=status, body=body)
+                                       "Rocket.Chat release." % (base_url, what),
+                                       status=status, body=body)
     return unexpected_error(status, body, what)
 
 
