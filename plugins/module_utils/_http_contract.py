@@ -27,7 +27,8 @@ unreachable    connection refused/reset, no DNS   idempotent methods; any method
 client_error   any other 4xx                      never
 =============  =================================  ===========================================================
 
-Every retry is bounded by the caller's :class:`~._retry.RetryPolicy`; a wait the server asks for is honoured
+A call whose method is not idempotent but whose effect is (a POST writing absolute values) is declared
+idempotent by its caller. Every retry is bounded by the caller's :class:`~._retry.RetryPolicy`; a wait the server asks for is honoured
 up to the policy's ``max_asked``.
 """
 
@@ -139,12 +140,15 @@ def error_classes(base, prefix):
     return classes
 
 
-def retry_decision(method, kind, status=None, retry_after=None, refused=False, idempotent_methods=None):
+def retry_decision(method, kind, status=None, retry_after=None, refused=False, idempotent_methods=None,
+                   idempotent=None):
     """Whether a failed request may be sent again: False, True, or the seconds the server asked to wait.
 
-    ``refused``: the connection was refused, so the request never reached the server.
+    ``refused``: the connection was refused, so the request never reached the server. ``idempotent``: the caller
+    knows better than the method (a POST that sets absolute values, such as a settings write, is repeatable).
     """
-    idempotent = method.upper() in (idempotent_methods or IDEMPOTENT_METHODS)
+    if idempotent is None:
+        idempotent = method.upper() in (idempotent_methods or IDEMPOTENT_METHODS)
     if kind == RATE_LIMITED:
         return retry_after if retry_after is not None else True
     if kind == SERVER_ERROR:

@@ -163,8 +163,10 @@ class RocketChatTransport(RocketChatAuth):
             setattr(self, name, getattr(self, name) + amount)
 
     def _exchange(self, method, path, body=None, params=None, auth=True, two_factor=False, bucket=None,
-                  what="call the API"):
-        """Send one call with retries and rate-limit handling; return (status, parsed JSON, headers)."""
+                  what="call the API", idempotent=None):
+        """Send one call with retries and rate-limit handling; return (status, parsed JSON, headers).
+
+        ``idempotent=True`` lets a POST that writes absolute values be repeated like a PUT (the contract)."""
         bucket = bucket or (method, path.split("?")[0])
         headers = {}
         if auth:
@@ -178,7 +180,7 @@ class RocketChatTransport(RocketChatAuth):
             if self._cancel.is_set():
                 raise Cancelled()
             self.budget.acquire(bucket, cancel=self._cancel)
-            response = self._send(method, path, data, params, headers, what)
+            response = self._send(method, path, (data, params, headers), what, idempotent)
             if response.status_code == 429:
                 self._count("rate_limited")
                 self.budget.exhausted(bucket, response.headers)
@@ -191,8 +193,9 @@ class RocketChatTransport(RocketChatAuth):
             "Rocket.Chat kept answering 429 Too Many Requests to %s %s (%s) after waiting for X-RateLimit-Reset %d "
             "times." % (method, path, what, MAX_RATE_LIMIT_RETRIES))
 
-    def _send(self, method, path, data, params, headers, what):
+    def _send(self, method, path, request, what, idempotent=None):
         """One call through the retry policy: the response (a 429 included), or the contract's error."""
+        data, params, headers = request
         url = self.base_url + path
 
         def once():
@@ -225,7 +228,8 @@ class RocketChatTransport(RocketChatAuth):
             if not isinstance(exc, _Transient) or self._cancel.is_set():
                 return False
             status = exc.response.status_code if exc.response is not None else None
-            return contract.retry_decision(method, exc.kind, status=status, refused=exc.refused) is not False
+            return contract.retry_decision(method, exc.kind, status=status, refused=exc.refused,
+                                           idempotent=idempotent) is not False
 
         try:
             return self.policy.call(once, retryable, on_retry=on_retry)
@@ -283,12 +287,13 @@ class RocketChatTransport(RocketChatAuth):
             self._authenticated = True
 
     def request(self, method, path, body=None, params=None, auth=True, two_factor=False, bucket=None,
-                what="call the API", permission=None):
+                what="call the API", permission=None, idempotent=None):
         """Like ``_exchange`` but raise the mapped error unless the answer is a success."""
         if auth:
             self.ensure_auth()
         status, data, headers = self._exchange(method, path, body=body, params=params, auth=auth,
-                                               two_factor=two_factor, bucket=bucket, what=what)
+                                               two_factor=two_factor, bucket=bucket, what=what,
+                                               idempotent=idempotent)
         if 200 <= status < 300 and (not isinstance(data, dict) or data.get("success", True) is not False):
             return data, headers
         raise self._http_error(status, data, what, permission)

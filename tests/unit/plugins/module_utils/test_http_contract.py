@@ -194,6 +194,13 @@ def test_retry_decision(method, kind, status, refused, expected):
     assert contract.retry_decision(method, kind, status=status, refused=refused) is expected
 
 
+def test_a_caller_may_declare_a_post_idempotent():
+    """A settings write (POST of absolute values) is repeated after a lost connection, like a PUT."""
+    assert contract.retry_decision("POST", contract.UNREACHABLE, idempotent=True) is True
+    assert contract.retry_decision("POST", contract.SERVER_ERROR, status=503, idempotent=True) is True
+    assert contract.retry_decision("GET", contract.TIMEOUT, idempotent=False) is False
+
+
 def test_retry_after_is_read_from_the_header_then_the_matrix_body():
     assert contract.retry_after_seconds({"Retry-After": "7"}) == 7.0
     assert contract.retry_after_seconds({"Retry-After": "Wed, 21 Oct 2015 07:28:10 GMT"},
