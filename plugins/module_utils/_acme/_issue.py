@@ -215,7 +215,7 @@ def run_acme_certificate(module):
     try:
         return _run(module)
     except ACMEError as exc:
-        fail = dict(msg=exc.msg, error=type(exc).__name__)
+        fail = dict(msg=exc.msg, error=getattr(exc, "reported_as", None) or type(exc).__name__)
         fail.update(exc.details)
         module.fail_json(**fail)
     except _files.FileAccessError as exc:

@@ -41,6 +41,9 @@ class DNSAuthError(DNSProviderError, AuthFailure):
 class DNSNetworkError(DNSProviderError):
     """The provider could not be reached, also after the bounded retries."""
 
+    # the result's ``error``: the subclasses by kind of the HTTP contract report as this class
+    reported_as = "DNSNetworkError"
+
 
 class DNSUnreachableError(DNSNetworkError, UnreachableFailure):
     """No connection to the provider's HTTP API (refused, reset, name not resolved)."""

@@ -38,6 +38,8 @@ IDEMPOTENT = contract.IDEMPOTENT_METHODS | frozenset(("PATCH",))
 class HTTPResponseError(DNSProviderError):
     """A non-success HTTP status, with the parsed body when it was JSON."""
 
+    reported_as = "HTTPResponseError"  # the result's ``error`` for every subclass by kind
+
     def __init__(self, msg, status, body):
         super(HTTPResponseError, self).__init__(msg, status=status)
         self.status = status

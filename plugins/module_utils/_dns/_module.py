@@ -155,7 +155,7 @@ def run_federation_dns(module):
         provider = make_provider(module.params, warn=module.warn)
         result = _engine.run(provider, module.params, check_mode=module.check_mode, want_diff=module._diff)
     except DNSError as exc:
-        fail = dict(msg=exc.msg, error=type(exc).__name__)
+        fail = dict(msg=exc.msg, error=getattr(exc, "reported_as", None) or type(exc).__name__)
         fail.update(exc.details)
         if provider is not None:
             fail["stats"] = dict(provider.stats)
