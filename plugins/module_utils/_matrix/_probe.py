@@ -196,6 +196,9 @@ def bridge_media_hint(local_server, remote_server):
                local_server))
 
 
+FEDERATION_CHECK = "run fedops.rocketchat.federation_check on"
+
+
 def hint_for(step, error, local_server, remote_server, side="local"):
     """What to look at when ``step`` failed with ``error``; ``side`` is the account whose request failed."""
     if isinstance(error, BridgeMediaRefused):
@@ -203,7 +206,6 @@ def hint_for(step, error, local_server, remote_server, side="local"):
     kind = _error_kind(error)
     if isinstance(error, MatrixError) and error.errcode == INCOMPATIBLE_ROOM_VERSION:
         return _native_gates.room_version_hint(error.errcode, local_server, remote_server)
-    fc = "run fedops.rocketchat.federation_check on"
     account_server = local_server if side == "local" else remote_server
     if kind == "tls" and step in ("accounts", "create_room", "cleanup"):
         return ("TLS verification of the %s homeserver_url failed: give ca_path (the CA bundle that signed its "
@@ -216,15 +218,34 @@ def hint_for(step, error, local_server, remote_server, side="local"):
     if kind == "rate_limited":
         return ("the %s homeserver (%s) rate-limits the probe account: exempt it (Synapse admin API "
                 "override_ratelimit, or rate_limited: false for an application service)" % (side, account_server))
-    if step == "accounts":
-        if kind == "forbidden":
-            return ("the %s account may not act: with as_token, user_id must match the application service's "
-                    "user namespace (and exist: register it first)" % side)
-        if kind == "mismatch":
-            return "give two accounts on two different homeservers, so the probe crosses federation"
-        return "check the %s account's homeserver_url and token" % side
+    if step == "media" and isinstance(error, MatrixError) and error.path.endswith("/upload") and kind != "mismatch":
+        return ("the %s homeserver (%s) refused the upload: check its media repository (enable_media_repo, "
+                "max_upload_size)" % (side, account_server))
+    for steps, hint in _STEP_HINTS:
+        if step in steps:
+            return hint(step, kind, side, local_server, remote_server)
+    return "see detail"
+
+
+def _setup_hint(step, kind, side, _local_server, _remote_server):
+    if step == "cleanup":
+        return ("the probe room may still be joined or not forgotten by the account named in detail: leave and "
+                "forget it (POST /rooms/<room_id>/leave, /forget)")
     if step == "create_room":
         return "the local homeserver refused to create a room: check the local account (not deactivated, allowed to create rooms)"
+    if kind == "forbidden":
+        return ("the %s account may not act: with as_token, user_id must match the application service's "
+                "user namespace (and exist: register it first)" % side)
+    if kind == "mismatch":
+        return "give two accounts on two different homeservers, so the probe crosses federation"
+    return "check the %s account's homeserver_url and token" % side
+
+
+def _membership_hint(step, kind, _side, local_server, remote_server):
+    fc = FEDERATION_CHECK
+    if step == "invite_received":
+        return ("the invite never arrived: the remote's federation can't reach us or we can't reach it; %s both "
+                "server names (%s and %s)" % (fc, local_server, remote_server))
     if step == "invite":
         if kind == "forbidden":
             return ("%s refused the invite from %s, or one of them may not federate with the other: check "
@@ -233,45 +254,49 @@ def hint_for(step, error, local_server, remote_server, side="local"):
         return ("%s could not deliver the invite to %s over federation: %s %s and check that %s trusts %s's "
                 "certificate (federation_custom_ca_list)"
                 % (local_server, remote_server, fc, remote_server, local_server, remote_server))
-    if step == "invite_received":
-        return ("the invite never arrived: the remote's federation can't reach us or we can't reach it; %s both "
-                "server names (%s and %s)" % (fc, local_server, remote_server))
-    if step == "join":
-        if kind == "forbidden":
-            return ("the join was refused (403): an allow/block list shuts %s out: federation_domain_whitelist on "
-                    "either homeserver, or the room's server ACL (m.room.server_acl)" % remote_server)
-        return ("%s could not join through %s over federation (make_join/send_join): %s %s and check that %s "
-                "trusts %s's certificate (federation_custom_ca_list)"
-                % (remote_server, local_server, fc, local_server, remote_server, local_server))
+    if kind == "forbidden":
+        return ("the join was refused (403): an allow/block list shuts %s out: federation_domain_whitelist on "
+                "either homeserver, or the room's server ACL (m.room.server_acl)" % remote_server)
+    return ("%s could not join through %s over federation (make_join/send_join): %s %s and check that %s "
+            "trusts %s's certificate (federation_custom_ca_list)"
+            % (remote_server, local_server, fc, local_server, remote_server, local_server))
+
+
+def _event_hint(step, kind, side, local_server, remote_server):
+    fc = FEDERATION_CHECK
+    account_server = local_server if side == "local" else remote_server
+    if kind not in ("timeout", "mismatch"):
+        return "the %s homeserver (%s) refused the request: see detail" % (side, account_server)
     if step in ("message_to_remote", "typing"):
-        if kind in ("timeout", "mismatch"):
-            what = "messages" if step == "message_to_remote" else "typing notifications (EDUs)"
-            extra = "" if step == "message_to_remote" else "; a bridge must also receive ephemeral events"
-            return ("%s from %s do not reach %s: outbound federation of %s is broken (its federation sender, "
-                    "outbound TLS to %s, federation_domain_whitelist); %s %s%s"
-                    % (what, local_server, remote_server, local_server, remote_server, fc, remote_server, extra))
-        return "the %s homeserver (%s) refused the request: see detail" % (side, account_server)
-    if step in ("message_to_local", "reaction"):
-        if kind in ("timeout", "mismatch"):
-            return ("events from %s do not reach %s: outbound federation of %s is broken (its federation sender, "
-                    "outbound TLS to %s, federation_domain_whitelist); %s %s"
-                    % (remote_server, local_server, remote_server, local_server, fc, local_server))
-        return "the %s homeserver (%s) refused the request: see detail" % (side, account_server)
-    if step == "media":
-        if kind == "mismatch":
-            return "the downloaded bytes differ from the upload: something between the servers rewrites media"
-        if isinstance(error, MatrixError) and (side == "local" or error.path.endswith("/upload")):
-            return ("the %s homeserver (%s) refused the upload: check its media repository (enable_media_repo, "
-                    "max_upload_size)" % (side, account_server))
-        return ("%s could not fetch media from %s over federation (%s): media federation is disabled or not "
-                "served on %s's federation listener, %s blocks it (prevent_media_downloads_from), or %s does not "
-                "trust %s's certificate (federation_custom_ca_list)"
-                % (remote_server, local_server, "404" if kind == "not_found" else kind, local_server,
-                   remote_server, remote_server, local_server))
-    if step == "cleanup":
-        return ("the probe room may still be joined or not forgotten by the account named in detail: leave and "
-                "forget it (POST /rooms/<room_id>/leave, /forget)")
-    return "see detail"
+        what = "messages" if step == "message_to_remote" else "typing notifications (EDUs)"
+        extra = "" if step == "message_to_remote" else "; a bridge must also receive ephemeral events"
+        return ("%s from %s do not reach %s: outbound federation of %s is broken (its federation sender, "
+                "outbound TLS to %s, federation_domain_whitelist); %s %s%s"
+                % (what, local_server, remote_server, local_server, remote_server, fc, remote_server, extra))
+    return ("events from %s do not reach %s: outbound federation of %s is broken (its federation sender, "
+            "outbound TLS to %s, federation_domain_whitelist); %s %s"
+            % (remote_server, local_server, remote_server, local_server, fc, local_server))
+
+
+def _media_hint(_step, kind, side, local_server, remote_server):
+    if kind == "mismatch":
+        return "the downloaded bytes differ from the upload: something between the servers rewrites media"
+    if side == "local":
+        return ("the local homeserver (%s) refused the upload: check its media repository (enable_media_repo, "
+                "max_upload_size)" % local_server)
+    return ("%s could not fetch media from %s over federation (%s): media federation is disabled or not "
+            "served on %s's federation listener, %s blocks it (prevent_media_downloads_from), or %s does not "
+            "trust %s's certificate (federation_custom_ca_list)"
+            % (remote_server, local_server, "404" if kind == "not_found" else kind, local_server,
+               remote_server, remote_server, local_server))
+
+
+_STEP_HINTS = (
+    (("accounts", "create_room", "cleanup"), _setup_hint),
+    (("invite", "invite_received", "join"), _membership_hint),
+    (("message_to_remote", "typing", "message_to_local", "reaction"), _event_hint),
+    (("media",), _media_hint),
+)
 
 
 def verdict(steps, local_user, remote_user, round_trip_ms, duration_ms):
