@@ -27,7 +27,7 @@ workers are reaped by ansible-playbook, ansible-playbook by this script), the 1-
 and the zone's SRV/TXT record count at the end of each tool's runs.
 
     nice -n 10 .venv/bin/python bench/bench_fleet.py [--sizes 1,10,100,1000] [--forks 25] [--repeats 3]
-        [--tools fedops,fedops-module,peer] [--runs first,converged,drift]
+        [--tools fedops,fedops-module@10,peer] [--runs first,converged,drift]
 
 Writes bench/results/fleet.json and bench/results/fleet.md.
 """
@@ -238,7 +238,9 @@ def main(argv=None):
     parser.add_argument("--output", default=os.path.join(REPO, "bench", "results"))
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",")]
-    tools = args.tools.split(",")
+    # "tool@N" limits a tool to fleets of at most N workspaces (fedops-module@10: the module path for comparison)
+    limits = dict((t.split("@")[0], int(t.split("@")[1]) if "@" in t else None) for t in args.tools.split(","))
+    tools = list(limits)
     if "peer" in tools and not os.path.exists(os.path.join(PEERS, "ansible-playbook")):
         sys.exit("missing .venv-peers: run scripts/bootstrap.sh peers")
     os.makedirs(OUTPUT, exist_ok=True)
@@ -252,6 +254,8 @@ def main(argv=None):
             bind.start()
             for n in sizes:
                 for tool in tools:
+                    if limits[tool] is not None and n > limits[tool]:
+                        continue
                     fleet.reset(n)
                     empty_zone(bind, ZONES[tool])
                     inventory = os.path.join(workdir, "inventory-%s-%d.yml" % (tool, n))

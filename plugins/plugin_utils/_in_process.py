@@ -57,7 +57,7 @@ def plain(value):
     return json.loads(json.dumps(value, cls=AnsibleJSONEncoder))
 
 
-class InProcessModule(object):
+class InProcessModule:
     """The part of ``AnsibleModule`` the collection's ``module_utils`` code uses, for one call in this process."""
 
     def __init__(self, name, spec, args, check_mode=False, diff=False):
