@@ -35,9 +35,9 @@ from ansible.module_utils.common.parameters import remove_values
 from ansible.module_utils.errors import UnsupportedError
 from ansible.module_utils.parsing.convert_bool import boolean
 from ansible.parsing.ajson import AnsibleJSONEncoder
-from ansible.plugins.action import ActionBase
 from ansible.release import __version__ as ANSIBLE_VERSION
-from ansible.utils.vars import merge_hash
+
+from ansible_collections.fedops.rocketchat.plugins.plugin_utils._hidden_result import HiddenResultActionBase
 
 SWITCH = "FEDOPS_ROCKETCHAT_IN_PROCESS"
 LOCAL_CONNECTIONS = ("local", "ansible.builtin.local", "ansible.legacy.local")
@@ -119,13 +119,10 @@ def run_in_process(name, spec, call, args, check_mode=False, diff=False):
     raise AssertionError("exit_json returned")  # pragma: no cover
 
 
-class InProcessActionBase(ActionBase):
+class InProcessActionBase(HiddenResultActionBase):
     """Runs ``module_call(module)`` with ``module_spec()`` in this process when the task runs on the controller,
     the module otherwise. Subclasses set ``module_spec``, ``module_call`` and ``requirements`` (``HAS_*`` flags of
     the libraries the call needs; when one is missing here the module runs, whose interpreter may have it)."""
-
-    _supports_check_mode = True
-    _supports_async = True
 
     module_spec = None
     module_call = None
@@ -150,20 +147,8 @@ class InProcessActionBase(ActionBase):
         connection = getattr(self._connection, "_load_name", None) or getattr(self._connection, "transport", None)
         return connection in LOCAL_CONNECTIONS
 
-    def run(self, tmp=None, task_vars=None):
-        result = super(InProcessActionBase, self).run(tmp, task_vars)
-        del tmp
-        if self.runs_in_process():
-            spec = type(self).module_spec
-            call = type(self).module_call
-            result = merge_hash(result, run_in_process(self._task.action, spec(), call, self._task.args,
-                                                       check_mode=bool(self._task.check_mode),
-                                                       diff=bool(self._task.diff)))
-        else:
-            wrap_async = self._task.async_val and not self._connection.has_native_async
-            result = merge_hash(result, self._execute_module(task_vars=task_vars, wrap_async=wrap_async))
-            if not wrap_async:
-                self._remove_tmp_path(self._connection._shell.tmpdir)  # pylint: disable=protected-access
-        if not result.get("failed") and self.hide_result():
-            result["_ansible_no_log"] = True
-        return result
+    def execute(self, task_vars):
+        if not self.runs_in_process():
+            return super(InProcessActionBase, self).execute(task_vars)
+        return run_in_process(self._task.action, type(self).module_spec(), type(self).module_call, self._task.args,
+                              check_mode=bool(self._task.check_mode), diff=bool(self._task.diff))
