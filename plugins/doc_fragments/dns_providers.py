@@ -121,6 +121,11 @@ options:
           - Verify the TLS certificate of an C(https) API URL.
         type: bool
         default: true
+      ca_path:
+        description:
+          - A PEM bundle of CA certificates to verify the API's certificate with, instead of the system store
+            (a private CA in front of the PowerDNS web server).
+        type: path
   cloudflare:
     description:
       - Cloudflare v4 API for O(provider=cloudflare). Records are listed by name and type, then created, updated or
@@ -148,6 +153,11 @@ options:
           - Verify the API's TLS certificate.
         type: bool
         default: true
+      ca_path:
+        description:
+          - A PEM bundle of CA certificates to verify the API's certificate with, instead of the system store
+            (a proxy or a compatible API behind a private CA).
+        type: path
   route53:
     description:
       - AWS Route 53 for O(provider=route53), through boto3. The module quotes and splits TXT values itself. Every change

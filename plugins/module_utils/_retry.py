@@ -25,11 +25,12 @@ class RetryPolicy(object):
     ``attempts`` counts every try including the first, so ``attempts=1`` means no retry; ``retries``
     (extra attempts, as users give the option) may be given instead. The n-th wait (n from 0) is drawn
     from ``[base * factor**n * (1 - jitter), base * factor**n]``, capped at ``max_delay``. ``jitter=0``
-    gives deterministic delays. ``sleep`` is what :meth:`call` waits with.
+    gives deterministic delays. ``sleep`` is what :meth:`call` waits with. A wait the server asks for
+    (``Retry-After``) is honoured up to ``max_asked`` (default: ``max_delay``).
     """
 
     def __init__(self, attempts=None, base_delay=0.5, factor=2.0, max_delay=8.0, jitter=0.5, retries=None,
-                 sleep=None, rng=None):
+                 sleep=None, rng=None, max_asked=None):
         if retries is not None:
             if retries < 0:
                 raise ValueError("retries must be >= 0")
@@ -47,6 +48,7 @@ class RetryPolicy(object):
         self.factor = float(factor)
         self.max_delay = float(max_delay)
         self.jitter = float(jitter)
+        self.max_asked = float(max_asked) if max_asked is not None else self.max_delay
         self.sleep = sleep or time.sleep
         self.rng = rng or random.random
 
@@ -59,6 +61,14 @@ class RetryPolicy(object):
         ceiling = min(self.max_delay, self.base_delay * (self.factor ** retry_number))
         return ceiling * (1.0 - self.jitter * rng())
 
+    def wait(self, retry_number, asked=None, rng=None):
+        """The wait before retry ``retry_number``: the backoff, or longer when the server asked for
+        ``asked`` seconds, never more than ``max_asked``."""
+        delay = self.delay(retry_number, rng or self.rng)
+        if asked is not None:
+            delay = min(max(delay, float(asked)), max(self.max_asked, delay))
+        return delay
+
     def delays(self, rng=random.random):
         """All waits this policy may use, one fewer than the attempts."""
         return [self.delay(n, rng) for n in range(self.attempts - 1)]
@@ -67,7 +77,7 @@ class RetryPolicy(object):
         """Call ``func()``, retrying while ``is_retryable(exc)`` is true and attempts remain.
 
         ``is_retryable`` may return a number instead of True: the server asked for that many seconds
-        (``Retry-After``); the wait is then at least that, capped at four times ``max_delay``. The final
+        (``Retry-After``); the wait is then at least that, capped at ``max_asked``. The final
         exception propagates unchanged, with ``attempts`` set on it. ``on_retry(exc, number, delay)`` is
         told about each retry before its wait.
         """
@@ -98,7 +108,7 @@ class RetryPolicy(object):
 
         def sleep(delay):
             if state["asked"] is not None:
-                delay = min(max(delay, state["asked"]), self.max_delay * 4)
+                delay = min(max(delay, state["asked"]), max(self.max_asked, delay))
             self.sleep(delay)
 
         return retry_call(attempt, policy=self, retry_on=(Exception,), should_retry=should_retry, sleep=sleep,

@@ -47,6 +47,11 @@ description:
   - The module never changes anything. It sends only GET requests, plus the appservice ping, which makes Synapse
     send one ping request to the appservice, and with O(appservice.hs_token) one or two empty transactions to the
     bridge (no events, so the bridge has nothing to process).
+  - The module does not report the bridge's Synapse C(enable_authenticated_media), which decides whether Rocket.Chat's
+    bridge can download files sent from other servers. Synapse answers an unauthenticated download of a media id
+    that does not exist the same way in both modes; only a remote media id tells them apart, and that makes Synapse
+    contact the remote server. Run M(fedops.rocketchat.federation_probe) from a bridge account instead (its
+    C(media) step downloads a real remote file the way the bridge does).
 author:
   - fedops.rocketchat contributors (@fedops)
 requirements:

@@ -24,6 +24,14 @@ description:
     uploaded on the local homeserver is downloaded through the remote homeserver, with the authenticated
     C(/_matrix/client/v1/media/download) endpoint, or C(/_matrix/media/v3/download) on servers without it), and
     finally C(cleanup).'
+  - When O(local) is a Rocket.Chat bridge account (O(local.as_token) given), the C(media) step also uploads a file
+    on the remote homeserver and downloads it the way Rocket.Chat's Matrix bridge (Rocket.Chat 4.7 to 7.10) does -
+    from the local homeserver, without a token, over the legacy C(/_matrix/media/r0/download). Synapse serves that
+    path only with C(enable_authenticated_media) off (on by default since Synapse 1.120), and fetches the file from
+    the remote homeserver over the legacy unauthenticated federation path, which the remote refuses while its own
+    C(enable_authenticated_media) is on. A refusal means files sent from the remote server never reach Rocket.Chat
+    users; O(bridge_media) decides whether it fails the step (the default) or warns. The local side is the
+    operator's to fix (C(synapse_enable_authenticated_media) of the synapse role), the remote side is its admin's.
   - Waits poll C(/sync) (long polls) until the step's O(timeout), never longer than O(total_timeout) for the whole
     probe. A failed step stops the probe; the steps after it are reported as C(skip).
   - B(Nothing is left behind), also when a step fails - both accounts leave and forget the room (the remote account
@@ -34,9 +42,10 @@ description:
     side's federation cannot reach the other - run M(fedops.rocketchat.federation_check) on both server names),
     a join refused with 403 (C(federation_domain_whitelist) or the room's server ACL), a message not seen
     (outbound federation, the federation sender) or a media download failing with 404 (media federation disabled,
-    C(federation_custom_ca_list)). An invite or join refused with C(M_INCOMPATIBLE_ROOM_VERSION) is named as such,
-    with the fix (Rocket.Chat's native federation supports room versions 3 to 11; pin C(default_room_version) on
-    the Synapse side, which the synapse role does by default with C(synapse_default_room_version)).
+    C(federation_custom_ca_list)), or refused to Rocket.Chat's bridge (C(enable_authenticated_media)). An invite
+    or join refused with C(M_INCOMPATIBLE_ROOM_VERSION) is named as such, with the fix (Rocket.Chat's native
+    federation supports room versions 3 to 11; pin C(default_room_version) on the Synapse side, which the synapse
+    role does by default with C(synapse_default_room_version)).
   - The accounts must be on two different homeservers (different server names), otherwise the probe fails in the
     C(accounts) step because it would not cross federation. Use dedicated probe accounts; their rooms list stays
     empty between runs.
@@ -153,6 +162,17 @@ options:
       - Run the C(media) step.
     type: bool
     default: true
+  bridge_media:
+    description:
+      - What a refused download the Rocket.Chat bridge way (see above; only when O(local.as_token) is given and
+        O(media) is on) does to the probe.
+      - V(fail) fails the C(media) step with a hint naming the fix. It is the default because Rocket.Chat users
+        really do not get those files.
+      - V(warn) passes the step, says so in its detail and emits a warning with the same hint - for a remote
+        server whose authenticated media you cannot change.
+    type: str
+    choices: [fail, warn]
+    default: fail
   timeout:
     description:
       - Seconds one step may take (also the timeout of each HTTP request).
@@ -207,7 +227,8 @@ EXAMPLES = r"""
     remote:
       homeserver_url: https://matrix.partner.example
       access_token: "{{ vault_probe_token_partner }}"
-    media: false
+    # the partner keeps authenticated media on: report Rocket.Chat's refused downloads without failing
+    bridge_media: warn
     timeout: 20
     fail_on_error: false
   register: probe

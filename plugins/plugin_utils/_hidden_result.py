@@ -29,13 +29,18 @@ class HiddenResultActionBase(ActionBase):
         """Whether a successful result of this task must be hidden."""
         raise NotImplementedError
 
+    def execute(self, task_vars):
+        """The task's own result: the module's (``async`` supported)."""
+        wrap_async = self._task.async_val and not self._connection.has_native_async
+        result = self._execute_module(task_vars=task_vars, wrap_async=wrap_async)
+        if not wrap_async:
+            self._remove_tmp_path(self._connection._shell.tmpdir)  # pylint: disable=protected-access
+        return result
+
     def run(self, tmp=None, task_vars=None):
         result = super(HiddenResultActionBase, self).run(tmp, task_vars)
         del tmp
-        wrap_async = self._task.async_val and not self._connection.has_native_async
-        result = merge_hash(result, self._execute_module(task_vars=task_vars, wrap_async=wrap_async))
-        if not wrap_async:
-            self._remove_tmp_path(self._connection._shell.tmpdir)  # pylint: disable=protected-access
+        result = merge_hash(result, self.execute(task_vars))
         if not result.get("failed") and self.hide_result():
             result["_ansible_no_log"] = True
         return result

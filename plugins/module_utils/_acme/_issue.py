@@ -215,7 +215,7 @@ def run_acme_certificate(module):
     try:
         return _run(module)
     except ACMEError as exc:
-        fail = dict(msg=exc.msg, error=type(exc).__name__)
+        fail = dict(msg=exc.msg, error=getattr(exc, "reported_as", None) or type(exc).__name__)
         fail.update(exc.details)
         module.fail_json(**fail)
     except _files.FileAccessError as exc:
@@ -269,18 +269,7 @@ def _run(module):
     client = _Client(module, account_pem)
     result["account_uri"], result["account_created"] = client.account(params["account_email"])
 
-    if params["challenge"] == "dns-01":
-        from ansible_collections.fedops.rocketchat.plugins.module_utils._acme._challenges import DNSChallengePublisher
-        try:
-            publisher = DNSChallengePublisher(params, warn=module.warn)
-        except Exception as exc:
-            from ansible_collections.fedops.rocketchat.plugins.module_utils._dns._errors import DNSError
-            if isinstance(exc, DNSError):
-                raise ACMEInputError(exc.msg) from None
-            raise
-    else:
-        from ansible_collections.fedops.rocketchat.plugins.module_utils._acme._challenges import HTTPChallengePublisher
-        publisher = HTTPChallengePublisher(params["webroot"])
+    publisher = _publisher(module)
     try:
         fullchain, key_pem, order_uri, published = _issue(module, names, client, publisher)
     except ACMEError as exc:
@@ -303,6 +292,22 @@ def _run(module):
     _files.ensure_files(module, files)
     result["certificate"] = _certificate.CertificateState(fullchain, key_pem).summary()
     return result
+
+
+def _publisher(module):
+    """Where the challenges go: DNS-01 through the collection's DNS providers, or HTTP-01 into the webroot."""
+    params = module.params
+    if params["challenge"] == "dns-01":
+        from ansible_collections.fedops.rocketchat.plugins.module_utils._acme._challenges import DNSChallengePublisher
+        try:
+            return DNSChallengePublisher(params, warn=module.warn)
+        except Exception as exc:
+            from ansible_collections.fedops.rocketchat.plugins.module_utils._dns._errors import DNSError
+            if isinstance(exc, DNSError):
+                raise ACMEInputError(exc.msg) from None
+            raise
+    from ansible_collections.fedops.rocketchat.plugins.module_utils._acme._challenges import HTTPChallengePublisher
+    return HTTPChallengePublisher(params["webroot"])
 
 
 DNS_OPTIONS = ("timeout", "retries", "rfc2136", "powerdns", "cloudflare", "route53")

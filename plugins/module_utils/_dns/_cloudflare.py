@@ -87,7 +87,8 @@ class CloudflareProvider(DNSProvider):
             self.options.get("api_url") or "https://api.cloudflare.com/client/v4",
             {"Authorization": "Bearer " + token, "Accept": "application/json"},
             timeout, self.options.get("validate_certs", True), self.policy, self.count, "Cloudflare API",
-            "check cloudflare.api_token and that it has Zone.DNS edit permission on the zone")
+            "check cloudflare.api_token and that it has Zone.DNS edit permission on the zone",
+            ca_path=self.ca_path())
         self.zone_id = self.options.get("zone_id")
 
     def _call(self, method, path, query=None, body=None):

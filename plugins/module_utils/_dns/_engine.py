@@ -116,18 +116,7 @@ def run(provider, params, check_mode=False, want_diff=False, now=time.monotonic)
     started = now()
     desired = compute_record_set(params)
     state = params.get("state") or "present"
-    zone_opt = normalize_name(params["zone"], "zone") if params.get("zone") else None
-    names = [r.name for r in desired]
-    zone = provider.find_zone(names, zone_opt)
-    outside = [n for n in names if not is_subdomain(n, zone)]
-    if outside:
-        raise DNSInputError(
-            "zone: %s not inside zone %s; publish records of different zones in separate tasks"
-            % (", ".join(sorted(set(outside))), zone))
-    unsupported = sorted(set(r.rtype for r in desired) - set(provider.supported_types))
-    if unsupported:
-        raise DNSInputError("records: provider %s cannot manage %s records" % (provider.name, ", ".join(unsupported)))
-
+    zone = _zone_for(provider, params, desired)
     current = provider.read(zone, [r.key for r in desired])
     if state == "present":
         conflicts = dict((r.name, provider.cname_conflicts[r.name]) for r in desired
@@ -137,19 +126,7 @@ def run(provider, params, check_mode=False, want_diff=False, now=time.monotonic)
                 "%s already hold a CNAME in zone %s; a name with a CNAME can hold no other data (RFC 1034); "
                 "remove the CNAME first" % (", ".join(sorted(conflicts)), zone))
     changes = plan(desired, current, state, compare_layout=bool(params.get("txt_enforce_chunks")))
-
-    # SRV targets in the zone must not be CNAMEs; checked only for SRV RRsets we are about to write.
-    desired_cnames = set(r.name for r in desired if r.rtype == "CNAME")
-    written = [c.after for c in changes if c.after is not None and c.action != "delete" and state == "present"]
-    guard = [t for t in srv_targets(written) if is_subdomain(t, zone) and t not in desired_cnames]
-    if guard and (check_mode or not provider.atomic_cname_check):
-        found = provider.read(zone, [(t, "CNAME") for t in guard])
-        bad = [t for t in guard if found.get((t, "CNAME")) is not None]
-        if bad:
-            raise DNSInputError(
-                "the SRV target(s) %s are CNAMEs in zone %s; SRV targets must have A/AAAA records "
-                "(RFC 2782, Matrix federation refuses it); point the SRV at the canonical host name. Nothing was changed."
-                % (", ".join(bad), zone))
+    guard = _srv_target_guard(provider, zone, desired, changes, state, check_mode)
 
     result = {
         "changed": bool(changes),
@@ -164,15 +141,51 @@ def run(provider, params, check_mode=False, want_diff=False, now=time.monotonic)
     if changes and not check_mode:
         result["provider_ids"] = provider.apply(zone, changes, current, cname_guard=guard) or {}
     if params.get("wait_for_propagation") and not check_mode:
-        from ansible_collections.fedops.rocketchat.plugins.module_utils._dns._propagation import wait_for
-        servers = params.get("propagation_servers")
-        if servers:
-            from ansible_collections.fedops.rocketchat.plugins.module_utils._dns._propagation import parse_servers
-            targets = parse_servers(servers)
-        else:
-            targets = provider.default_propagation_servers(zone)
-        expected = final_state(current, changes)
-        result["propagation"] = wait_for(expected, targets, timeout=params.get("propagation_timeout") or 120,
-                                         query_timeout=min(provider.timeout, 5))
+        result["propagation"] = _wait_for_propagation(provider, params, zone, final_state(current, changes))
     result["stats"] = dict(provider.stats, seconds=round(now() - started, 3))
     return result
+
+
+def _zone_for(provider, params, desired):
+    """The zone holding every desired record, which the provider must be able to manage."""
+    zone_opt = normalize_name(params["zone"], "zone") if params.get("zone") else None
+    names = [r.name for r in desired]
+    zone = provider.find_zone(names, zone_opt)
+    outside = [n for n in names if not is_subdomain(n, zone)]
+    if outside:
+        raise DNSInputError(
+            "zone: %s not inside zone %s; publish records of different zones in separate tasks"
+            % (", ".join(sorted(set(outside))), zone))
+    unsupported = sorted(set(r.rtype for r in desired) - set(provider.supported_types))
+    if unsupported:
+        raise DNSInputError("records: provider %s cannot manage %s records" % (provider.name, ", ".join(unsupported)))
+    return zone
+
+
+def _srv_target_guard(provider, zone, desired, changes, state, check_mode):
+    """In-zone targets of the SRV RRsets about to be written, which must not be CNAMEs (checked here unless the
+    provider asserts it atomically in apply()); returns them for the provider."""
+    desired_cnames = set(r.name for r in desired if r.rtype == "CNAME")
+    written = [c.after for c in changes if c.after is not None and c.action != "delete" and state == "present"]
+    guard = [t for t in srv_targets(written) if is_subdomain(t, zone) and t not in desired_cnames]
+    if guard and (check_mode or not provider.atomic_cname_check):
+        found = provider.read(zone, [(t, "CNAME") for t in guard])
+        bad = [t for t in guard if found.get((t, "CNAME")) is not None]
+        if bad:
+            raise DNSInputError(
+                "the SRV target(s) %s are CNAMEs in zone %s; SRV targets must have A/AAAA records "
+                "(RFC 2782, Matrix federation refuses it); point the SRV at the canonical host name. Nothing was changed."
+                % (", ".join(bad), zone))
+    return guard
+
+
+def _wait_for_propagation(provider, params, zone, expected):
+    from ansible_collections.fedops.rocketchat.plugins.module_utils._dns._propagation import wait_for
+    servers = params.get("propagation_servers")
+    if servers:
+        from ansible_collections.fedops.rocketchat.plugins.module_utils._dns._propagation import parse_servers
+        targets = parse_servers(servers)
+    else:
+        targets = provider.default_propagation_servers(zone)
+    return wait_for(expected, targets, timeout=params.get("propagation_timeout") or 120,
+                    query_timeout=min(provider.timeout, 5))

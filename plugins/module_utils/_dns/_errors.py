@@ -9,6 +9,13 @@
 
 from __future__ import annotations
 
+from ansible_collections.fedops.rocketchat.plugins.module_utils._http_contract import (
+    AuthFailure,
+    TimeoutFailure,
+    TLSFailure,
+    UnreachableFailure,
+)
+
 
 class DNSError(Exception):
     """Base class: a message meant for the user, and optional details for the result."""
@@ -27,12 +34,27 @@ class DNSProviderError(DNSError):
     """The provider answered with an error."""
 
 
-class DNSAuthError(DNSProviderError):
+class DNSAuthError(DNSProviderError, AuthFailure):
     """The provider rejected the credentials (TSIG key, API key, token)."""
 
 
 class DNSNetworkError(DNSProviderError):
     """The provider could not be reached, also after the bounded retries."""
+
+    # the result's ``error``: the subclasses by kind of the HTTP contract report as this class
+    reported_as = "DNSNetworkError"
+
+
+class DNSUnreachableError(DNSNetworkError, UnreachableFailure):
+    """No connection to the provider's HTTP API (refused, reset, name not resolved)."""
+
+
+class DNSTLSError(DNSNetworkError, TLSFailure):
+    """The provider's HTTPS certificate did not verify (give ca_path) or the handshake failed."""
+
+
+class DNSHTTPTimeoutError(DNSNetworkError, TimeoutFailure):
+    """The provider's HTTP API did not answer within the timeout."""
 
 
 class DNSConcurrentChangeError(DNSProviderError):

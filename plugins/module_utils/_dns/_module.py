@@ -76,12 +76,14 @@ def argument_spec():
             api_key=dict(type="str", required=True, no_log=True, fallback=(env_fallback, ["PDNS_API_KEY"])),
             server_id=dict(type="str", default="localhost"),
             validate_certs=dict(type="bool", default=True),
+            ca_path=dict(type="path"),
         )),
         cloudflare=dict(type="dict", options=dict(
             api_token=dict(type="str", required=True, no_log=True, fallback=(env_fallback, ["CLOUDFLARE_API_TOKEN"])),
             api_url=dict(type="str", default="https://api.cloudflare.com/client/v4"),
             zone_id=dict(type="str"),
             validate_certs=dict(type="bool", default=True),
+            ca_path=dict(type="path"),
         )),
         route53=dict(type="dict", options=dict(
             access_key=dict(type="str", no_log=False, aliases=["aws_access_key_id"]),
@@ -153,7 +155,7 @@ def run_federation_dns(module):
         provider = make_provider(module.params, warn=module.warn)
         result = _engine.run(provider, module.params, check_mode=module.check_mode, want_diff=module._diff)
     except DNSError as exc:
-        fail = dict(msg=exc.msg, error=type(exc).__name__)
+        fail = dict(msg=exc.msg, error=getattr(exc, "reported_as", None) or type(exc).__name__)
         fail.update(exc.details)
         if provider is not None:
             fail["stats"] = dict(provider.stats)

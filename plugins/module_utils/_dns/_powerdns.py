@@ -79,7 +79,7 @@ class PowerDNSProvider(DNSProvider):
             base + "/servers/" + quote(server_id, safe=""),
             {"X-API-Key": api_key, "Accept": "application/json"},
             timeout, self.options.get("validate_certs", True), self.policy, self.count, "PowerDNS API",
-            "check powerdns.api_key (the server's api-key setting)")
+            "check powerdns.api_key (the server's api-key setting)", ca_path=self.ca_path())
         self.snapshot = None
         self.serial = None
 

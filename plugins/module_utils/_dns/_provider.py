@@ -24,6 +24,8 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.fedops.rocketchat.plugins.module_utils._retry import RetryPolicy
+from ansible_collections.fedops.rocketchat.plugins.module_utils._matrix._https import check_ca_bundle
+from ansible_collections.fedops.rocketchat.plugins.module_utils._dns._errors import DNSInputError
 from ansible_collections.fedops.rocketchat.plugins.module_utils._dns._records import is_subdomain
 
 
@@ -41,7 +43,7 @@ class DNSProvider(object):
     def __init__(self, options, timeout=10, retries=3, warn=None):
         self.options = options or {}
         self.timeout = timeout
-        self.policy = RetryPolicy(retries=retries, base_delay=0.25, max_delay=4.0, jitter=0.3)
+        self.policy = RetryPolicy(retries=retries, base_delay=0.25, max_delay=4.0, jitter=0.3, max_asked=16.0)
         self.warn = warn or (lambda msg: None)
         self.zone_id = None
         # Names found holding a CNAME while reading (name -> CNAME target); filled by read().
@@ -49,6 +51,16 @@ class DNSProvider(object):
         # Requests/messages sent, by kind; returned to the user for transparency.
         self.stats = {}
         self._stats_lock = threading.Lock()
+
+    def ca_path(self):
+        """The provider's ``ca_path`` option, checked to be a PEM bundle of CA certificates before any request."""
+        path = self.options.get("ca_path")
+        if path:
+            try:
+                check_ca_bundle(path)
+            except ValueError as exc:
+                raise DNSInputError("%s.ca_path: %s" % (self.name, exc))
+        return path
 
     def count(self, kind, amount=1):
         """Count a request or message (called from reader threads too)."""

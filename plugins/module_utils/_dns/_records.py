@@ -278,43 +278,58 @@ def compute_record_set(intent):
     chunk_size = _check_int(_opt(intent, "txt_chunk_size", MAX_STRING), "txt_chunk_size", 1, MAX_STRING)
     wanted = {}
     owners = {}
+    produced = []
+    if intent.get("legacy"):
+        produced.append(_legacy_rrsets(intent["legacy"], ttl, chunk_size))
+    if intent.get("matrix"):
+        produced.append(_matrix_rrsets(intent["matrix"], ttl))
+    produced.append(_given_rrsets(intent.get("records") or [], ttl, chunk_size))
+    for rrsets in produced:
+        for rrset, owner in rrsets:
+            if rrset.key in wanted:
+                raise DNSInputError(
+                    "%s: %s %s is already produced by %s; give every RRset once (merge the values)"
+                    % (owner, rrset.name, rrset.rtype, owners[rrset.key]))
+            wanted[rrset.key] = rrset
+            owners[rrset.key] = owner
+    if not wanted:
+        raise DNSInputError("nothing to publish: give legacy, matrix and/or records")
+    _check_cnames(wanted, owners)
+    return [wanted[k] for k in sorted(wanted)]
 
-    def put(rrset, owner):
-        if rrset.key in wanted:
-            raise DNSInputError(
-                "%s: %s %s is already produced by %s; give every RRset once (merge the values)"
-                % (owner, rrset.name, rrset.rtype, owners[rrset.key]))
-        wanted[rrset.key] = rrset
-        owners[rrset.key] = owner
 
-    legacy = intent.get("legacy")
-    if legacy:
-        domain = normalize_name(legacy.get("domain"), "legacy.domain")
-        protocol = _opt(legacy, "protocol", "https")
-        if protocol not in names.LEGACY_SRV_BY_PROTOCOL:
-            raise DNSInputError("legacy.protocol: use 'https' or 'http', not %r" % protocol)
-        port = check_port(_opt(legacy, "port", 443 if protocol == "https" else 80), "legacy.port")
-        target = normalize_name(_opt(legacy, "target", domain), "legacy.target")
-        lttl = check_ttl(_opt(legacy, "ttl", ttl), "legacy.ttl")
-        value = srv_value(_opt(legacy, "priority", 1), _opt(legacy, "weight", 1), port, target, "legacy")
-        key = normalize_public_key(legacy.get("public_key"))
-        put(RRSet(names.legacy_srv_name(domain, protocol), "SRV", lttl, [value]), "legacy")
-        put(txt_rrset(names.legacy_public_key_name(domain), lttl, [key], chunk_size), "legacy.public_key")
-        if legacy.get("tcp_records"):
-            put(RRSet(names.legacy_tcp_srv_name(domain), "SRV", lttl, [value]), "legacy.tcp_records")
-            put(txt_rrset(names.legacy_protocol_name(domain), lttl, [protocol], chunk_size), "legacy.tcp_records")
+def _legacy_rrsets(legacy, ttl, chunk_size):
+    """(RRset, owning option) pairs of legacy federation: the SRV record and the public key TXT (and the TCP ones)."""
+    domain = normalize_name(legacy.get("domain"), "legacy.domain")
+    protocol = _opt(legacy, "protocol", "https")
+    if protocol not in names.LEGACY_SRV_BY_PROTOCOL:
+        raise DNSInputError("legacy.protocol: use 'https' or 'http', not %r" % protocol)
+    port = check_port(_opt(legacy, "port", 443 if protocol == "https" else 80), "legacy.port")
+    target = normalize_name(_opt(legacy, "target", domain), "legacy.target")
+    lttl = check_ttl(_opt(legacy, "ttl", ttl), "legacy.ttl")
+    value = srv_value(_opt(legacy, "priority", 1), _opt(legacy, "weight", 1), port, target, "legacy")
+    key = normalize_public_key(legacy.get("public_key"))
+    yield RRSet(names.legacy_srv_name(domain, protocol), "SRV", lttl, [value]), "legacy"
+    yield txt_rrset(names.legacy_public_key_name(domain), lttl, [key], chunk_size), "legacy.public_key"
+    if legacy.get("tcp_records"):
+        yield RRSet(names.legacy_tcp_srv_name(domain), "SRV", lttl, [value]), "legacy.tcp_records"
+        yield txt_rrset(names.legacy_protocol_name(domain), lttl, [protocol], chunk_size), "legacy.tcp_records"
 
-    matrix = intent.get("matrix")
-    if matrix:
-        server = normalize_name(matrix.get("server_name"), "matrix.server_name")
-        target = normalize_name(_opt(matrix, "target", server), "matrix.target")
-        mttl = check_ttl(_opt(matrix, "ttl", ttl), "matrix.ttl")
-        value = srv_value(_opt(matrix, "priority", 10), _opt(matrix, "weight", 0), _opt(matrix, "port", 8448), target, "matrix")
-        put(RRSet(names.matrix_srv_name(server), "SRV", mttl, [value]), "matrix")
-        if matrix.get("legacy_srv"):
-            put(RRSet(names.matrix_srv_name(server, deprecated=True), "SRV", mttl, [value]), "matrix.legacy_srv")
 
-    for index, record in enumerate(intent.get("records") or []):
+def _matrix_rrsets(matrix, ttl):
+    """(RRset, owning option) pairs of Matrix delegation by SRV (and its deprecated name)."""
+    server = normalize_name(matrix.get("server_name"), "matrix.server_name")
+    target = normalize_name(_opt(matrix, "target", server), "matrix.target")
+    mttl = check_ttl(_opt(matrix, "ttl", ttl), "matrix.ttl")
+    value = srv_value(_opt(matrix, "priority", 10), _opt(matrix, "weight", 0), _opt(matrix, "port", 8448), target, "matrix")
+    yield RRSet(names.matrix_srv_name(server), "SRV", mttl, [value]), "matrix"
+    if matrix.get("legacy_srv"):
+        yield RRSet(names.matrix_srv_name(server, deprecated=True), "SRV", mttl, [value]), "matrix.legacy_srv"
+
+
+def _given_rrsets(records, ttl, chunk_size):
+    """(RRset, owning option) pairs of the ``records`` option, each value checked and in canonical form."""
+    for index, record in enumerate(records):
         option = "records[%d]" % index
         rtype = str(record.get("type") or "").upper()
         if rtype not in SUPPORTED_TYPES:
@@ -328,13 +343,13 @@ def compute_record_set(intent):
         if rtype == "CNAME" and len(set(values)) > 1:
             raise DNSInputError("%s.values: a CNAME has exactly one target" % option)
         if rtype == "TXT":
-            put(txt_rrset(name, rttl, values, chunk_size), option)
+            yield txt_rrset(name, rttl, values, chunk_size), option
         else:
-            put(RRSet(name, rtype, rttl, values), option)
+            yield RRSet(name, rtype, rttl, values), option
 
-    if not wanted:
-        raise DNSInputError("nothing to publish: give legacy, matrix and/or records")
 
+def _check_cnames(wanted, owners):
+    """A CNAME name holds no other data (RFC 1034) and is no SRV target (RFC 2782)."""
     names_with_cname = dict((k[0], owners[k]) for k in wanted if k[1] == "CNAME")
     for (name, rtype), owner in owners.items():
         if name in names_with_cname and rtype != "CNAME":
@@ -350,7 +365,6 @@ def compute_record_set(intent):
                     "%s: the SRV target %s is a CNAME (from %s); SRV targets must have A/AAAA records "
                     "(RFC 2782, Matrix federation refuses it); point the SRV at the canonical host name"
                     % (owners[rrset.key], target, names_with_cname[target]))
-    return [wanted[k] for k in sorted(wanted)]
 
 
 def srv_targets(rrsets):

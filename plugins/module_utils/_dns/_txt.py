@@ -123,7 +123,6 @@ def decode_txt(text, octal=False, lenient=False):
     quoted = False
     index = 0
     length = len(text)
-    base, digits = (8, "01234567") if octal else (10, "0123456789")
     while index < length:
         char = text[index]
         if current is None:
@@ -137,21 +136,8 @@ def decode_txt(text, octal=False, lenient=False):
                 continue
             quoted = False
         if char == "\\":
-            if index + 1 >= length:
-                raise TXTError("TXT value ends with a lone backslash: %r" % text)
-            nxt = text[index + 1]
-            if nxt in digits:
-                code = text[index + 1:index + 4]
-                if len(code) != 3 or any(c not in digits for c in code):
-                    raise TXTError("bad escape \\%s in TXT value %r" % (code, text))
-                value = int(code, base)
-                if value > 255:
-                    raise TXTError("escape \\%s is not a byte in TXT value %r" % (code, text))
-                current.append(value)
-                index += 4
-                continue
-            current.extend(nxt.encode("utf-8", "surrogateescape"))
-            index += 2
+            value, index = _unescape(text, index, octal)
+            current.extend(value)
             continue
         if quoted and char == '"':
             chunks.append(bytes(current))
@@ -177,6 +163,24 @@ def decode_txt(text, octal=False, lenient=False):
         if len(chunk) > MAX_STRING and not lenient:
             raise TXTError("a TXT character-string is longer than 255 bytes in %r" % text)
     return chunks
+
+
+def _unescape(text, index, octal):
+    """The bytes of the escape starting at ``text[index]`` (a backslash) and the index after it: ``\\X`` is X,
+    ``\\DDD`` a byte (decimal, or octal with ``octal``)."""
+    base, digits = (8, "01234567") if octal else (10, "0123456789")
+    if index + 1 >= len(text):
+        raise TXTError("TXT value ends with a lone backslash: %r" % text)
+    nxt = text[index + 1]
+    if nxt not in digits:
+        return nxt.encode("utf-8", "surrogateescape"), index + 2
+    code = text[index + 1:index + 4]
+    if len(code) != 3 or any(c not in digits for c in code):
+        raise TXTError("bad escape \\%s in TXT value %r" % (code, text))
+    value = int(code, base)
+    if value > 255:
+        raise TXTError("escape \\%s is not a byte in TXT value %r" % (code, text))
+    return bytes((value,)), index + 4
 
 
 def text_of(data):

@@ -9,8 +9,10 @@
 
 One account per client: a user's access token, or an application service's ``as_token`` acting as one of its
 users (``?user_id=`` on every request, the spec's "identity assertion"). TLS is verified by default (against a CA
-bundle when given). Connection errors, timeouts, 502/503/504 and 429 (waiting ``retry_after_ms`` when the server
-says so) are retried with bounded backoff; 401 and 403 fail at once, as does every other 4xx.
+bundle when given). Errors and retries follow the collection's HTTP contract (:mod:`._http_contract`): a 429 is
+retried for any method after the wait the server asks for (``Retry-After`` or ``retry_after_ms``), 5xx answers,
+timeouts and lost connections only for idempotent methods; 401 and 403 fail at once, as does every other 4xx.
+Every error is a :class:`MatrixError` and the contract's class of its kind.
 
 The HTTP layer is a *transport*: a callable ``transport(method, url, headers, body, timeout, verify)`` returning
 ``(status, headers, body_bytes)`` or raising :class:`TransportError`. The default one uses ``requests``; tests give
@@ -24,6 +26,7 @@ import time
 import traceback
 from urllib.parse import quote, urlencode
 
+from ansible_collections.fedops.rocketchat.plugins.module_utils import _http_contract as contract
 from ansible_collections.fedops.rocketchat.plugins.module_utils._retry import RetryPolicy
 
 REQUESTS_IMPORT_ERROR = None
@@ -35,23 +38,31 @@ except ImportError:
 else:
     HAS_REQUESTS = True
 
-RETRY_STATUS = (429, 502, 503, 504)
 SYNC_MARGIN = 10.0
 
 
 class TransportError(Exception):
     """The request did not get an HTTP answer (connection refused, reset, timeout, TLS failure)."""
 
-    def __init__(self, message, tls=False, timeout=False):
+    def __init__(self, message, tls=False, timeout=False, refused=False):
         super(TransportError, self).__init__(message)
         self.tls = tls
         self.timeout = timeout
+        self.refused = refused
+
+    @property
+    def kind(self):
+        return contract.TLS if self.tls else contract.TIMEOUT if self.timeout else contract.UNREACHABLE
 
 
 class MatrixError(Exception):
-    """A request failed: an HTTP error answer (``status``, ``errcode``, ``error``) or no answer (``status`` None)."""
+    """A request failed: an HTTP error answer (``status``, ``errcode``, ``error``) or no answer (``status`` None).
 
-    def __init__(self, method, path, status=None, errcode=None, error=None, tls=False, retry_after_ms=None):
+    Raised as the subclass of its kind (:data:`ERRORS`), which is also the contract's class of that kind.
+    """
+
+    def __init__(self, method, path, status=None, errcode=None, error=None, tls=False, retry_after_ms=None,
+                 retry_after=None, refused=False):
         self.method = method
         self.path = path
         self.status = status
@@ -59,6 +70,9 @@ class MatrixError(Exception):
         self.error = error
         self.tls = tls
         self.retry_after_ms = retry_after_ms
+        self.retry_after = retry_after if retry_after is not None else (
+            retry_after_ms / 1000.0 if retry_after_ms is not None else None)
+        self.refused = refused
         super(MatrixError, self).__init__(self.describe())
 
     def describe(self):
@@ -71,13 +85,26 @@ class MatrixError(Exception):
             text += " (%s)" % self.error
         return text
 
+    def retry(self):
+        """The contract's decision: False, True, or the seconds the server asked to wait."""
+        kind = getattr(self, "kind", None) or contract.kind_of_status(self.status) or contract.UNREACHABLE
+        return contract.retry_decision(self.method, kind, status=self.status, retry_after=self.retry_after,
+                                       refused=self.refused)
+
     @property
     def retryable(self):
-        return self.status is None or self.status in RETRY_STATUS
+        return self.retry() is not False
 
     @property
     def auth(self):
         return self.status in (401, 403)
+
+
+ERRORS = contract.error_classes(MatrixError, "Matrix")
+
+
+def _transport_error(method, path, exc):
+    return ERRORS[exc.kind](method, path, error=str(exc), tls=exc.tls, refused=exc.refused)
 
 
 def requests_transport(session=None):
@@ -93,7 +120,7 @@ def requests_transport(session=None):
         except requests.exceptions.Timeout as exc:
             raise TransportError("timed out: %s" % exc, timeout=True)
         except requests.exceptions.RequestException as exc:
-            raise TransportError(str(exc))
+            raise TransportError(str(exc), refused=contract.refused_connection(exc))
         return response.status_code, dict(response.headers), response.content
 
     return transport
@@ -146,7 +173,9 @@ class MatrixClient(object):
         ``body`` is JSON-encoded; ``raw`` is sent as is with ``content_type``. ``timeout`` bounds each attempt;
         ``deadline`` (a ``clock()`` value) bounds all attempts and waits together.
         """
-        headers = {"Authorization": "Bearer %s" % self.token, "Accept": "application/json"}
+        headers = {"Accept": "application/json"}
+        if self.token:  # a client without a token sends none (requests as an unauthenticated client would)
+            headers["Authorization"] = "Bearer %s" % self.token
         data = None
         if body is not None:
             data = json.dumps(body).encode("utf-8")
@@ -164,18 +193,17 @@ class MatrixClient(object):
             try:
                 status, resp_headers, content = self.transport(method, url, headers, data, per_try, self.verify)
             except TransportError as exc:
-                error = MatrixError(method, _strip_path(path), error=str(exc), tls=exc.tls)
+                error = _transport_error(method, _strip_path(path), exc)
             else:
                 if 200 <= status < 300:
                     return status, resp_headers, content
-                error = _http_error(method, _strip_path(path), status, content)
-            if not error.retryable or error.tls or attempt + 1 >= self.policy.attempts:
+                error = _http_error(method, _strip_path(path), status, content, resp_headers)
+            verdict = error.retry()
+            if verdict is False or attempt + 1 >= self.policy.attempts:
                 raise error
-            delay = self.policy.delay(attempt)
             if error.status == 429:
                 self.stats["rate_limited"] += 1
-                if error.retry_after_ms is not None:
-                    delay = min(self.policy.max_delay, max(0.0, error.retry_after_ms / 1000.0))
+            delay = self.policy.wait(attempt, asked=None if verdict is True else verdict)
             if deadline is not None and self.clock() + delay >= deadline:
                 raise error
             self.stats["retries"] += 1
@@ -268,8 +296,8 @@ def unrecognized_endpoint(error):
     return error.status in (404, 405) and not error.errcode
 
 
-def _http_error(method, path, status, content):
-    errcode = error = retry_after = None
+def _http_error(method, path, status, content, headers=None):
+    errcode = error = None
     try:
         data = json.loads(content.decode("utf-8")) if content else {}
     except (ValueError, UnicodeDecodeError):
@@ -277,7 +305,11 @@ def _http_error(method, path, status, content):
     if isinstance(data, dict):
         errcode = data.get("errcode")
         error = data.get("error")
-        retry_after = data.get("retry_after_ms")
-    if not isinstance(retry_after, (int, float)) or isinstance(retry_after, bool):
-        retry_after = None
-    return MatrixError(method, path, status=status, errcode=errcode, error=error, retry_after_ms=retry_after)
+    else:
+        data = {}
+    retry_after_ms = data.get("retry_after_ms")
+    if not isinstance(retry_after_ms, (int, float)) or isinstance(retry_after_ms, bool):
+        retry_after_ms = None
+    return ERRORS[contract.kind_of_status(status) or contract.CLIENT_ERROR](
+        method, path, status=status, errcode=errcode, error=error, retry_after_ms=retry_after_ms,
+        retry_after=contract.retry_after_seconds(headers, data))

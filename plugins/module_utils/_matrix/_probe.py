@@ -10,6 +10,9 @@
 The *local* account creates a private room and invites the *remote* account; the remote sees the invite in its
 ``/sync`` and joins over federation; a message goes each way (each side must see the other's event id); optionally
 the local user types, the remote reacts, and media uploaded on the local side is downloaded on the remote side.
+When the local account is a Rocket.Chat bridge account (an application service's ``as_token``), the media step
+also downloads a file the remote side uploaded the way Rocket.Chat's bridge does: without a token, over the legacy
+``/_matrix/media/r0/download`` of the local homeserver (``bridge_media`` decides whether a refusal fails or warns).
 Whatever happens, both accounts then leave and forget the room (``finally``).
 
 Each step gives a record ``{name, status, duration_ms, detail, hint}``; ``status`` is ``pass``, ``fail``,
@@ -83,6 +86,25 @@ class ProbeMismatch(Exception):
     """The other side answered, but not with what was sent."""
 
 
+class BridgeMediaRefused(Exception):
+    """The local homeserver refused remote media to an unauthenticated client, as Rocket.Chat's bridge fetches it."""
+
+    def __init__(self, uri, error):
+        self.uri = uri
+        self.error = error
+        super(BridgeMediaRefused, self).__init__(
+            "Rocket.Chat's bridge download of %s (no token, %s) was refused: %s" % (uri, BRIDGE_MEDIA_PATH, error))
+
+
+# Rocket.Chat's Matrix bridge (4.7-7.10) fetches a remote file with fetch(matrixClient.mxcToHttp(mxc)) and no token
+# (apps/meteor/server/services/federation/infrastructure/matrix/Bridge.ts, getReadStreamForFileFromUrl): the pinned
+# bot SDK turns the mxc URI into its own homeserver's /_matrix/media/r0/download/<server>/<media id>. Synapse
+# serves remote media there only with enable_authenticated_media off, and fetches it from the remote server over the
+# legacy unauthenticated federation path, which the remote refuses when its own enable_authenticated_media is on.
+BRIDGE_MEDIA_PATH = "/_matrix/media/r0/download"
+BRIDGE_MEDIA_CHOICES = ("fail", "warn")
+
+
 # --- pure helpers ----------------------------------------------------------------------------------------
 def server_of(user_id):
     """The server name part of a Matrix user id (``@alice:example.org:8448`` -> ``example.org:8448``)."""
@@ -138,6 +160,8 @@ def _error_kind(error):
         return "timeout"
     if isinstance(error, ProbeMismatch):
         return "mismatch"
+    if isinstance(error, BridgeMediaRefused):
+        return "bridge_media"
     if isinstance(error, MatrixError):
         if error.tls:
             return "tls"
@@ -158,12 +182,30 @@ def _error_kind(error):
 INCOMPATIBLE_ROOM_VERSION = _native_gates.INCOMPATIBLE_ROOM_VERSION
 
 
+def bridge_media_hint(local_server, remote_server):
+    """What an operator can and cannot do when Rocket.Chat's bridge way of downloading remote media is refused."""
+    return ("Rocket.Chat's Matrix bridge downloads a file sent from another server through its own homeserver (%s) "
+            "without a token (%s), so files sent from %s never reach Rocket.Chat users. Yours to fix: "
+            "enable_authenticated_media: false on %s (synapse role: synapse_enable_authenticated_media: false, its "
+            "default while synapse_rocketchat_bridge_registration_files is set), then restart Synapse. Not yours: %s "
+            "must serve media over the legacy unauthenticated federation path too (enable_authenticated_media: false "
+            "on %s, its admin's call); while it does not, only media %s cached before can be downloaded. Rocket.Chat "
+            "native federation (7.11+) fetches over authenticated federation media and is not limited this way; "
+            "bridge_media=warn reports this without failing"
+            % (local_server, BRIDGE_MEDIA_PATH, remote_server, local_server, remote_server, remote_server,
+               local_server))
+
+
+FEDERATION_CHECK = "run fedops.rocketchat.federation_check on"
+
+
 def hint_for(step, error, local_server, remote_server, side="local"):
     """What to look at when ``step`` failed with ``error``; ``side`` is the account whose request failed."""
+    if isinstance(error, BridgeMediaRefused):
+        return bridge_media_hint(local_server, remote_server)
     kind = _error_kind(error)
     if isinstance(error, MatrixError) and error.errcode == INCOMPATIBLE_ROOM_VERSION:
         return _native_gates.room_version_hint(error.errcode, local_server, remote_server)
-    fc = "run fedops.rocketchat.federation_check on"
     account_server = local_server if side == "local" else remote_server
     if kind == "tls" and step in ("accounts", "create_room", "cleanup"):
         return ("TLS verification of the %s homeserver_url failed: give ca_path (the CA bundle that signed its "
@@ -176,15 +218,34 @@ def hint_for(step, error, local_server, remote_server, side="local"):
     if kind == "rate_limited":
         return ("the %s homeserver (%s) rate-limits the probe account: exempt it (Synapse admin API "
                 "override_ratelimit, or rate_limited: false for an application service)" % (side, account_server))
-    if step == "accounts":
-        if kind == "forbidden":
-            return ("the %s account may not act: with as_token, user_id must match the application service's "
-                    "user namespace (and exist: register it first)" % side)
-        if kind == "mismatch":
-            return "give two accounts on two different homeservers, so the probe crosses federation"
-        return "check the %s account's homeserver_url and token" % side
+    if step == "media" and isinstance(error, MatrixError) and error.path.endswith("/upload") and kind != "mismatch":
+        return ("the %s homeserver (%s) refused the upload: check its media repository (enable_media_repo, "
+                "max_upload_size)" % (side, account_server))
+    for steps, hint in _STEP_HINTS:
+        if step in steps:
+            return hint(step, kind, side, local_server, remote_server)
+    return "see detail"
+
+
+def _setup_hint(step, kind, side, _local_server, _remote_server):
+    if step == "cleanup":
+        return ("the probe room may still be joined or not forgotten by the account named in detail: leave and "
+                "forget it (POST /rooms/<room_id>/leave, /forget)")
     if step == "create_room":
         return "the local homeserver refused to create a room: check the local account (not deactivated, allowed to create rooms)"
+    if kind == "forbidden":
+        return ("the %s account may not act: with as_token, user_id must match the application service's "
+                "user namespace (and exist: register it first)" % side)
+    if kind == "mismatch":
+        return "give two accounts on two different homeservers, so the probe crosses federation"
+    return "check the %s account's homeserver_url and token" % side
+
+
+def _membership_hint(step, kind, _side, local_server, remote_server):
+    fc = FEDERATION_CHECK
+    if step == "invite_received":
+        return ("the invite never arrived: the remote's federation can't reach us or we can't reach it; %s both "
+                "server names (%s and %s)" % (fc, local_server, remote_server))
     if step == "invite":
         if kind == "forbidden":
             return ("%s refused the invite from %s, or one of them may not federate with the other: check "
@@ -193,45 +254,49 @@ def hint_for(step, error, local_server, remote_server, side="local"):
         return ("%s could not deliver the invite to %s over federation: %s %s and check that %s trusts %s's "
                 "certificate (federation_custom_ca_list)"
                 % (local_server, remote_server, fc, remote_server, local_server, remote_server))
-    if step == "invite_received":
-        return ("the invite never arrived: the remote's federation can't reach us or we can't reach it; %s both "
-                "server names (%s and %s)" % (fc, local_server, remote_server))
-    if step == "join":
-        if kind == "forbidden":
-            return ("the join was refused (403): an allow/block list shuts %s out: federation_domain_whitelist on "
-                    "either homeserver, or the room's server ACL (m.room.server_acl)" % remote_server)
-        return ("%s could not join through %s over federation (make_join/send_join): %s %s and check that %s "
-                "trusts %s's certificate (federation_custom_ca_list)"
-                % (remote_server, local_server, fc, local_server, remote_server, local_server))
+    if kind == "forbidden":
+        return ("the join was refused (403): an allow/block list shuts %s out: federation_domain_whitelist on "
+                "either homeserver, or the room's server ACL (m.room.server_acl)" % remote_server)
+    return ("%s could not join through %s over federation (make_join/send_join): %s %s and check that %s "
+            "trusts %s's certificate (federation_custom_ca_list)"
+            % (remote_server, local_server, fc, local_server, remote_server, local_server))
+
+
+def _event_hint(step, kind, side, local_server, remote_server):
+    fc = FEDERATION_CHECK
+    account_server = local_server if side == "local" else remote_server
+    if kind not in ("timeout", "mismatch"):
+        return "the %s homeserver (%s) refused the request: see detail" % (side, account_server)
     if step in ("message_to_remote", "typing"):
-        if kind in ("timeout", "mismatch"):
-            what = "messages" if step == "message_to_remote" else "typing notifications (EDUs)"
-            extra = "" if step == "message_to_remote" else "; a bridge must also receive ephemeral events"
-            return ("%s from %s do not reach %s: outbound federation of %s is broken (its federation sender, "
-                    "outbound TLS to %s, federation_domain_whitelist); %s %s%s"
-                    % (what, local_server, remote_server, local_server, remote_server, fc, remote_server, extra))
-        return "the %s homeserver (%s) refused the request: see detail" % (side, account_server)
-    if step in ("message_to_local", "reaction"):
-        if kind in ("timeout", "mismatch"):
-            return ("events from %s do not reach %s: outbound federation of %s is broken (its federation sender, "
-                    "outbound TLS to %s, federation_domain_whitelist); %s %s"
-                    % (remote_server, local_server, remote_server, local_server, fc, local_server))
-        return "the %s homeserver (%s) refused the request: see detail" % (side, account_server)
-    if step == "media":
-        if side == "local":
-            return ("the local homeserver (%s) refused the upload: check its media repository (enable_media_repo, "
-                    "max_upload_size)" % local_server)
-        if kind == "mismatch":
-            return "the downloaded bytes differ from the upload: something between the servers rewrites media"
-        return ("%s could not fetch media from %s over federation (%s): media federation is disabled or not "
-                "served on %s's federation listener, %s blocks it (prevent_media_downloads_from), or %s does not "
-                "trust %s's certificate (federation_custom_ca_list)"
-                % (remote_server, local_server, "404" if kind == "not_found" else kind, local_server,
-                   remote_server, remote_server, local_server))
-    if step == "cleanup":
-        return ("the probe room may still be joined or not forgotten by the account named in detail: leave and "
-                "forget it (POST /rooms/<room_id>/leave, /forget)")
-    return "see detail"
+        what = "messages" if step == "message_to_remote" else "typing notifications (EDUs)"
+        extra = "" if step == "message_to_remote" else "; a bridge must also receive ephemeral events"
+        return ("%s from %s do not reach %s: outbound federation of %s is broken (its federation sender, "
+                "outbound TLS to %s, federation_domain_whitelist); %s %s%s"
+                % (what, local_server, remote_server, local_server, remote_server, fc, remote_server, extra))
+    return ("events from %s do not reach %s: outbound federation of %s is broken (its federation sender, "
+            "outbound TLS to %s, federation_domain_whitelist); %s %s"
+            % (remote_server, local_server, remote_server, local_server, fc, local_server))
+
+
+def _media_hint(_step, kind, side, local_server, remote_server):
+    if kind == "mismatch":
+        return "the downloaded bytes differ from the upload: something between the servers rewrites media"
+    if side == "local":
+        return ("the local homeserver (%s) refused the upload: check its media repository (enable_media_repo, "
+                "max_upload_size)" % local_server)
+    return ("%s could not fetch media from %s over federation (%s): media federation is disabled or not "
+            "served on %s's federation listener, %s blocks it (prevent_media_downloads_from), or %s does not "
+            "trust %s's certificate (federation_custom_ca_list)"
+            % (remote_server, local_server, "404" if kind == "not_found" else kind, local_server,
+               remote_server, remote_server, local_server))
+
+
+_STEP_HINTS = (
+    (("accounts", "create_room", "cleanup"), _setup_hint),
+    (("invite", "invite_received", "join"), _membership_hint),
+    (("message_to_remote", "typing", "message_to_local", "reaction"), _event_hint),
+    (("media",), _media_hint),
+)
 
 
 def verdict(steps, local_user, remote_user, round_trip_ms, duration_ms):
@@ -281,7 +346,10 @@ class Probe(object):
     """One probe run; see :func:`run_probe`."""
 
     def __init__(self, local, remote, timeout=30.0, total_timeout=180.0, typing=True, reaction=True, media=True,
-                 room_name="fedops federation probe", clock=time.monotonic, nonce=None, remote_user_id=None):
+                 room_name="fedops federation probe", clock=time.monotonic, nonce=None, remote_user_id=None,
+                 bridge_media="fail"):
+        if bridge_media not in BRIDGE_MEDIA_CHOICES:
+            raise ValueError("bridge_media must be one of %s, got %r" % (", ".join(BRIDGE_MEDIA_CHOICES), bridge_media))
         self.local = _Side("local", local)
         self.remote = _Side("remote", remote)
         # remote None: a federation-only account (remote_user_id), reached only through the local homeserver
@@ -299,6 +367,10 @@ class Probe(object):
         self.events = {}
         self.end = None
         self.failing_side = "local"
+        # the local account is a Rocket.Chat bridge account: an application service's as_token acting as its user
+        self.bridge_account = bool(getattr(local, "assert_user", False))
+        self.bridge_media = bridge_media
+        self.warnings = []
 
     # helpers
     def deadline(self):
@@ -422,17 +494,50 @@ class Probe(object):
             raise ProbeMismatch("reaction %s arrived without its m.annotation relation to %s" % (event_id, target))
         return "%s saw reaction %s on %s" % (self.local.user_id, event_id, target)
 
-    def step_media(self, deadline):
+    def _upload(self, side, name, deadline):
+        """Upload random bytes as ``side``; returns ``(bytes, mxc URI, server, media id)``."""
         data = os.urandom(MEDIA_BYTES)
-        self.failing_side = "local"
-        uri = self.local.client.upload(data, "application/octet-stream", "fedops-probe-%s.bin" % self.nonce,
-                                       deadline=deadline)
-        server, media_id = parse_mxc(uri)
+        self.failing_side = side.name
+        uri = side.client.upload(data, "application/octet-stream", "fedops-probe-%s%s.bin" % (self.nonce, name),
+                                 deadline=deadline)
+        return (data, uri) + parse_mxc(uri)
+
+    @staticmethod
+    def _same_bytes(data, content, what):
+        if hashlib.sha256(content).digest() != hashlib.sha256(data).digest():
+            raise ProbeMismatch("%s returned %d bytes that differ from the %d uploaded"
+                                % (what, len(content), len(data)))
+
+    def step_media(self, deadline):
+        data, uri, server, media_id = self._upload(self.local, "", deadline)
         self.failing_side = "remote"
         content, endpoint = self.remote.client.download(server, media_id, deadline=deadline)
-        if hashlib.sha256(content).digest() != hashlib.sha256(data).digest():
-            raise ProbeMismatch("%s returned %d bytes that differ from the %d uploaded" % (uri, len(content), len(data)))
-        return "%s fetched %s (%d bytes, %s endpoint)" % (self.remote.user_id, uri, len(data), endpoint)
+        self._same_bytes(data, content, uri)
+        detail = "%s fetched %s (%d bytes, %s endpoint)" % (self.remote.user_id, uri, len(data), endpoint)
+        if self.bridge_account:
+            detail += "; " + self._bridge_media(deadline)
+        return detail
+
+    def _bridge_media(self, deadline):
+        """Upload on the remote side, download it as Rocket.Chat's bridge does (no token, r0, local homeserver)."""
+        data, uri, server, media_id = self._upload(self.remote, "-b", deadline)
+        self.failing_side = "local"
+        local = self.local.client
+        anonymous = MatrixClient(local.base_url, None, verify=local.verify, timeout=local.timeout,
+                                 policy=local.policy, transport=local.transport, sleep=local.sleep, clock=local.clock)
+        path = "%s/%s/%s" % (BRIDGE_MEDIA_PATH, quote(server, safe=""), quote(media_id, safe=""))
+        try:
+            _status, _headers, content = anonymous.request("GET", path, deadline=deadline)
+        except MatrixError as exc:
+            refused = BridgeMediaRefused(uri, exc)
+            if self.bridge_media == "fail":
+                raise refused
+            self.warnings.append("federation probe media step: %s. Hint: %s" % (
+                refused, bridge_media_hint(self.local.server, self.remote.server)))
+            return "WARNING: %s (bridge_media=warn)" % refused
+        self._same_bytes(data, content, "%s through %s" % (uri, BRIDGE_MEDIA_PATH))
+        return "Rocket.Chat's bridge way (no token, %s on %s) fetched %s (%d bytes)" % (
+            BRIDGE_MEDIA_PATH, self.local.server, uri, len(data))
 
     def cleanup(self):
         """Leave and forget on both sides (remote first, while the local server is still in the room). A
@@ -487,10 +592,11 @@ class Probe(object):
                 begin = self.clock()
                 try:
                     detail = getattr(self, "step_" + name)(self.deadline())
-                except (MatrixError, ProbeTimeout, ProbeMismatch, ValueError, KeyError, TypeError) as exc:
+                except (MatrixError, ProbeTimeout, ProbeMismatch, BridgeMediaRefused, ValueError, KeyError,
+                        TypeError) as exc:
                     failed = name
-                    error = exc if isinstance(exc, (MatrixError, ProbeTimeout, ProbeMismatch)) else \
-                        ProbeMismatch("unexpected answer: %s" % exc)
+                    known = (MatrixError, ProbeTimeout, ProbeMismatch, BridgeMediaRefused)
+                    error = exc if isinstance(exc, known) else ProbeMismatch("unexpected answer: %s" % exc)
                     self.steps.append(record(name, "fail", (self.clock() - begin) * 1000,
                                              "%s: %s" % (self.failing_side, error),
                                              hint_for(name, error, self.local.server or "the local homeserver",
@@ -528,6 +634,7 @@ class Probe(object):
             "local_user": self.local.user_id,
             "remote_user": self.remote.user_id,
             "event_ids": dict(self.events),
+            "warnings": list(self.warnings),
             "verdict": verdict(self.steps, self.local.user_id, self.remote.user_id, round_trip, duration_ms),
         }
 
@@ -589,6 +696,7 @@ def run_from_params(params, check_mode=False, transport=None):
     if check_mode:
         return check_mode_result(local_url=params["local"]["homeserver_url"],
                                  remote_url=params["remote"]["homeserver_url"], **options)
+    options["bridge_media"] = params.get("bridge_media") or "fail"
     local = client_for(params["local"], params["timeout"], transport)
     if federation_only(params["remote"]):
         return run_probe(local, None, timeout=params["timeout"], total_timeout=params["total_timeout"],

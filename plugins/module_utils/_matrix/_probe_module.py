@@ -32,6 +32,7 @@ def federation_probe_spec():
         typing=dict(type="bool", default=True),
         reaction=dict(type="bool", default=True),
         media=dict(type="bool", default=True),
+        bridge_media=dict(type="str", default="fail", choices=list(_probe.BRIDGE_MEDIA_CHOICES)),
         timeout=dict(type="float", default=30.0),
         total_timeout=dict(type="float", default=180.0),
         room_name=dict(type="str", default="fedops federation probe"),
@@ -55,6 +56,8 @@ def run_federation_probe(module):
         result = _probe.run_from_params(params, check_mode=module.check_mode)
     except Exception as exc:  # pylint: disable=broad-except
         module.fail_json(msg="federation probe could not run: %s" % exc, exception=traceback.format_exc())
+    for warning in result.pop("warnings", None) or []:
+        module.warn(warning)
     if params["fail_on_error"] and result["ok"] is False:
         module.fail_json(msg=result["verdict"], changed=False, **result)
     return dict(result, changed=False)

@@ -73,57 +73,78 @@ def plan_signing_keys(current, old_keys, version=None, rotate=False, regenerate=
         raise PlanError("the imported key has version %s but version=%s was given" % (import_key.version, version))
     if import_key is not None:
         version = import_key.version
-    key_factory = key_factory or _keys.generate_signing_key
-    old_versions = dict((key.version, key) for key in old_keys)
     if expired_ts is None:
         expired_ts = _keys.default_expired_ts()
+    keys = _NewKeys(old_keys, version, import_key, key_factory or _keys.generate_signing_key, expired_ts)
+    if current is None:
+        return _plan_without_file(keys, file_error, salvaged, regenerate)
+    return _plan_for_file(keys, current, rotate, regenerate)
 
-    def new_key(in_use):
-        taken = set(old_versions) | set(in_use)
+
+class _NewKeys(object):
+    """Makes the new key of a plan (generated, or the imported one) and the plan that replaces keys by it."""
+
+    def __init__(self, old_keys, version, import_key, key_factory, expired_ts):
+        self.old_keys = old_keys
+        self.old_versions = dict((key.version, key) for key in old_keys)
+        self.version = version
+        self.import_key = import_key
+        self.key_factory = key_factory
+        self.expired_ts = expired_ts
+
+    def new_key(self, in_use):
+        taken = set(self.old_versions) | set(in_use)
+        import_key = self.import_key
         if import_key is not None:
-            old = old_versions.get(import_key.version)
+            old = self.old_versions.get(import_key.version)
             if old is not None and old.public_key != import_key.public_key:
                 raise PlanError("key id %s was used by a retired key with another public key; Matrix servers cache "
                                 "keys by id, so an id must never be reused for a different key. Import the key "
                                 "with another version" % import_key.key_id)
             return import_key
-        if version is not None and version in taken:
+        if self.version is not None and self.version in taken:
             raise PlanError("key id %s:%s is already in use or was used by a retired key; choose another version "
                             "(an id must never be reused for a different key) or leave version unset to generate "
-                            "one" % (_keys.ALGORITHM, version))
-        return key_factory(version, taken)
+                            "one" % (_keys.ALGORITHM, self.version))
+        return self.key_factory(self.version, taken)
 
-    def replace(existing, action, reason):
-        fresh = new_key([key.version for key in existing])
+    def replace(self, existing, action, reason):
+        fresh = self.new_key([key.version for key in existing])
         try:
-            old = _keys.retire([key for key in existing if key.version != fresh.version], old_keys, expired_ts)
+            old = _keys.retire([key for key in existing if key.version != fresh.version], self.old_keys,
+                               self.expired_ts)
         except ValueError as exc:
             raise PlanError(str(exc)) from None
-        retired = [key for key in old if key not in old_keys]
+        retired = [key for key in old if key not in self.old_keys]
         return KeyPlan(action, fresh, keys=[fresh], old_keys=old if retired else None, retired=retired,
-                       reason=reason, generated=import_key is None)
+                       reason=reason, generated=self.import_key is None)
 
-    # 1. No usable file.
-    if current is None and file_error is None:
-        fresh = new_key([])
+
+def _plan_without_file(keys, file_error, salvaged, regenerate):
+    """No usable file: missing (create) or malformed (regenerate when allowed)."""
+    if file_error is None:
+        fresh = keys.new_key([])
         return KeyPlan("create", fresh, keys=[fresh], reason="the key file does not exist",
-                       generated=import_key is None)
-    if current is None:
-        if regenerate in ("full_idempotence", "always"):
-            plan = replace(salvaged or [], "regenerate", "the key file is malformed (%s)" % file_error)
-            plan.warnings.append("replaced a malformed signing key file (%s)" % file_error)
-            return plan
-        raise PlanError("%s. The file was left untouched; fix it, restore it from a backup, or set "
-                        "regenerate=full_idempotence to replace it with a new key" % file_error)
+                       generated=keys.import_key is None)
+    if regenerate in ("full_idempotence", "always"):
+        plan = keys.replace(salvaged or [], "regenerate", "the key file is malformed (%s)" % file_error)
+        plan.warnings.append("replaced a malformed signing key file (%s)" % file_error)
+        return plan
+    raise PlanError("%s. The file was left untouched; fix it, restore it from a backup, or set "
+                    "regenerate=full_idempotence to replace it with a new key" % file_error)
 
+
+def _plan_for_file(keys, current, rotate, regenerate):
+    """A valid file: keep its active key, or replace it (regenerate=always, rotate, a different wanted key)."""
     active = current[0]
+    version, import_key = keys.version, keys.import_key
     if regenerate == "always":
         if version is not None and version == active.version and import_key is None:
             raise PlanError("regenerate=always with version=%s would reuse the key id of the current key for a new "
                             "key; leave version unset so each new key gets a new id" % version)
         if import_key is not None and import_key == active and len(current) == 1:
             return KeyPlan("keep", active, reason="the imported key is already the only key")
-        return replace(current, "regenerate", "regenerate=always")
+        return keys.replace(current, "regenerate", "regenerate=always")
 
     if import_key is not None:
         mismatch = not (import_key == active)
@@ -138,7 +159,7 @@ def plan_signing_keys(current, old_keys, version=None, rotate=False, regenerate=
     if rotate:
         if version is not None and not mismatch:
             return KeyPlan("keep", active, reason="the active key already has version %s" % version)
-        return replace(current, "rotate", "rotate=true")
+        return keys.replace(current, "rotate", "rotate=true")
     if not mismatch:
         return KeyPlan("keep", active, reason="the key file holds a valid key")
     wanted = import_key.key_id if import_key is not None else "%s:%s" % (_keys.ALGORITHM, version)
@@ -150,7 +171,7 @@ def plan_signing_keys(current, old_keys, version=None, rotate=False, regenerate=
         raise PlanError("the active key in the file is %s, not %s. Nothing was changed. Set rotate=true to make %s "
                         "the active key and retire %s to the old keys (it stays published in old_verify_keys), or "
                         "drop the version to keep the current key" % (active.key_id, wanted, wanted, active.key_id))
-    return replace(current, "regenerate", "the active key is %s, not %s" % (active.key_id, wanted))
+    return keys.replace(current, "regenerate", "the active key is %s, not %s" % (active.key_id, wanted))
 
 
 def check_expected_public_key(expected, current, old_keys, file_error=None):
@@ -310,19 +331,7 @@ def run_signing_key(module):
     if leftovers and plan.changes_keys and plan.old_keys is None:
         plan.old_keys = old_keys  # the new key file drops the key: drop its leftover entry too
 
-    # The old keys file first: if the key file then cannot be replaced, the old keys file is put back; if the run
-    # is interrupted in between, the entry for the still-active key is recognised as a leftover (see above).
-    files = []
-    if plan.old_keys is not None or old_state.exists:
-        files.append({"path": old_keys_path, "current": old_state, "file_args": dict(file_args, path=old_keys_path),
-                      "content": _keys.serialize_old_keys(plan.old_keys).encode("ascii")
-                      if plan.old_keys is not None else None})
-    files.append({"path": path, "current": current_state, "file_args": file_args, "backup": params["backup"],
-                  "content": _keys.serialize_signing_keys(plan.keys).encode("ascii") if plan.changes_keys else None})
-    try:
-        results = _files.ensure_files(module, files)
-    except _files.FileAccessError as exc:
-        module.fail_json(msg=str(exc), filename=path)
+    results = _write_key_files(module, plan, (path, current_state), (old_keys_path, old_state), file_args)
     key_result = results[-1]
 
     active = plan.active
@@ -337,22 +346,54 @@ def run_signing_key(module):
         "retired_keys": _keys.old_signing_keys_config(plan.retired),
     }
     result.update(_key_view(active, hide_generated=hide))
-    rocketchat = {_keys.ROCKETCHAT_ALGORITHM_SETTING: _keys.ALGORITHM,
-                  _keys.ROCKETCHAT_VERSION_SETTING: None if hide else active.version}
+    result["rocketchat_settings"] = {_keys.ROCKETCHAT_ALGORITHM_SETTING: _keys.ALGORITHM,
+                                     _keys.ROCKETCHAT_VERSION_SETTING: None if hide else active.version}
     if params["return_content"] and not hide:
-        rocketchat = _keys.to_rocketchat(active)
+        result["rocketchat_settings"] = _keys.to_rocketchat(active)
         result["private_key"] = _keys.serialize_signing_keys(final_keys)
-    result["rocketchat_settings"] = rocketchat
     if key_result["backup_file"]:
         result["backup_file"] = key_result["backup_file"]
     if module._diff:  # pylint: disable=protected-access
-        result["diff"] = {
-            "before_header": path,
-            "after_header": path,
-            "before": _diff_side(current if current is not None else [], old_keys,
-                                 key_result["attributes_diff"]["before"]),
-            "after": _diff_side([None] if hide else final_keys, new_old_keys, key_result["attributes_diff"]["after"]),
-        }
-        if file_error is not None:
-            result["diff"]["before"]["error"] = str(file_error)
+        result["diff"] = _key_file_diff(path, key_result["attributes_diff"], (current, old_keys, file_error),
+                                        ([None] if hide else final_keys, new_old_keys))
     return result
+
+
+def _write_key_files(module, plan, key_file, old_keys_file, file_args):
+    """Write what the plan changes; ``key_file``/``old_keys_file`` are (path, current state). Returns the results
+    of :func:`_files.ensure_files`, the key file's last.
+
+    The old keys file first: if the key file then cannot be replaced, the old keys file is put back; if the run
+    is interrupted in between, the entry for the still-active key is recognised as a leftover (``still_active``).
+    """
+    path, current_state = key_file
+    old_keys_path, old_state = old_keys_file
+    files = []
+    if plan.old_keys is not None or old_state.exists:
+        files.append({"path": old_keys_path, "current": old_state, "file_args": dict(file_args, path=old_keys_path),
+                      "content": _keys.serialize_old_keys(plan.old_keys).encode("ascii")
+                      if plan.old_keys is not None else None})
+    files.append({"path": path, "current": current_state, "file_args": file_args,
+                  "backup": module.params["backup"],
+                  "content": _keys.serialize_signing_keys(plan.keys).encode("ascii") if plan.changes_keys else None})
+    results = None
+    try:
+        results = _files.ensure_files(module, files)
+    except _files.FileAccessError as exc:
+        module.fail_json(msg=str(exc), filename=path)
+    return results
+
+
+def _key_file_diff(path, attributes_diff, before, after):
+    """``--diff`` of the key file: ``before`` is (keys or None, old keys, file error), ``after`` (keys, old keys);
+    public keys only (``_diff_side``)."""
+    current, old_keys, file_error = before
+    diff = {
+        "before_header": path,
+        "after_header": path,
+        "before": _diff_side(current if current is not None else [], old_keys, attributes_diff["before"]),
+        "after": _diff_side(after[0], after[1], attributes_diff["after"]),
+    }
+    if file_error is not None:
+        diff["before"]["error"] = str(file_error)
+    return diff

@@ -10,6 +10,17 @@ message meant for the user as is."""
 
 from __future__ import annotations
 
+from ansible_collections.fedops.rocketchat.plugins.module_utils._http_contract import (
+    AuthFailure,
+    ClientFailure,
+    NotFoundFailure,
+    RateLimitedFailure,
+    ServerFailure,
+    TimeoutFailure,
+    TLSFailure,
+    UnreachableFailure,
+)
+
 import json
 
 
@@ -27,15 +38,39 @@ class RocketChatConnectionError(RocketChatError):
     """The server could not be reached (after retries), or TLS failed."""
 
 
+class RocketChatUnreachableError(RocketChatConnectionError, UnreachableFailure):
+    """No connection to the server (refused, reset, name not resolved), also after the retries."""
+
+
+class RocketChatTLSError(RocketChatConnectionError, TLSFailure):
+    """The server's certificate did not verify, or the TLS handshake failed."""
+
+
+class RocketChatTimeoutError(RocketChatConnectionError, TimeoutFailure):
+    """The server did not answer within ``timeout``, also after the retries."""
+
+
 class RocketChatServerError(RocketChatError):
     """5xx answers persisted through the retries, or the answer was not the Rocket.Chat API."""
 
 
-class RocketChatAuthError(RocketChatError):
+class RocketChatUnavailableError(RocketChatServerError, ServerFailure):
+    """5xx answers: after the retries for a GET, at once for a call that is not idempotent."""
+
+
+class RocketChatNotFoundError(RocketChatServerError, NotFoundFailure):
+    """HTTP 404: the server has no such API endpoint (wrong url or release)."""
+
+
+class RocketChatClientError(RocketChatError, ClientFailure):
+    """Any other 4xx: Rocket.Chat refused the call itself."""
+
+
+class RocketChatAuthError(RocketChatError, AuthFailure):
     """The credentials were rejected (bad token, bad user id, wrong password)."""
 
 
-class RocketChatPermissionError(RocketChatError):
+class RocketChatPermissionError(RocketChatError, AuthFailure):
     """The user is known but lacks a permission for the call."""
 
 
@@ -43,7 +78,7 @@ class RocketChatTwoFactorError(RocketChatError):
     """The call needs a second factor (totp-required) or the code was refused (totp-invalid)."""
 
 
-class RocketChatRateLimitError(RocketChatError):
+class RocketChatRateLimitError(RocketChatError, RateLimitedFailure):
     """Rate limited for longer than the caller allows to wait."""
 
 
@@ -88,9 +123,9 @@ def http_error(status, data, what, who, base_url, permission=None):
     if error_type in ("totp-required", "totp-invalid") or error in ("totp-required", "totp-invalid"):
         return two_factor_error(error_type or error, body.get("details"), what, status, body)
     if status == 404:
-        return RocketChatServerError("Rocket.Chat at %s has no API endpoint to %s (HTTP 404); check url and the "
-                                     "Rocket.Chat release." % (base_url, what),
-                                     status=status, body=body)
+        return RocketChatNotFoundError("Rocket.Chat at %s has no API endpoint to %s (HTTP 404); check url and the "
+                                       "Rocket.Chat release." % (base_url, what),
+                                       status=status, body=body)
     return unexpected_error(status, body, what)
 
 
@@ -115,8 +150,8 @@ def unexpected_error(status, body, what):
         detail = body.get("error") or body.get("message") or json.dumps(body, sort_keys=True)
     else:
         detail = str(body)
-    return RocketChatError("Rocket.Chat refused to %s (HTTP %s: %s)." % (what, status, detail),
-                           status=status, body=body)
+    cls = RocketChatUnavailableError if isinstance(status, int) and status >= 500 else RocketChatClientError
+    return cls("Rocket.Chat refused to %s (HTTP %s: %s)." % (what, status, detail), status=status, body=body)
 
 
 def method_error(error, what, values, who):

@@ -226,72 +226,90 @@ def desired_settings(mode, params, version):
     problem = foreign_sections(mode, params)
     if problem:
         raise RocketChatValidationError(problem)
-    known = catalog.catalog_for(version)
-    warnings = []
     desired = {}
     secrets = set()
-    if mode == "legacy":
-        opts = params.get("legacy") or {}
-        problem = validate_legacy_domain(opts.get("domain"))
-        if problem:
-            raise RocketChatValidationError(problem)
-        desired.update(_map_options(opts, LEGACY_OPTIONS, version, "legacy"))
-        desired["FEDERATION_Enabled"] = True
-        if opts.get("discovery_method") == "hub":
-            warnings.append("legacy.discovery_method=hub registers with hub.rocket.chat; if that fails Rocket.Chat "
-                            "turns FEDERATION_Enabled off again (FEDERATION_Status 'Could not register with Hub').")
-        if version.at_least(6, 0):
-            warnings.append("Legacy federation is deprecated since Rocket.Chat 6.0 and removed in 8.0; late 6.x and "
-                            "7.x releases serve its endpoints only with ENABLE_INSECURE_LEGACY_FEDERATION=true in the "
-                            "server environment.")
-    elif mode == "matrix_bridge":
-        opts = params.get("matrix_bridge") or {}
-        errors = [e for e in (validate_homeserver_domain(opts.get("homeserver_domain")),
-                              validate_url("matrix_bridge.homeserver_url", opts.get("homeserver_url")),
-                              validate_url("matrix_bridge.bridge_url", opts.get("bridge_url"))) if e]
-        if not opts.get("homeserver_url"):
-            errors.append("matrix_bridge.homeserver_url is required: the URL of the homeserver's client API that "
-                          "Rocket.Chat talks to, for example http://synapse:8008.")
-        for option in ("hs_token", "as_token"):
-            token = opts.get(option)
-            if token is not None and len(token) < 16:
-                errors.append("matrix_bridge.%s is too short; use at least 32 random characters "
-                              "(for example lookup('ansible.builtin.password', '/dev/null length=48')). " % option)
-        if opts.get("hs_token") and opts.get("hs_token") == opts.get("as_token"):
-            errors.append("matrix_bridge.hs_token and as_token must differ.")
-        errors.extend(validate_sizes(opts, "matrix_bridge", ("max_public_room_users",)))
-        if errors:
-            raise RocketChatValidationError(" ".join(errors))
-        desired.update(_map_options(opts, BRIDGE_OPTIONS, version, "matrix_bridge"))
-        desired["Federation_Matrix_enabled"] = True
-        secrets.update(("Federation_Matrix_hs_token", "Federation_Matrix_as_token"))
-    elif mode == "native":
-        opts = params.get("native") or {}
-        errors = [e for e in [validate_native_domain(opts.get("domain")), validate_signing_key(opts.get("signing_key"))]
-                  + validate_sizes(opts, "native", ("max_public_room_size",)) if e]
-        if errors:
-            raise RocketChatValidationError(" ".join(errors))
-        desired.update(_map_options(opts, NATIVE_OPTIONS, version, "native"))
-        if opts.get("allow_list") is not None:
-            entries, list_warnings = analyse_allow_list(opts["allow_list"], version)
-            if list_warnings and opts.get("allow_list_bare_entries") == "fail":
-                raise RocketChatValidationError(" ".join(list_warnings))
-            warnings.extend(list_warnings)
-            desired["Federation_Service_Allow_List"] = ",".join(entries)
-            if not entries:
-                warnings.append("native.allow_list is empty: Rocket.Chat then federates with every server.")
-        desired["Federation_Service_Enabled"] = True
-        secrets.add("Federation_Service_Matrix_Signing_Key")
+    warnings = []
+    if mode in MODE_SETTINGS:
+        desired, secrets, warnings = MODE_SETTINGS[mode](params.get(mode) or {}, version)
     # Only one generation at a time: switch the others off where the release still has their switch.
     if mode == "disabled" or params.get("disable_other_modes", True):
-        for other, flag in ENABLE_FLAG.items():
-            if other == mode or flag not in known or known[flag].hidden_in(version):
-                continue
-            if other != "native" and not supports(other, version) and mode != "disabled":
-                # 7.11: the old switches are read-only and the bridge is disabled by the release itself.
-                continue
-            desired[flag] = False
+        desired.update(_other_modes_off(mode, version))
     return desired, secrets, warnings
+
+
+def _legacy_settings(opts, version):
+    problem = validate_legacy_domain(opts.get("domain"))
+    if problem:
+        raise RocketChatValidationError(problem)
+    desired = _map_options(opts, LEGACY_OPTIONS, version, "legacy")
+    desired["FEDERATION_Enabled"] = True
+    warnings = []
+    if opts.get("discovery_method") == "hub":
+        warnings.append("legacy.discovery_method=hub registers with hub.rocket.chat; if that fails Rocket.Chat "
+                        "turns FEDERATION_Enabled off again (FEDERATION_Status 'Could not register with Hub').")
+    if version.at_least(6, 0):
+        warnings.append("Legacy federation is deprecated since Rocket.Chat 6.0 and removed in 8.0; late 6.x and "
+                        "7.x releases serve its endpoints only with ENABLE_INSECURE_LEGACY_FEDERATION=true in the "
+                        "server environment.")
+    return desired, set(), warnings
+
+
+def _bridge_settings(opts, version):
+    errors = [e for e in (validate_homeserver_domain(opts.get("homeserver_domain")),
+                          validate_url("matrix_bridge.homeserver_url", opts.get("homeserver_url")),
+                          validate_url("matrix_bridge.bridge_url", opts.get("bridge_url"))) if e]
+    if not opts.get("homeserver_url"):
+        errors.append("matrix_bridge.homeserver_url is required: the URL of the homeserver's client API that "
+                      "Rocket.Chat talks to, for example http://synapse:8008.")
+    for option in ("hs_token", "as_token"):
+        token = opts.get(option)
+        if token is not None and len(token) < 16:
+            errors.append("matrix_bridge.%s is too short; use at least 32 random characters "
+                          "(for example lookup('ansible.builtin.password', '/dev/null length=48')). " % option)
+    if opts.get("hs_token") and opts.get("hs_token") == opts.get("as_token"):
+        errors.append("matrix_bridge.hs_token and as_token must differ.")
+    errors.extend(validate_sizes(opts, "matrix_bridge", ("max_public_room_users",)))
+    if errors:
+        raise RocketChatValidationError(" ".join(errors))
+    desired = _map_options(opts, BRIDGE_OPTIONS, version, "matrix_bridge")
+    desired["Federation_Matrix_enabled"] = True
+    return desired, set(("Federation_Matrix_hs_token", "Federation_Matrix_as_token")), []
+
+
+def _native_settings(opts, version):
+    errors = [e for e in [validate_native_domain(opts.get("domain")), validate_signing_key(opts.get("signing_key"))]
+              + validate_sizes(opts, "native", ("max_public_room_size",)) if e]
+    if errors:
+        raise RocketChatValidationError(" ".join(errors))
+    desired = _map_options(opts, NATIVE_OPTIONS, version, "native")
+    warnings = []
+    if opts.get("allow_list") is not None:
+        entries, list_warnings = analyse_allow_list(opts["allow_list"], version)
+        if list_warnings and opts.get("allow_list_bare_entries") == "fail":
+            raise RocketChatValidationError(" ".join(list_warnings))
+        warnings.extend(list_warnings)
+        desired["Federation_Service_Allow_List"] = ",".join(entries)
+        if not entries:
+            warnings.append("native.allow_list is empty: Rocket.Chat then federates with every server.")
+    desired["Federation_Service_Enabled"] = True
+    return desired, set(("Federation_Service_Matrix_Signing_Key",)), warnings
+
+
+MODE_SETTINGS = {"legacy": _legacy_settings, "matrix_bridge": _bridge_settings, "native": _native_settings}
+
+
+def _other_modes_off(mode, version):
+    """The enable switches of the other generations, off, where the release still has them writable."""
+    known = catalog.catalog_for(version)
+    off = {}
+    for other, flag in ENABLE_FLAG.items():
+        if other == mode or flag not in known or known[flag].hidden_in(version):
+            continue
+        if other != "native" and not supports(other, version) and mode != "disabled":
+            # 7.11: the old switches are read-only and the bridge is disabled by the release itself.
+            continue
+        off[flag] = False
+    return off
 
 
 def bridge_token_check(current, params):

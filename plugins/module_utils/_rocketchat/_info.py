@@ -85,6 +85,8 @@ def _native_access(client):
 
 
 def gather_federation_info(client, show_secrets=False):
+    """The federation facts of the workspace: release, settings (secrets masked), licence, and one part per
+    generation whose settings the release has."""
     version = client.version()
     ids = catalog.federation_ids(version) + ["uniqueID", "Site_Url"]
     values = client.get_settings(ids, missing_ok=True)
@@ -110,46 +112,59 @@ def gather_federation_info(client, show_secrets=False):
                             "detail": "Rocket.Chat %s has no enterprise federation setting" % version,
                             "expiry_known": False, "expires_at": None, "days_left": None}
     if "FEDERATION_Enabled" in values:
-        domain = values.get("FEDERATION_Domain")
-        key = values.get("FEDERATION_Public_Key")
-        facts["legacy"] = {
-            "enabled": values.get("FEDERATION_Enabled"), "status": values.get("FEDERATION_Status"),
-            "domain": domain, "discovery_method": values.get("FEDERATION_Discovery_Method"), "public_key": key,
-            "dns_records": legacy_dns_records(domain, values.get("Site_Url"), key),
-        }
+        facts["legacy"] = _legacy_facts(values)
     if "Federation_Matrix_enabled" in values:
-        registration = values.get("Federation_Matrix_registration_file")
-        defaults = derived_default_tokens(str(values.get("uniqueID") or ""))
-        facts["matrix_bridge"] = {
-            "enabled": values.get("Federation_Matrix_enabled"),
-            "configuration_status": values.get("Federation_Matrix_configuration_status"),
-            "homeserver_url": values.get("Federation_Matrix_homeserver_url"),
-            "homeserver_domain": values.get("Federation_Matrix_homeserver_domain"),
-            "bridge_url": values.get("Federation_Matrix_bridge_url"),
-            "registration_file": registration if show_secrets else mask_registration(registration),
-            "default_tokens_in_use": bool(values.get("uniqueID")) and (
-                values.get("Federation_Matrix_hs_token") == defaults[0]
-                or values.get("Federation_Matrix_as_token") == defaults[1]),
-        }
+        facts["matrix_bridge"] = _bridge_facts(values, show_secrets)
     if "Federation_Service_Enabled" in values:
-        allow = [e for e in str(values.get("Federation_Service_Allow_List") or "").split(",") if e.strip()]
-        try:
-            _entries, allow_warnings = analyse_allow_list(allow, version)
-        except RocketChatValidationError:
-            allow_warnings = ["the allow list holds entries that are not domains"]
-        facts["native"] = {
-            "enabled": values.get("Federation_Service_Enabled"),
-            "domain": values.get("Federation_Service_Domain"),
-            "allow_list": [e.strip() for e in allow],
-            "allow_list_warnings": allow_warnings,
-            "licensed": facts["license"]["federation_module"],
-        }
-        facts["native"].update(_native_access(client))
-        if facts["license"]["federation_module"] is False:
-            facts["native"]["license_warning"] = (
-                "The licence lacks the '%s' module: Rocket.Chat ignores the Federation_Service_* values shown here "
-                "and uses their invalid values (federation off)." % LICENSE_MODULE)
+        facts["native"] = _native_facts(client, values, version, facts["license"]["federation_module"])
     return facts
+
+
+def _legacy_facts(values):
+    domain = values.get("FEDERATION_Domain")
+    key = values.get("FEDERATION_Public_Key")
+    return {
+        "enabled": values.get("FEDERATION_Enabled"), "status": values.get("FEDERATION_Status"),
+        "domain": domain, "discovery_method": values.get("FEDERATION_Discovery_Method"), "public_key": key,
+        "dns_records": legacy_dns_records(domain, values.get("Site_Url"), key),
+    }
+
+
+def _bridge_facts(values, show_secrets):
+    registration = values.get("Federation_Matrix_registration_file")
+    defaults = derived_default_tokens(str(values.get("uniqueID") or ""))
+    return {
+        "enabled": values.get("Federation_Matrix_enabled"),
+        "configuration_status": values.get("Federation_Matrix_configuration_status"),
+        "homeserver_url": values.get("Federation_Matrix_homeserver_url"),
+        "homeserver_domain": values.get("Federation_Matrix_homeserver_domain"),
+        "bridge_url": values.get("Federation_Matrix_bridge_url"),
+        "registration_file": registration if show_secrets else mask_registration(registration),
+        "default_tokens_in_use": bool(values.get("uniqueID")) and (
+            values.get("Federation_Matrix_hs_token") == defaults[0]
+            or values.get("Federation_Matrix_as_token") == defaults[1]),
+    }
+
+
+def _native_facts(client, values, version, licensed):
+    allow = [e for e in str(values.get("Federation_Service_Allow_List") or "").split(",") if e.strip()]
+    try:
+        _entries, allow_warnings = analyse_allow_list(allow, version)
+    except RocketChatValidationError:
+        allow_warnings = ["the allow list holds entries that are not domains"]
+    native = {
+        "enabled": values.get("Federation_Service_Enabled"),
+        "domain": values.get("Federation_Service_Domain"),
+        "allow_list": [e.strip() for e in allow],
+        "allow_list_warnings": allow_warnings,
+        "licensed": licensed,
+    }
+    native.update(_native_access(client))
+    if licensed is False:
+        native["license_warning"] = (
+            "The licence lacks the '%s' module: Rocket.Chat ignores the Federation_Service_* values shown here "
+            "and uses their invalid values (federation off)." % LICENSE_MODULE)
+    return native
 
 
 # --- fedops.rocketchat.federation_info -----------------------------------------------------------------------------

@@ -86,7 +86,8 @@ def converge_permissions(client, desired, check_mode=False):
     current = read_permissions(client)
     changes = plan_permissions(current, wanted)
     if changes and not check_mode:
-        client.request("POST", endpoints.PERMISSIONS_UPDATE, body={"permissions": changes},
+        # permissions.update sets each permission's role list: repeatable, so retried like a PUT
+        client.request("POST", endpoints.PERMISSIONS_UPDATE, body={"permissions": changes}, idempotent=True,
                        what="update the permissions", permission="access-permissions")
     after = dict(current)
     after.update(dict((c["_id"], c["roles"]) for c in changes))

@@ -168,8 +168,10 @@ class SettingsApi(object):
 
     def save_settings_bulk(self, values):
         """POST /api/v1/settings (8.6+): one atomic, type-checked write."""
+        # Every settings write sets absolute values (apps/meteor/app/api/server/v1/settings.ts), so a write lost
+        # with its connection is sent again (idempotent=True), as a PUT would be.
         body = {"settings": [{"_id": k, "value": v} for k, v in values.items()]}
-        self.request("POST", endpoints.SETTINGS, body=body, two_factor=True,
+        self.request("POST", endpoints.SETTINGS, body=body, two_factor=True, idempotent=True,
                      what="write settings %s" % ", ".join(values), permission="edit-privileged-setting")
 
     def save_settings_method(self, values):
@@ -178,7 +180,8 @@ class SettingsApi(object):
                               "params": [[{"_id": k, "value": v} for k, v in values.items()]]})
         what = "write settings %s" % ", ".join(values)
         data, _headers = self.request("POST", endpoints.SAVE_SETTINGS_METHOD, body={"message": message},
-                                      two_factor=True, what=what, permission="edit-privileged-setting")
+                                      two_factor=True, what=what, permission="edit-privileged-setting",
+                                      idempotent=True)
         try:
             result = json.loads(data.get("message"))
         except (TypeError, ValueError, AttributeError):
@@ -191,7 +194,7 @@ class SettingsApi(object):
     def save_setting(self, setting_id, value):
         """POST settings/<id>: 200 without a changed flag; 400 {success:false} for unknown, hidden, blocked."""
         path = endpoints.setting(setting_id)
-        status, data, _headers = self._exchange("POST", path, body={"value": value}, two_factor=True,
+        status, data, _headers = self._exchange("POST", path, body={"value": value}, two_factor=True, idempotent=True,
                                                 bucket=("POST", endpoints.SETTING_ROUTE), what="write setting %s" % setting_id)
         if status == 200 and isinstance(data, dict) and data.get("success") is True:
             return

@@ -9,9 +9,12 @@
 
 * Keep-alive connection pool sized for the read concurrency (``max_workers``), blocking instead of
   opening throw-away connections.
-* Bounded retries with exponential backoff for connection errors and 5xx answers (``_retry``); answers
-  that will not change on a retry (401, 403, 4xx) are never retried.
-* Rate limits: the ``X-RateLimit-*`` headers are tracked per bucket (method + route pattern); calls wait
+* Errors and retries follow the collection's HTTP contract (``_http_contract``): bounded retries with
+  exponential backoff (``_retry``) for 5xx answers, timeouts and lost connections of idempotent calls (a
+  POST only when the connection was refused or never opened); answers that will not change on a retry
+  (401, 403, 4xx) and TLS failures are never retried.
+* Rate limits (the contract's 429: retried for any method, after the wait the server names): the
+  ``X-RateLimit-*`` headers are tracked per bucket (method + route pattern); calls wait
   until ``X-RateLimit-Reset`` (epoch milliseconds) instead of running into 429, and a 429 that happens
   anyway is waited out the same way, all bounded by ``rate_limit_max_wait`` (see :class:`RateLimitBudget`).
 * Every failure becomes a :mod:`_errors` exception with a message that names the cause and the fix.
@@ -26,14 +29,18 @@ import threading
 import time
 import traceback
 
+from ansible_collections.fedops.rocketchat.plugins.module_utils import _http_contract as contract
 from ansible_collections.fedops.rocketchat.plugins.module_utils._retry import RetryPolicy
 from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat import _endpoints as endpoints
 from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat._auth import RocketChatAuth
 from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat._errors import (
-    RocketChatConnectionError,
     RocketChatError,
     RocketChatRateLimitError,
     RocketChatServerError,
+    RocketChatTimeoutError,
+    RocketChatTLSError,
+    RocketChatUnavailableError,
+    RocketChatUnreachableError,
     RocketChatValidationError,
     http_error,
 )
@@ -53,12 +60,14 @@ MAX_RATE_LIMIT_RETRIES = 5
 
 
 class _Transient(Exception):
-    """A failure worth another attempt (connection error, timeout, 5xx)."""
+    """A failure the contract may retry (connection error, timeout, 5xx), with its ``kind``."""
 
-    def __init__(self, msg, cause=None, response=None):
+    def __init__(self, msg, kind, cause=None, response=None, refused=False):
         super(_Transient, self).__init__(msg)
+        self.kind = kind
         self.cause = cause
         self.response = response
+        self.refused = refused
 
 
 class RocketChatTransport(RocketChatAuth):
@@ -154,8 +163,10 @@ class RocketChatTransport(RocketChatAuth):
             setattr(self, name, getattr(self, name) + amount)
 
     def _exchange(self, method, path, body=None, params=None, auth=True, two_factor=False, bucket=None,
-                  what="call the API"):
-        """Send one call with retries and rate-limit handling; return (status, parsed JSON, headers)."""
+                  what="call the API", idempotent=None):
+        """Send one call with retries and rate-limit handling; return (status, parsed JSON, headers).
+
+        ``idempotent=True`` lets a POST that writes absolute values be repeated like a PUT (the contract)."""
         bucket = bucket or (method, path.split("?")[0])
         headers = {}
         if auth:
@@ -165,6 +176,26 @@ class RocketChatTransport(RocketChatAuth):
         if body is not None:
             headers["Content-Type"] = "application/json"
         data = None if body is None else json.dumps(body)
+        for _dummy in range(MAX_RATE_LIMIT_RETRIES + 1):
+            if self._cancel.is_set():
+                raise Cancelled()
+            self.budget.acquire(bucket, cancel=self._cancel)
+            response = self._send(method, path, (data, params, headers), what, idempotent)
+            if response.status_code == 429:
+                self._count("rate_limited")
+                self.budget.exhausted(bucket, response.headers)
+                if auth and headers.get("X-Auth-Token"):
+                    self._refuse_rejected_credentials(what)
+                continue
+            self.budget.update(bucket, response.headers)
+            return self._answer(method, path, response, auth)
+        raise RocketChatRateLimitError(
+            "Rocket.Chat kept answering 429 Too Many Requests to %s %s (%s) after waiting for X-RateLimit-Reset %d "
+            "times." % (method, path, what, MAX_RATE_LIMIT_RETRIES))
+
+    def _send(self, method, path, request, what, idempotent=None):
+        """One call through the retry policy: the response (a 429 included), or the contract's error."""
+        data, params, headers = request
         url = self.base_url + path
 
         def once():
@@ -173,58 +204,62 @@ class RocketChatTransport(RocketChatAuth):
                 response = self.session.request(method, url, data=data, params=params, headers=headers,
                                                 timeout=self.timeout)
             except requests.exceptions.SSLError as exc:
-                raise RocketChatConnectionError(
+                raise RocketChatTLSError(
                     "TLS verification of %s failed: %s. Give ca_path (the CA bundle that signed the server "
                     "certificate); set validate_certs=false only for throw-away test servers." % (self.base_url, exc))
             except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as exc:
-                raise _Transient("cannot reach %s: %s" % (self.base_url, exc), cause=exc)
+                timed_out = isinstance(exc, requests.exceptions.Timeout)
+                # A connection never opened (refused, connect timeout) carried no request: safe for any method.
+                refused = (isinstance(exc, requests.exceptions.ConnectTimeout)
+                           or contract.refused_connection(exc))
+                raise _Transient("cannot reach %s: %s" % (self.base_url, exc),
+                                 contract.TIMEOUT if timed_out else contract.UNREACHABLE, cause=exc, refused=refused)
             except requests.exceptions.RequestException as exc:
-                raise RocketChatConnectionError("request to %s failed: %s" % (url, exc))
+                raise RocketChatUnreachableError("request to %s failed: %s" % (url, exc))
             if response.status_code >= 500:
-                raise _Transient("HTTP %d from %s %s" % (response.status_code, method, path), response=response)
+                raise _Transient("HTTP %d from %s %s" % (response.status_code, method, path), contract.SERVER_ERROR,
+                                 response=response)
             return response
 
         def on_retry(_exc, _number, _delay):
             self._count("retried")
 
         def retryable(exc):
-            return isinstance(exc, _Transient) and not self._cancel.is_set()
+            if not isinstance(exc, _Transient) or self._cancel.is_set():
+                return False
+            status = exc.response.status_code if exc.response is not None else None
+            return contract.retry_decision(method, exc.kind, status=status, refused=exc.refused,
+                                           idempotent=idempotent) is not False
 
-        for _dummy in range(MAX_RATE_LIMIT_RETRIES + 1):
-            if self._cancel.is_set():
-                raise Cancelled()
-            self.budget.acquire(bucket, cancel=self._cancel)
-            try:
-                response = self.policy.call(once, retryable, on_retry=on_retry)
-            except _Transient as exc:
-                if exc.response is not None:
-                    raise RocketChatServerError(
-                        "Rocket.Chat answered HTTP %d to %s %s (%s) %d times; giving up. Check the server's log."
-                        % (exc.response.status_code, method, path, what, self.policy.attempts),
-                        status=exc.response.status_code)
-                raise RocketChatConnectionError("%s (%d attempts to %s). Check url and that the server is up."
-                                                % (exc, self.policy.attempts, what))
-            if response.status_code == 429:
-                self._count("rate_limited")
-                self.budget.exhausted(bucket, response.headers)
-                if auth and headers.get("X-Auth-Token"):
-                    self._refuse_rejected_credentials(what)
-                continue
-            self.budget.update(bucket, response.headers)
-            if auth and 200 <= response.status_code < 300 and path.startswith(endpoints.API_V1):
-                self._authenticated = True
-            try:
-                parsed = response.json()
-            except ValueError:
-                parsed = None
-            if parsed is None and response.status_code != 404:
-                raise RocketChatServerError(
-                    "%s %s did not answer with JSON (HTTP %d); is url (%s) the base URL of Rocket.Chat?"
-                    % (method, path, response.status_code, self.base_url), status=response.status_code)
-            return response.status_code, parsed, response.headers
-        raise RocketChatRateLimitError(
-            "Rocket.Chat kept answering 429 Too Many Requests to %s %s (%s) after waiting for X-RateLimit-Reset %d "
-            "times." % (method, path, what, MAX_RATE_LIMIT_RETRIES))
+        try:
+            return self.policy.call(once, retryable, on_retry=on_retry)
+        except _Transient as exc:
+            raise self._transient_error(exc, method, path, what)
+
+    def _answer(self, method, path, response, auth):
+        """(status, parsed JSON, headers) of an answer that is not a 429; notes that the credentials work."""
+        if auth and 200 <= response.status_code < 300 and path.startswith(endpoints.API_V1):
+            self._authenticated = True
+        try:
+            parsed = response.json()
+        except ValueError:
+            parsed = None
+        if parsed is None and response.status_code != 404:
+            raise RocketChatServerError(
+                "%s %s did not answer with JSON (HTTP %d); is url (%s) the base URL of Rocket.Chat?"
+                % (method, path, response.status_code, self.base_url), status=response.status_code)
+        return response.status_code, parsed, response.headers
+
+    @staticmethod
+    def _transient_error(exc, method, path, what):
+        """The contract's error for a failure the retries did not cure (or that was not retried)."""
+        attempts = getattr(exc, "attempts", 1)
+        if exc.response is not None:
+            return RocketChatUnavailableError(
+                "Rocket.Chat answered HTTP %d to %s %s (%s) %d times; giving up. Check the server's log."
+                % (exc.response.status_code, method, path, what, attempts), status=exc.response.status_code)
+        cls = RocketChatTimeoutError if exc.kind == contract.TIMEOUT else RocketChatUnreachableError
+        return cls("%s (%d attempts to %s). Check url and that the server is up." % (exc, attempts, what))
 
     def _refuse_rejected_credentials(self, what):
         """A 429 before any authenticated answer: Rocket.Chat limits before it checks the token, so a wrong token
@@ -252,12 +287,13 @@ class RocketChatTransport(RocketChatAuth):
             self._authenticated = True
 
     def request(self, method, path, body=None, params=None, auth=True, two_factor=False, bucket=None,
-                what="call the API", permission=None):
+                what="call the API", permission=None, idempotent=None):
         """Like ``_exchange`` but raise the mapped error unless the answer is a success."""
         if auth:
             self.ensure_auth()
         status, data, headers = self._exchange(method, path, body=body, params=params, auth=auth,
-                                               two_factor=two_factor, bucket=bucket, what=what)
+                                               two_factor=two_factor, bucket=bucket, what=what,
+                                               idempotent=idempotent)
         if 200 <= status < 300 and (not isinstance(data, dict) or data.get("success", True) is not False):
             return data, headers
         raise self._http_error(status, data, what, permission)

@@ -48,66 +48,90 @@ def check_endpoint(ctx, endpoint, server_name):
     ``server_name``; ``verify_keys`` maps key id to public key for the keys that decoded (for the consistency check).
     """
     label = endpoint.label
-    target = endpoint.target
     out = []
-    response_doc = None
-    conn = ctx.http.connection(endpoint.ip, endpoint.port, target.tls_name, verify=True)
+    conn = _open_connection(ctx, endpoint, out)
+    if conn is None:
+        return out, None, {}
     try:
-        try:
-            conn.open()
-            info = describe_certificate(conn.tls.cert_der)
-            out.append(record("connection", PASS, "TLS %s to %s (%s)" % (conn.tls.version, label, _source_text(endpoint)),
-                              target=label))
-            out.append(_certificate_record(ctx, info, target.tls_name, label))
-        except HttpError as exc:
-            if exc.kind != "tls_verify":
-                hint = _connection_hint(exc, endpoint)
-                out.append(record("connection", FAIL, "%s: %s (%s)" % (label, exc.message, _source_text(endpoint)),
-                                  hint, label))
-                for name in ("tls_certificate", "federation_version", "key_response"):
-                    out.append(record(name, SKIP, "no connection", target=label))
-                return out, None, {}
-            conn.close()
-            conn = ctx.http.connection(endpoint.ip, endpoint.port, target.tls_name, verify=False)
-            try:
-                conn.open()
-            except HttpError as exc2:
-                out.append(record("connection", FAIL, "%s: %s" % (label, exc2.message), _connection_hint(exc2, endpoint),
-                                  label))
-                return out, None, {}
-            info = describe_certificate(conn.tls.cert_der)
-            if info:
-                info["days_left"] = days_left(info, ctx.now)
-            out.append(record("connection", PASS, "TLS %s to %s (%s)" % (conn.tls.version, label, _source_text(endpoint)),
-                              target=label))
-            why = " (the name the spec requires for %s)" % target.source
-            detail, hint = explain_certificate_failure(exc.verify_message, info, target.tls_name, ctx.ca_desc,
-                                                       ctx.now, why)
-            out.append(record("tls_certificate", FAIL, detail, hint, label, info))
-        out.append(_version_check(conn, target, label))
-        try:
-            response = conn.request("GET", "/_matrix/key/v2/server", target.host_header, max_body=512 * 1024)
-        except HttpError as exc:
-            out.append(record("key_response", FAIL, "GET /_matrix/key/v2/server: %s" % exc.message,
-                              "make the reverse proxy forward /_matrix/key to Synapse", label))
+        out.append(_version_check(conn, endpoint.target, label))
+        answered, response_doc = _fetch_key_response(conn, endpoint.target, label, out)
+        if not answered:
             return out, None, {}
-        if response.status != 200:
-            out.append(record("key_response", FAIL, "GET /_matrix/key/v2/server: HTTP %d" % response.status,
-                              "make the reverse proxy forward /_matrix/key (all of /_matrix) to Synapse's federation "
-                              "listener", label))
-            return out, None, {}
-        try:
-            response_doc = response.json()
-        except ValueError as exc:
-            out.append(record("key_response", FAIL, "key response is not JSON: %s" % exc,
-                              "make /_matrix/key/v2/server reach Synapse, not an error page", label))
-            return out, None, {}
-        out.append(record("key_response", PASS, "HTTP 200 from %s" % label, target=label))
         records, good = check_key_response(response_doc, server_name, int(ctx.now * 1000), label)
         out.extend(records)
         return out, response_doc, good
     finally:
         conn.close()
+
+
+def _open_connection(ctx, endpoint, out):
+    """The TLS connection to the endpoint, verified; when only the verification fails, an unverified one so the
+    other checks still run (the certificate record says what is wrong). None, recorded, without a connection."""
+    label = endpoint.label
+    target = endpoint.target
+    conn = ctx.http.connection(endpoint.ip, endpoint.port, target.tls_name, verify=True)
+    try:
+        conn.open()
+        info = describe_certificate(conn.tls.cert_der)
+    except HttpError as exc:
+        conn.close()
+        if exc.kind == "tls_verify":
+            return _open_unverified(ctx, endpoint, exc, out)
+        out.append(record("connection", FAIL, "%s: %s (%s)" % (label, exc.message, _source_text(endpoint)),
+                          _connection_hint(exc, endpoint), label))
+        for name in ("tls_certificate", "federation_version", "key_response"):
+            out.append(record(name, SKIP, "no connection", target=label))
+        return None
+    out.append(record("connection", PASS, "TLS %s to %s (%s)" % (conn.tls.version, label, _source_text(endpoint)),
+                      target=label))
+    out.append(_certificate_record(ctx, info, target.tls_name, label))
+    return conn
+
+
+def _open_unverified(ctx, endpoint, verify_error, out):
+    label = endpoint.label
+    target = endpoint.target
+    conn = ctx.http.connection(endpoint.ip, endpoint.port, target.tls_name, verify=False)
+    try:
+        conn.open()
+    except HttpError as exc:
+        conn.close()
+        out.append(record("connection", FAIL, "%s: %s" % (label, exc.message), _connection_hint(exc, endpoint),
+                          label))
+        return None
+    info = describe_certificate(conn.tls.cert_der)
+    if info:
+        info["days_left"] = days_left(info, ctx.now)
+    out.append(record("connection", PASS, "TLS %s to %s (%s)" % (conn.tls.version, label, _source_text(endpoint)),
+                      target=label))
+    why = " (the name the spec requires for %s)" % target.source
+    detail, hint = explain_certificate_failure(verify_error.verify_message, info, target.tls_name, ctx.ca_desc,
+                                               ctx.now, why)
+    out.append(record("tls_certificate", FAIL, detail, hint, label, info))
+    return conn
+
+
+def _fetch_key_response(conn, target, label, out):
+    """``(True, parsed key response)``, or ``(False, None)`` with the failure recorded."""
+    try:
+        response = conn.request("GET", "/_matrix/key/v2/server", target.host_header, max_body=512 * 1024)
+    except HttpError as exc:
+        out.append(record("key_response", FAIL, "GET /_matrix/key/v2/server: %s" % exc.message,
+                          "make the reverse proxy forward /_matrix/key to Synapse", label))
+        return False, None
+    if response.status != 200:
+        out.append(record("key_response", FAIL, "GET /_matrix/key/v2/server: HTTP %d" % response.status,
+                          "make the reverse proxy forward /_matrix/key (all of /_matrix) to Synapse's federation "
+                          "listener", label))
+        return False, None
+    try:
+        response_doc = response.json()
+    except ValueError as exc:
+        out.append(record("key_response", FAIL, "key response is not JSON: %s" % exc,
+                          "make /_matrix/key/v2/server reach Synapse, not an error page", label))
+        return False, None
+    out.append(record("key_response", PASS, "HTTP 200 from %s" % label, target=label))
+    return True, response_doc
 
 
 def _connection_hint(exc, endpoint):

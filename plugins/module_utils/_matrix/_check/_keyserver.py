@@ -30,38 +30,48 @@ def check_key_response(doc, server_name, now_ms, target=None):
         out.append(record("key_response", FAIL, "the key response is not a JSON object",
                           "serve Synapse's /_matrix/key/v2/server unchanged through the proxy", target))
         return out, {}
-    published = doc.get("server_name")
+    out.append(_server_name_record(doc.get("server_name"), server_name, target))
+    out.append(_valid_until_record(doc.get("valid_until_ts"), now_ms, target))
+    good, key_record = _verify_keys(doc.get("verify_keys"), target)
+    out.append(key_record)
+    out.append(_signatures_record(doc, server_name, good, target))
+    return out, good
+
+
+def _server_name_record(published, server_name, target):
     if published == server_name:
-        out.append(record("key_server_name", PASS, "server_name is %s" % published, target=target))
-    elif isinstance(published, str) and server_name.startswith(published + ":"):
-        out.append(record(
+        return record("key_server_name", PASS, "server_name is %s" % published, target=target)
+    if isinstance(published, str) and server_name.startswith(published + ":"):
+        return record(
             "key_server_name", FAIL, "the server answers as %r, not %r" % (published, server_name),
             "a port is part of the server name only when the homeserver's server_name has it: check %r (the "
-            "port belongs in the well-known m.server or the SRV record)" % published, target))
-    else:
-        out.append(record(
-            "key_server_name", FAIL, "the server answers as %r, not %r" % (published, server_name),
-            "the delegation (well-known m.server / SRV) must reach the homeserver whose server_name is %s; if "
-            "you meant %r, check that name instead (check the server_name, not the delegated host)"
-            % (server_name, published), target))
-    vut = doc.get("valid_until_ts")
+            "port belongs in the well-known m.server or the SRV record)" % published, target)
+    return record(
+        "key_server_name", FAIL, "the server answers as %r, not %r" % (published, server_name),
+        "the delegation (well-known m.server / SRV) must reach the homeserver whose server_name is %s; if "
+        "you meant %r, check that name instead (check the server_name, not the delegated host)"
+        % (server_name, published), target)
+
+
+def _valid_until_record(vut, now_ms, target):
     if isinstance(vut, bool) or not isinstance(vut, int):
-        out.append(record("key_valid_until", FAIL, "valid_until_ts is missing or not an integer",
-                          "serve Synapse's key response unchanged", target))
-    elif vut <= now_ms:
-        out.append(record("key_valid_until", FAIL, "valid_until_ts %s is in the past" % _ms_text(vut),
-                          "the server publishes expired keys: check its clock (NTP) and key_refresh_interval",
-                          target, {"valid_until_ts": vut}))
-    else:
-        effective = min(vut, now_ms + WEEK_MS)
-        detail = "valid until %s (peers cache it until %s)" % (_ms_text(vut), _ms_text(effective))
-        if vut < now_ms + HOUR_MS:
-            out.append(record("key_valid_until", WARN, detail + ", less than one hour ahead",
-                              "the spec asks servers not to serve key responses expiring within an hour: check "
-                              "key_refresh_interval and the clock", target, {"valid_until_ts": vut}))
-        else:
-            out.append(record("key_valid_until", PASS, detail, target=target, data={"valid_until_ts": vut}))
-    verify_keys = doc.get("verify_keys")
+        return record("key_valid_until", FAIL, "valid_until_ts is missing or not an integer",
+                      "serve Synapse's key response unchanged", target)
+    if vut <= now_ms:
+        return record("key_valid_until", FAIL, "valid_until_ts %s is in the past" % _ms_text(vut),
+                      "the server publishes expired keys: check its clock (NTP) and key_refresh_interval",
+                      target, {"valid_until_ts": vut})
+    effective = min(vut, now_ms + WEEK_MS)
+    detail = "valid until %s (peers cache it until %s)" % (_ms_text(vut), _ms_text(effective))
+    if vut < now_ms + HOUR_MS:
+        return record("key_valid_until", WARN, detail + ", less than one hour ahead",
+                      "the spec asks servers not to serve key responses expiring within an hour: check "
+                      "key_refresh_interval and the clock", target, {"valid_until_ts": vut})
+    return record("key_valid_until", PASS, detail, target=target, data={"valid_until_ts": vut})
+
+
+def _verify_keys(verify_keys, target):
+    """``({key id: key} of the ed25519 keys that decode to 32 bytes, the key_ed25519 record)``."""
     good = {}
     bad = []
     if isinstance(verify_keys, dict):
@@ -79,32 +89,32 @@ def check_key_response(doc, server_name, now_ms, target=None):
             else:
                 bad.append(key_id)
     if bad:
-        out.append(record("key_ed25519", FAIL, "ed25519 keys that are not 32 bytes of base64: %s" % ", ".join(bad),
-                          "serve Synapse's key response unchanged; a proxy or a broken signing key file alters it",
-                          target))
-    elif not good:
-        out.append(record("key_ed25519", FAIL, "the response has no ed25519 verify key",
-                          "check the signing key file (signing_key_path) and that /_matrix/key reaches Synapse",
-                          target))
-    else:
-        out.append(record("key_ed25519", PASS, "ed25519 keys: %s" % ", ".join(sorted(good)), target=target,
-                          data={"verify_keys": good}))
+        return good, record("key_ed25519", FAIL, "ed25519 keys that are not 32 bytes of base64: %s" % ", ".join(bad),
+                            "serve Synapse's key response unchanged; a proxy or a broken signing key file alters it",
+                            target)
+    if not good:
+        return good, record("key_ed25519", FAIL, "the response has no ed25519 verify key",
+                            "check the signing key file (signing_key_path) and that /_matrix/key reaches Synapse",
+                            target)
+    return good, record("key_ed25519", PASS, "ed25519 keys: %s" % ", ".join(sorted(good)), target=target,
+                        data={"verify_keys": good})
+
+
+def _signatures_record(doc, server_name, good, target):
+    if not good:
+        return record("key_signatures", SKIP, "no usable ed25519 key to verify with", target=target)
     failures = []
     for key_id, key in sorted(good.items()):
         try:
             verify_signed_json(doc, server_name, key_id, key)
         except SignatureError as exc:
             failures.append(str(exc))
-    if not good:
-        out.append(record("key_signatures", SKIP, "no usable ed25519 key to verify with", target=target))
-    elif failures:
-        out.append(record("key_signatures", FAIL, "; ".join(failures),
-                          "the response must be signed by %s with every key in verify_keys: a proxy rewriting "
-                          "JSON or a server_name mismatch breaks it" % server_name, target))
-    else:
-        out.append(record("key_signatures", PASS, "every ed25519 signature of %s verifies over canonical JSON"
-                          % server_name, target=target))
-    return out, good
+    if failures:
+        return record("key_signatures", FAIL, "; ".join(failures),
+                      "the response must be signed by %s with every key in verify_keys: a proxy rewriting "
+                      "JSON or a server_name mismatch breaks it" % server_name, target)
+    return record("key_signatures", PASS, "every ed25519 signature of %s verifies over canonical JSON"
+                  % server_name, target=target)
 
 
 def _ms_text(ms):

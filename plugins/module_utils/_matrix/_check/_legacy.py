@@ -88,8 +88,18 @@ def rocketchat_legacy_records(domain, answers, workspace_key=None, key_source=No
     """
     out = []
     chosen, srv_answers = choose_srv(domain, answers)
+    url = _srv_record(domain, answers, chosen, srv_answers, out)
+    _protocol_record(domain, answers[names.legacy_protocol_name(domain)], chosen, out)
+    key_answer = answers[names.legacy_public_key_name(domain)]
+    txt_key = join_rocketchat_txt(key_answer)
+    _public_key_txt_record(domain, key_answer, txt_key, out)
+    _public_key_record(domain, txt_key, workspace_key, key_source, out)
+    return out, url
+
+
+def _srv_record(domain, answers, chosen, srv_answers, out):
+    """The rocketchat_srv record; returns the URL peers use, or None."""
     errors = [a for a in srv_answers if a.status == "error"]
-    protocol_txt = answers[names.legacy_protocol_name(domain)]
     if chosen is None:
         if errors:
             out.append(record("rocketchat_srv", FAIL, "; ".join(a.describe() for a in errors),
@@ -115,6 +125,10 @@ def rocketchat_legacy_records(domain, answers, workspace_key=None, key_source=No
                               "publish a single SRV record", domain, data))
         else:
             out.append(record("rocketchat_srv", PASS, detail, target=domain, data=data))
+    return url
+
+
+def _protocol_record(domain, protocol_txt, chosen, out):
     tcp_only = chosen is not None and chosen[0] == names.LEGACY_SRV_TCP
     proto_value = join_rocketchat_txt(protocol_txt)
     if tcp_only:
@@ -135,8 +149,9 @@ def rocketchat_legacy_records(domain, answers, workspace_key=None, key_source=No
     else:
         out.append(record("rocketchat_protocol", PASS if chosen else SKIP,
                           "not needed (%s)" % (chosen[0] if chosen else "no SRV record"), target=domain))
-    key_answer = answers[names.legacy_public_key_name(domain)]
-    txt_key = join_rocketchat_txt(key_answer)
+
+
+def _public_key_txt_record(domain, key_answer, txt_key, out):
     if txt_key is None:
         if key_answer.status == "error":
             out.append(record("rocketchat_public_key_txt", FAIL, key_answer.describe(),
@@ -160,6 +175,9 @@ def rocketchat_legacy_records(domain, answers, workspace_key=None, key_source=No
     else:
         out.append(record("rocketchat_public_key_txt", PASS, "one record, %d string(s), %d characters joined" % (
             len(key_answer.records[0]), len(txt_key)), target=domain, data={"value": txt_key}))
+
+
+def _public_key_record(domain, txt_key, workspace_key, key_source, out):
     if workspace_key is None:
         out.append(record("rocketchat_public_key", SKIP, "no workspace key to compare with (give the key or the "
                           "settings API credentials)", target=domain))
@@ -176,7 +194,6 @@ def rocketchat_legacy_records(domain, answers, workspace_key=None, key_source=No
                               % (names.LEGACY_PUBLIC_KEY_TXT, domain, key_source),
                               "publish the current FEDERATION_Public_Key in TXT %s.%s: peers encrypt to the TXT "
                               "key, so this workspace cannot read what they send" % (names.LEGACY_PUBLIC_KEY_TXT, domain), domain))
-    return out, url
 
 
 def _same_public_key(a, b):

@@ -14,12 +14,13 @@ from ansible_collections.fedops.rocketchat.plugins.modules import federation_pro
 
 from tests.unit.plugins.module_utils._matrix.fake_homeserver import (
     A_URL,
+    AS_TOKEN,
     B_URL,
     LOCAL_TOKEN,
     REMOTE_TOKEN,
     FakeFederation,
 )
-from tests.unit.plugins.modules.utils import run_module
+from tests.unit.plugins.modules.utils import run_module, warnings_of
 
 
 @pytest.fixture
@@ -107,3 +108,19 @@ def test_tokens_are_no_log(capsys, fed):
     assert result["_rc"] == 1 and result["failed_step"] == "accounts"
     assert "token" in result["steps"][0]["hint"]
     assert_no_token(result)
+
+
+BRIDGE_LOCAL = {"homeserver_url": A_URL, "as_token": AS_TOKEN, "user_id": "@rc_probe:a.example"}
+
+
+def test_bridge_account_fails_on_rocket_chat_s_media_path_by_default(capsys, fed):
+    result = run(capsys, args(local=BRIDGE_LOCAL, typing=False, reaction=False))
+    assert result["_rc"] == 1 and result["failed_step"] == "media", result
+    assert "FAILED at media" in result["msg"] and "synapse_enable_authenticated_media" in result["msg"]
+    assert AS_TOKEN not in result["_raw"]
+
+
+def test_bridge_media_warn_warns_and_passes(capsys, fed):
+    result = run(capsys, args(local=BRIDGE_LOCAL, typing=False, reaction=False, bridge_media="warn"))
+    assert result["_rc"] == 0 and result["ok"] is True, result
+    assert "enable_authenticated_media: false on a.example" in warnings_of(result)

@@ -70,6 +70,8 @@ class FakeFederation(object):
         self.http = {}  # endpoint name -> list of (status, body) answers used one per matching request
         self.drop = set()  # "invite", "to_remote", "to_local", "typing", "media"
         self.legacy_media = legacy_media
+        # Synapse's enable_authenticated_media per server name (its default, true, on both)
+        self.authenticated_media = {"a.example": True, remote_server: True}
         self.counter = 0
 
     # --- helpers -------------------------------------------------------------------------------------------
@@ -112,6 +114,8 @@ class FakeFederation(object):
                               "timeout": timeout, "verify": verify})
         if base not in self.servers:
             raise TransportError("connection refused")
+        if "Authorization" not in headers:
+            return self._anonymous(base, method, parts.path)
         token = headers.get("Authorization", "")[len("Bearer "):]
         user = self.tokens.get(token)
         if token in self.as_users:
@@ -131,6 +135,22 @@ class FakeFederation(object):
                 data = json.loads(body.decode("utf-8")) if body and name != "upload" else body
                 return getattr(self, "do_" + name)(user, query, data, *args)
         return self._answer(404, {"errcode": "M_UNRECOGNIZED", "error": "Unrecognized request"})
+
+    def _anonymous(self, base, method, path):
+        """A request without a token: only the legacy media download answers, as Synapse does.
+
+        With enable_authenticated_media on, the legacy path serves no remote media that is not cached (404); off,
+        the server fetches it over the legacy federation path, which the owner refuses (404) when its own
+        authenticated media is on.
+        """
+        match = re.match(r"/_matrix/media/(?:r0|v3)/download/([^/]+)/([^/]+)$", path)
+        if method != "GET" or not match:
+            return self._answer(401, {"errcode": "M_MISSING_TOKEN", "error": "Missing access token."})
+        server, media_id = [unquote(g) for g in match.groups()]
+        serving = self.servers[base]
+        if self.authenticated_media[serving] or (server != serving and self.authenticated_media.get(server, True)):
+            return self._answer(404, {"errcode": "M_NOT_FOUND", "error": "Not found"})
+        return self.do_download_legacy(None, {}, None, server, media_id)
 
     @staticmethod
     def _answer(status, body):

@@ -123,6 +123,13 @@ def test_application_service_asserts_the_user_on_every_request():
     assert "%21r%3Ax" in transport.calls[1]["url"]
 
 
+def test_a_client_without_a_token_sends_no_authorization():
+    transport = Scripted([(200, b"bytes")])
+    c = MatrixClient("https://hs.example", None, transport=transport)
+    assert c.request("GET", "/_matrix/media/r0/download/b.example/m1")[2] == b"bytes"
+    assert "Authorization" not in transport.calls[0]["headers"]
+
+
 def test_user_id_is_not_sent_without_assertion():
     c, transport, _sleeps = client([(200, {})], user_id="@a:x")
     c.whoami()

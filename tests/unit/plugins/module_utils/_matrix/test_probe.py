@@ -319,3 +319,77 @@ def test_federation_only_remote_problems_name_the_option(account, words):
 def test_federation_only_remote_is_only_for_remote():
     assert _probe.account_problem("remote", {"user_id": "@probe:rc.example"}) is None
     assert "local.homeserver_url" in _probe.account_problem("local", {"user_id": "@probe:rc.example"})
+
+
+# --- Rocket.Chat's bridge way of downloading remote media (no token, legacy r0 on its own homeserver) ------------
+BRIDGE = "@rc_probe:a.example"
+
+
+def bridge_probe(fed, **options):
+    return probe(fed, local_token=AS_TOKEN, local_user=BRIDGE, typing=False, reaction=False, **options)
+
+
+def test_bridge_account_downloads_remote_media_the_bridge_way_and_fails_with_the_fix():
+    fed = FakeFederation()  # Synapse's default: authenticated media on both sides
+    result = bridge_probe(fed)
+    assert result["ok"] is False and result["failed_step"] == "media", result["verdict"]
+    media = dict((s["name"], s) for s in result["steps"])["media"]
+    assert "/_matrix/media/r0/download" in media["detail"] and "404 M_NOT_FOUND" in media["detail"]
+    for words in ("enable_authenticated_media: false on a.example", "synapse_enable_authenticated_media",
+                  "b.example must serve media", "its admin's call", "bridge_media=warn"):
+        assert words in media["hint"]
+    # the bridge's request carries no token and no user_id, on the local homeserver, for the remote's upload
+    bridge_calls = [r for r in fed.requests if "/_matrix/media/r0/download/" in r["url"]]
+    assert len(bridge_calls) == 1
+    assert bridge_calls[0]["url"].startswith(A_URL + "/_matrix/media/r0/download/b.example/")
+    assert "Authorization" not in bridge_calls[0]["headers"] and "user_id" not in bridge_calls[0]["url"]
+    assert result["steps"][-1]["status"] == "pass"  # cleanup still ran
+    assert_nothing_left(fed, (BRIDGE, REMOTE))
+
+
+@pytest.mark.parametrize("local_on, remote_on", [(True, False), (False, True)])
+def test_bridge_media_fails_when_either_side_has_authenticated_media(local_on, remote_on):
+    fed = FakeFederation()
+    fed.authenticated_media.update({"a.example": local_on, "b.example": remote_on})
+    result = bridge_probe(fed)
+    assert result["failed_step"] == "media" and "enable_authenticated_media" in result["steps"][-2]["hint"]
+
+
+def test_bridge_media_passes_with_authenticated_media_off_on_both_sides():
+    fed = FakeFederation()
+    fed.authenticated_media.update({"a.example": False, "b.example": False})
+    result = bridge_probe(fed)
+    assert result["ok"] is True, result["verdict"]
+    media = dict((s["name"], s) for s in result["steps"])["media"]
+    assert "Rocket.Chat's bridge way (no token, /_matrix/media/r0/download on a.example) fetched mxc://b.example/" \
+        in media["detail"]
+    assert result["warnings"] == []
+
+
+def test_bridge_media_warn_passes_the_step_and_warns_with_the_hint():
+    fed = FakeFederation()
+    result = bridge_probe(fed, bridge_media="warn")
+    assert result["ok"] is True, result["verdict"]
+    media = dict((s["name"], s) for s in result["steps"])["media"]
+    assert media["status"] == "pass" and "WARNING" in media["detail"] and "bridge_media=warn" in media["detail"]
+    assert len(result["warnings"]) == 1 and "synapse_enable_authenticated_media" in result["warnings"][0]
+
+
+def test_access_token_account_is_not_checked_the_bridge_way():
+    fed = FakeFederation()
+    result = probe(fed, typing=False, reaction=False)
+    assert result["ok"] is True, result["verdict"]
+    assert not [r for r in fed.requests if "/_matrix/media/r0/" in r["url"]]
+
+
+def test_bridge_media_option_is_checked():
+    with pytest.raises(ValueError, match="bridge_media must be one of fail, warn"):
+        _probe.Probe(None, None, bridge_media="maybe")
+
+
+def test_remote_upload_refused_is_named():
+    fed = FakeFederation()
+    fed.fault("upload", 500, {"errcode": "M_UNKNOWN"}, after=1)
+    result = bridge_probe(fed)
+    media = dict((s["name"], s) for s in result["steps"])["media"]
+    assert media["detail"].startswith("remote:") and "remote homeserver (b.example) refused the upload" in media["hint"]
