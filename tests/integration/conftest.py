@@ -1,32 +1,28 @@
 """Session-wide real servers for the integration tests, started once on loopback and stopped by PID."""
-import os
-import tempfile
 
 import pytest
 
 from tests.support.bind import BindServer
-from tests.support.paths import OUTPUT
+from tests.support.paths import scratch_dir
 from tests.support.pdns import PowerDNSServer
 from tests.support.synapse import SynapseServer
 
 
-def _workdir(name):
-    os.makedirs(OUTPUT, exist_ok=True)
-    return tempfile.mkdtemp(prefix=name + "-", dir=OUTPUT)
-
-
 @pytest.fixture(scope="session")
 def bind_server():
-    """BIND 9 primary for `example.test` and `fed.test`, TSIG hmac-sha256 updates, statistics channel."""
-    server = BindServer(_workdir("bind"), zones=("example.test", "fed.test"))
+    """BIND 9 primary for `example.test`, `fed.test` and `auto.test`, TSIG hmac-sha256 updates, statistics channel.
+
+    Shared by every integration test of one worker; a module that needs empty zones calls ``reset_zones()`` first.
+    """
+    server = BindServer(scratch_dir("bind"), zones=("example.test", "fed.test", "auto.test"))
     with server:
         yield server.start()
 
 
 @pytest.fixture(scope="session")
 def pdns_server():
-    """PowerDNS Authoritative with SQLite: zone `pdns.test`, HTTP API and TSIG-signed RFC 2136."""
-    server = PowerDNSServer(_workdir("pdns"), zones=("pdns.test",))
+    """PowerDNS Authoritative with SQLite: zones `pdns.test` and `rfc.pdns.test`, HTTP API and TSIG-signed RFC 2136."""
+    server = PowerDNSServer(scratch_dir("pdns"), zones=("pdns.test", "rfc.pdns.test"))
     with server:
         yield server.start()
 
@@ -34,7 +30,7 @@ def pdns_server():
 @pytest.fixture(scope="session")
 def synapse_server():
     """One Synapse homeserver `hs1.test` with SQLite, shared by tests that only read from it."""
-    server = SynapseServer(_workdir("synapse"), server_name="hs1.test")
+    server = SynapseServer(scratch_dir("synapse"), server_name="hs1.test")
     with server:
         yield server.start()
 
@@ -42,4 +38,4 @@ def synapse_server():
 @pytest.fixture
 def workdir():
     """A fresh scratch directory under tests/output for one test."""
-    return _workdir("t")
+    return scratch_dir("t")

@@ -7,11 +7,10 @@ complete stdout/stderr, so tests can assert on results, on `--diff` text and on 
 import json
 import os
 import subprocess
-import tempfile
 
 import yaml
 
-from tests.support.paths import OUTPUT, PYTHON, REPO, ensure_collection_link, venv_tool
+from tests.support.paths import OUTPUT, PYTHON, REPO, ensure_collection_link, scratch_dir, venv_tool
 
 CALLBACKS = os.path.join(REPO, "tests", "support", "callbacks")
 
@@ -66,8 +65,7 @@ def ansible_env(extra=None):
 def run_tasks(tasks, check=False, diff=False, verbosity=0, play_vars=None, env=None, timeout=600,
               gather_facts=False):
     """Run `tasks` (a list of task dicts) on localhost and return a PlaybookResult."""
-    os.makedirs(OUTPUT, exist_ok=True)
-    workdir = tempfile.mkdtemp(prefix="play-", dir=OUTPUT)
+    workdir = scratch_dir("play")
     play = [{"name": "fedops test play", "hosts": "localhost", "gather_facts": gather_facts,
              "vars": play_vars or {}, "tasks": tasks}]
     playbook = os.path.join(workdir, "play.yml")

@@ -7,7 +7,12 @@ import json
 import os
 import urllib.request
 
-from tests.support.dnsutil import new_tsig_secret, soa_serial, zone_file_text
+import dns.name
+import dns.query
+import dns.update
+import dns.zone
+
+from tests.support.dnsutil import new_tsig_secret, soa_serial, tsig_keyring, zone_file_text
 from tests.support.procs import ServerProcess, free_port
 
 NAMED = "/usr/sbin/named"
@@ -71,6 +76,25 @@ class BindServer(ServerProcess):
         self.spawn([NAMED, "-g", "-c", conf])
         self.wait_until(lambda: [self.soa_serial(z) for z in self.zones], timeout, "BIND on port %d" % self.port)
         return self
+
+    def reset_zones(self):
+        """Empty every zone back to what start() wrote (SOA, NS, ``ns1``), with one signed AXFR and one signed
+        UPDATE per zone, so that a test module sharing this server starts from zones no other module wrote to."""
+        keyring = tsig_keyring(self)
+        for zone in self.zones:
+            origin = dns.name.from_text(zone)
+            xfr = dns.query.xfr(self.host, origin, port=self.port, keyring=keyring, keyname=self.tsig_name,
+                                relativize=False, timeout=5, lifetime=10)
+            content = dns.zone.from_xfr(xfr, relativize=False)
+            update = dns.update.UpdateMessage(origin, keyring=keyring)
+            keep = (origin, dns.name.from_text("ns1", origin))
+            stale = [name for name in content.nodes if name not in keep]
+            for name in stale:
+                update.delete(name)
+            if stale:
+                response = dns.query.tcp(update, self.host, port=self.port, timeout=5)
+                if response.rcode() != 0:
+                    raise RuntimeError("BIND refused to empty %s: rcode %s" % (zone, response.rcode()))
 
     def soa_serial(self, zone):
         return soa_serial(self.host, self.port, zone)

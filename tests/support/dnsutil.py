@@ -5,6 +5,7 @@ import os
 import dns.message
 import dns.query
 import dns.rdatatype
+import dns.tsigkeyring
 
 
 def new_tsig_secret():
@@ -28,3 +29,8 @@ def zone_file_text(zone, ns_address="127.0.0.1", serial=1):
         "@ IN NS ns1.{z}\n"
         "ns1 IN A {a}\n"
     ).format(z=zone, s=serial, a=ns_address)
+
+
+def tsig_keyring(server):
+    """The dnspython keyring of a test DNS server's TSIG key (its tsig_name, tsig_algorithm, tsig_secret)."""
+    return dns.tsigkeyring.from_text({server.tsig_name: (server.tsig_algorithm, server.tsig_secret)})

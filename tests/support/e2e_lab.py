@@ -24,15 +24,15 @@ import json
 import os
 import random
 import subprocess
-import tempfile
 import time
 
 import yaml
 
 from tests.support.ansible_run import ansible_env
 from tests.support.bind import BindServer
-from tests.support.federation_lab import FED_PORT, LAB_RATE_LIMITS, Account, DNSRelay, Homeserver
-from tests.support.paths import OUTPUT, PYTHON, REPO, venv_tool
+from tests.support.dns_relay import DNSRelay
+from tests.support.federation_lab import FED_PORT, LAB_RATE_LIMITS, Account, Homeserver, register_account
+from tests.support.paths import PYTHON, REPO, scratch_dir, venv_tool
 from tests.support.peers import BridgePeer
 from tests.support.pki import TestCA
 from tests.support.procs import free_port
@@ -109,7 +109,7 @@ class E2ELab:
             address = "%s.%d" % (self.net, first_host + index)
             self.servers[name] = LabServer(name, address, self.ca.issue(name, [name, "matrix.%s" % name, address]))
         self.bind = BindServer(os.path.join(wd, "bind"), zones=tuple(names) + tuple(extra_zones)).start()
-        self.relay = DNSRelay(self.dns_address, (self.bind.host, self.bind.port)).start()
+        self.relay = DNSRelay((self.bind.host, self.bind.port), host=self.dns_address, port=53).start()
         with open(self.resolv_conf, "w", encoding="ascii") as handle:
             handle.write("nameserver %s\noptions timeout:2 attempts:2\n" % self.dns_address)
         from tests.emulator.rocketchat.server import serve_in_thread  # pylint: disable=import-outside-toplevel
@@ -304,22 +304,9 @@ class E2ELab:
     # --- accounts -------------------------------------------------------------------------------------------
     def register(self, name, localpart, admin=False):
         """A Matrix user of homeserver ``name`` (shared-secret registration, which also returns its token)."""
-        import hashlib  # pylint: disable=import-outside-toplevel
-        import hmac  # pylint: disable=import-outside-toplevel
-        import secrets  # pylint: disable=import-outside-toplevel
-        import requests  # pylint: disable=import-outside-toplevel
         server = self.servers[name]
-        url = server.url + "/_synapse/admin/v1/register"
-        nonce = requests.get(url, verify=self.ca.cert_path, timeout=30).json()["nonce"]
-        password = secrets.token_urlsafe(12)
-        mac = hmac.new(server.registration_shared_secret.encode("utf-8"), digestmod=hashlib.sha1)
-        mac.update(b"\x00".join([nonce.encode(), localpart.encode(), password.encode(),
-                                 b"admin" if admin else b"notadmin"]))
-        response = requests.post(url, verify=self.ca.cert_path, timeout=30, json={
-            "nonce": nonce, "username": localpart, "password": password, "admin": admin, "mac": mac.hexdigest()})
-        response.raise_for_status()
-        body = response.json()
-        return Account(name, body["user_id"], body["access_token"], password)
+        return register_account(server.url, name, server.registration_shared_secret, self.ca.cert_path, localpart,
+                                admin=admin)
 
     def rocketchat_user(self, username, name=None):
         """A Rocket.Chat user on the bridge (Bridge.ts createUser()), as an account acting through the as_token."""
@@ -346,8 +333,7 @@ class E2ELab:
 
 
 def new_workdir(prefix="e2e-lab"):
-    os.makedirs(OUTPUT, exist_ok=True)
-    return tempfile.mkdtemp(prefix=prefix + "-", dir=OUTPUT)
+    return scratch_dir(prefix)
 
 
 def broken_from_env():

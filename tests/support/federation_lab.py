@@ -26,17 +26,14 @@ import hmac
 import os
 import random
 import secrets
-import socket
-import socketserver
-import tempfile
-import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import requests
 
 from tests.support.ansible_run import run_tasks
 from tests.support.bind import BindServer
-from tests.support.paths import OUTPUT
+from tests.support.dns_relay import DNSRelay
+from tests.support.paths import scratch_dir
 from tests.support.pki import TestCA
 from tests.support.synapse import SynapseServer
 
@@ -53,78 +50,6 @@ LAB_RATE_LIMITS = {
 }
 
 
-# --- DNS relay ------------------------------------------------------------------------------------------------
-class _UDPRelay(socketserver.ThreadingUDPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
-
-class _TCPRelay(socketserver.ThreadingTCPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
-
-def _recv_exact(sock, size):
-    data = b""
-    while len(data) < size:
-        chunk = sock.recv(size - len(data))
-        if not chunk:
-            raise ConnectionError("closed")
-        data += chunk
-    return data
-
-
-class DNSRelay:
-    """Passes DNS messages from ``host:53`` (UDP and TCP) to an upstream server and its answers back."""
-
-    def __init__(self, host, upstream, port=53):
-        self.host = host
-        self.port = port
-        self.upstream = upstream
-        self.servers = []
-        self.threads = []
-
-    def start(self):
-        upstream = self.upstream
-
-        class UDPHandler(socketserver.BaseRequestHandler):
-            def handle(self):
-                data, sock = self.request
-                with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as up:
-                    up.settimeout(5)
-                    up.sendto(data, upstream)
-                    try:
-                        answer, _addr = up.recvfrom(65535)
-                    except OSError:
-                        return
-                sock.sendto(answer, self.client_address)
-
-        class TCPHandler(socketserver.BaseRequestHandler):
-            def handle(self):
-                try:
-                    with socket.create_connection(upstream, timeout=5) as up:
-                        while True:
-                            length = _recv_exact(self.request, 2)
-                            up.sendall(length + _recv_exact(self.request, int.from_bytes(length, "big")))
-                            back = _recv_exact(up, 2)
-                            self.request.sendall(back + _recv_exact(up, int.from_bytes(back, "big")))
-                except (OSError, ConnectionError):
-                    return
-
-        self.servers = [_UDPRelay((self.host, self.port), UDPHandler), _TCPRelay((self.host, self.port), TCPHandler)]
-        for server in self.servers:
-            thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True)
-            thread.start()
-            self.threads.append(thread)
-        return self
-
-    def stop(self):
-        for server in self.servers:
-            server.shutdown()
-            server.server_close()
-        self.servers = []
-
-
 # --- accounts -----------------------------------------------------------------------------------------------
 class Account:
     def __init__(self, server, user_id, access_token, password):
@@ -135,6 +60,22 @@ class Account:
 
     def __repr__(self):
         return "Account(%s)" % self.user_id  # never the token
+
+
+def register_account(url, server_name, shared_secret, ca_path, localpart, admin=False):
+    """Register ``@localpart:server_name`` on the Synapse at ``url`` through the admin API's HMAC registration
+    (as ``register_new_matrix_user`` does); returns an :class:`Account` with its access token."""
+    url = url + "/_synapse/admin/v1/register"
+    nonce = requests.get(url, verify=ca_path, timeout=30).json()["nonce"]
+    password = secrets.token_urlsafe(12)
+    mac = hmac.new(shared_secret.encode("utf-8"), digestmod=hashlib.sha1)
+    mac.update(b"\x00".join([nonce.encode(), localpart.encode(), password.encode(),
+                             b"admin" if admin else b"notadmin"]))
+    response = requests.post(url, verify=ca_path, timeout=30, json={
+        "nonce": nonce, "username": localpart, "password": password, "admin": admin, "mac": mac.hexdigest()})
+    response.raise_for_status()
+    body = response.json()
+    return Account(server_name, body["user_id"], body["access_token"], password)
 
 
 class Homeserver:
@@ -179,7 +120,7 @@ class FederationLab:
         wd = self.workdir
         self.ca = TestCA(os.path.join(wd, "pki"), common_name="fedops lab CA")
         self.bind = BindServer(os.path.join(wd, "bind"), zones=self.names).start()
-        self.relay = DNSRelay(self.dns_address, (self.bind.host, self.bind.port)).start()
+        self.relay = DNSRelay((self.bind.host, self.bind.port), host=self.dns_address, port=53).start()
         with open(self.resolv_conf, "w", encoding="ascii") as handle:
             handle.write("nameserver %s\noptions timeout:2 attempts:2\n" % self.dns_address)
         self.publish_dns()
@@ -243,17 +184,8 @@ class FederationLab:
     def register(self, name, localpart, admin=False):
         """Register ``@localpart:name`` with the shared secret; returns an :class:`Account` with its token."""
         hs = self.homeservers[name]
-        url = hs.url + "/_synapse/admin/v1/register"
-        nonce = requests.get(url, verify=self.ca.cert_path, timeout=30).json()["nonce"]
-        password = secrets.token_urlsafe(12)
-        mac = hmac.new(hs.synapse.registration_shared_secret.encode("utf-8"), digestmod=hashlib.sha1)
-        mac.update(b"\x00".join([nonce.encode(), localpart.encode(), password.encode(),
-                                 b"admin" if admin else b"notadmin"]))
-        response = requests.post(url, verify=self.ca.cert_path, timeout=30, json={
-            "nonce": nonce, "username": localpart, "password": password, "admin": admin, "mac": mac.hexdigest()})
-        response.raise_for_status()
-        body = response.json()
-        return Account(name, body["user_id"], body["access_token"], password)
+        return register_account(hs.url, name, hs.synapse.registration_shared_secret, self.ca.cert_path, localpart,
+                                admin=admin)
 
     def account_args(self, account, **extra):
         """The federation_probe options for one account (token, URL, the lab CA)."""
@@ -273,8 +205,7 @@ def started_lab(prefix="fedlab", **kwargs):
     """A started :class:`FederationLab` under tests/output, stopped (by PID) on exit. Needs root (mount namespace)."""
     if os.geteuid() != 0:
         raise RuntimeError("the federation lab bind-mounts resolv.conf in a mount namespace and needs root (as CI runs)")
-    os.makedirs(OUTPUT, exist_ok=True)
-    lab = FederationLab(tempfile.mkdtemp(prefix=prefix + "-", dir=OUTPUT), **kwargs)
+    lab = FederationLab(scratch_dir(prefix), **kwargs)
     try:
         yield lab.start()
     finally:

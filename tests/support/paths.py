@@ -1,6 +1,7 @@
 """Where things are: the repository, the venv, the importable collection tree, scratch output."""
 import os
 import sys
+import tempfile
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 COLLECTIONS = os.path.join(REPO, ".build", "collections")
@@ -21,3 +22,9 @@ def ensure_collection_link():
 def venv_tool(name):
     """Path of a console script installed next to the running interpreter."""
     return os.path.join(VENV_BIN, name)
+
+
+def scratch_dir(prefix):
+    """A new directory ``<prefix>-XXXX`` under tests/output (kept after the run for the logs it holds)."""
+    os.makedirs(OUTPUT, exist_ok=True)
+    return tempfile.mkdtemp(prefix=prefix + "-", dir=OUTPUT)

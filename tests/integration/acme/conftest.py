@@ -7,7 +7,6 @@ BIND binds only addresses configured on an interface, so it listens on 127.0.0.1
 import os
 import random
 import re
-import tempfile
 
 import dns.message
 import dns.query
@@ -17,13 +16,8 @@ import dns.update
 import pytest
 
 from tests.support.bind import BindServer
-from tests.support.paths import OUTPUT
+from tests.support.paths import scratch_dir
 from tests.support.pebble import PebbleServer
-
-
-def _workdir(name):
-    os.makedirs(OUTPUT, exist_ok=True)
-    return tempfile.mkdtemp(prefix=name + "-", dir=OUTPUT)
 
 
 class LabBind(BindServer):
@@ -36,10 +30,10 @@ class LabBind(BindServer):
 @pytest.fixture(scope="module")
 def lab():
     host = "127.%d.%d.%d" % (random.randint(100, 199), random.randint(1, 250), random.randint(2, 250))
-    bind = LabBind(_workdir("acme-bind"), zones=("acme.test", "locked.test"))
+    bind = LabBind(scratch_dir("acme-bind"), zones=("acme.test", "locked.test"))
     with bind:
         bind.start()
-        pebble = PebbleServer(_workdir("pebble"), dns_server="%s:%d" % (bind.host, bind.port), host=host)
+        pebble = PebbleServer(scratch_dir("pebble"), dns_server="%s:%d" % (bind.host, bind.port), host=host)
         with pebble:
             pebble.start()
             yield Lab(bind, pebble)

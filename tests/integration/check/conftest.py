@@ -16,7 +16,6 @@ import tempfile
 
 import dns.query
 import dns.rcode
-import dns.tsigkeyring
 import dns.update
 import pytest
 import yaml
@@ -24,6 +23,7 @@ import yaml
 from tests.emulator.rocketchat import serve_in_thread
 from tests.support.appservice import AppserviceListener
 from tests.support.bind import BindServer
+from tests.support.dnsutil import tsig_keyring
 from tests.support.paths import OUTPUT
 from tests.support.pki import TestCA, untrusted_ca
 from tests.support.synapse import SynapseServer
@@ -58,7 +58,7 @@ class Lab:
     # --- DNS ---------------------------------------------------------------------------------------
     def update(self, changes):
         """``changes``: list of (name, rdtype, [rdata text]); an empty list deletes the RRset. One UPDATE message."""
-        keyring = dns.tsigkeyring.from_text({self.bind.tsig_name: (self.bind.tsig_algorithm, self.bind.tsig_secret)})
+        keyring = tsig_keyring(self.bind)
         update = dns.update.UpdateMessage(ZONE, keyring=keyring, keyalgorithm=self.bind.tsig_algorithm)
         for name, rdtype, values in changes:
             update.delete(name, rdtype)

@@ -1,33 +1,28 @@
 """Servers for the federation_dns integration tests.
 
-Each DNS backend gets its own instance (built from the shared fixture classes) so that the server-side
-message counters these tests assert on see only this module's traffic. In front of them sit two small
-test-only relays: a DNS relay before BIND and an HTTP relay before the PowerDNS API, which count what
-passes and can inject a competing change between the module's read and its write.
+BIND and PowerDNS are the session-wide servers of tests/integration/conftest.py; the server-side message
+counters these tests assert on are read before and after each module run, so other tests of the session do
+not disturb them. In front of them sit two small test-only relays: the DNS relay of tests/support/dns_relay.py
+before BIND and an HTTP relay before the PowerDNS API, which count what passes and can inject a competing
+change between the module's read and its write.
 """
 import os
-import socket
-import socketserver
-import struct
 import subprocess
-import tempfile
 import threading
 import urllib.error
 import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import dns.message
-import dns.opcode
 import dns.query
 import dns.rdatatype
-import dns.tsigkeyring
 import dns.update
 import pytest
 
 from tests.emulator.cloudflare import CloudflareEmulator
-from tests.support.bind import BindServer
-from tests.support.paths import OUTPUT, VENV_BIN
-from tests.support.pdns import PowerDNSServer
+from tests.support.dns_relay import DNSRelay
+from tests.support.dnsutil import tsig_keyring
+from tests.support.paths import VENV_BIN, scratch_dir
 from tests.support.procs import ServerProcess, free_port, tcp_open
 
 # Real-size keys (2048-bit RSA, 442-character single-line SPKI) made as Rocket.Chat makes them, with node-rsa 1.1.1.
@@ -49,30 +44,9 @@ gQIDAQAB
 KEY_2 = "".join(KEY_2_MULTILINE.split("\n"))  # the single-line form Rocket.Chat shows
 
 
-def _workdir(name):
-    os.makedirs(OUTPUT, exist_ok=True)
-    return tempfile.mkdtemp(prefix=name + "-", dir=OUTPUT)
-
-
 # ---------------------------------------------------------------------------------------------------
-# Real servers, one instance each for this package
+# Real servers: BIND and PowerDNS are the session-wide ones of tests/integration/conftest.py
 # ---------------------------------------------------------------------------------------------------
-@pytest.fixture(scope="session")
-def dns_bind():
-    """BIND primary for `fed.test` and `auto.test` (TSIG hmac-sha256), with the statistics channel."""
-    server = BindServer(_workdir("dns-bind"), zones=("fed.test", "auto.test"))
-    with server:
-        yield server.start()
-
-
-@pytest.fixture(scope="session")
-def dns_pdns():
-    """PowerDNS Authoritative: zone `pdns.test` through the HTTP API and RFC 2136 (TSIG)."""
-    server = PowerDNSServer(_workdir("dns-pdns"), zones=("pdns.test", "rfc.pdns.test"))
-    with server:
-        yield server.start()
-
-
 class MotoServer(ServerProcess):
     name = "moto"
 
@@ -96,7 +70,7 @@ class MotoServer(ServerProcess):
 @pytest.fixture(scope="session")
 def moto():
     """moto's server (Route 53 API) on a free loopback port."""
-    server = MotoServer(_workdir("moto"))
+    server = MotoServer(scratch_dir("moto"))
     with server:
         yield server.start()
 
@@ -114,13 +88,9 @@ def cloudflare():
 # ---------------------------------------------------------------------------------------------------
 # Helpers
 # ---------------------------------------------------------------------------------------------------
-def keyring_of(server):
-    return dns.tsigkeyring.from_text({server.tsig_name: (server.tsig_algorithm, server.tsig_secret)})
-
-
 def direct_update(server, zone, port=None, **ops):
     """Apply an UPDATE directly (not through the module): replace={name: (rtype, ttl, [texts])}, delete=[(name, rtype)]."""
-    update = dns.update.UpdateMessage(zone, keyring=keyring_of(server))
+    update = dns.update.UpdateMessage(zone, keyring=tsig_keyring(server))
     for name, (rtype, ttl, texts) in (ops.get("replace") or {}).items():
         update.replace(name, ttl, rtype, *texts)
     for name, rtype in ops.get("delete") or []:
@@ -144,82 +114,9 @@ def joined_txt(rrset):
     return b"".join(rrset[0].strings)
 
 
-# ---------------------------------------------------------------------------------------------------
-# DNS relay in front of BIND: counts messages by opcode and can act before forwarding an UPDATE
-# ---------------------------------------------------------------------------------------------------
-class DNSRelay:
-    def __init__(self, upstream_host, upstream_port):
-        self.upstream = (upstream_host, upstream_port)
-        self.host = "127.0.0.1"
-        self.port = free_port(self.host, udp_too=True)
-        self.before_update = None
-        self.drop_updates = False   # True: UPDATE messages get no answer, as from a server that went down
-        self.seen = []
-        relay = self
-
-        class UDPHandler(socketserver.BaseRequestHandler):
-            def handle(self):
-                data, sock = self.request
-                answer = relay.forward(data, tcp=False)
-                sock.sendto(answer, self.client_address)
-
-        class TCPHandler(socketserver.BaseRequestHandler):
-            def handle(self):
-                while True:
-                    head = self.request.recv(2)
-                    if len(head) < 2:
-                        return
-                    (length,) = struct.unpack("!H", head)
-                    data = b""
-                    while len(data) < length:
-                        more = self.request.recv(length - len(data))
-                        if not more:
-                            return
-                        data += more
-                    answer = relay.forward(data, tcp=True)
-                    self.request.sendall(struct.pack("!H", len(answer)) + answer)
-
-        socketserver.ThreadingUDPServer.allow_reuse_address = True
-        self.udp = socketserver.ThreadingUDPServer((self.host, self.port), UDPHandler)
-        self.tcp = socketserver.ThreadingTCPServer((self.host, self.port), TCPHandler)
-        self.udp.daemon_threads = self.tcp.daemon_threads = True
-
-    def forward(self, data, tcp):
-        opcode = dns.opcode.from_flags(struct.unpack("!H", data[2:4])[0])
-        self.seen.append(dns.opcode.to_text(opcode))
-        if opcode == dns.opcode.UPDATE and self.before_update is not None:
-            hook, self.before_update = self.before_update, None
-            hook()
-        if opcode == dns.opcode.UPDATE and self.drop_updates:
-            raise ConnectionAbortedError("the DNS server is down (test relay)")
-        if tcp:
-            with socket.create_connection(self.upstream, timeout=5) as conn:
-                conn.sendall(struct.pack("!H", len(data)) + data)
-                head = conn.recv(2)
-                (length,) = struct.unpack("!H", head)
-                answer = b""
-                while len(answer) < length:
-                    answer += conn.recv(length - len(answer))
-                return answer
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as conn:
-            conn.settimeout(5)
-            conn.sendto(data, self.upstream)
-            return conn.recvfrom(65535)[0]
-
-    def start(self):
-        for server in (self.udp, self.tcp):
-            threading.Thread(target=server.serve_forever, daemon=True).start()
-        return self
-
-    def stop(self):
-        for server in (self.udp, self.tcp):
-            server.shutdown()
-            server.server_close()
-
-
 @pytest.fixture
-def bind_relay(dns_bind):
-    relay = DNSRelay(dns_bind.host, dns_bind.port).start()
+def bind_relay(bind_server):
+    relay = DNSRelay((bind_server.host, bind_server.port)).start()
     yield relay
     relay.stop()
 
@@ -279,8 +176,8 @@ class HTTPRelay:
 
 
 @pytest.fixture
-def pdns_relay(dns_pdns):
-    relay = HTTPRelay(dns_pdns.api_url).start()
+def pdns_relay(pdns_server):
+    relay = HTTPRelay(pdns_server.api_url).start()
     yield relay
     relay.stop()
 

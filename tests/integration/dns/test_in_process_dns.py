@@ -53,8 +53,8 @@ def normal(value):
     return value
 
 
-def test_in_process_equals_module(dns_bind):
-    play = tasks(dns_bind)
+def test_in_process_equals_module(bind_server):
+    play = tasks(bind_server)
     module = run_tasks(play, verbosity=3, env={"FEDOPS_ROCKETCHAT_IN_PROCESS": "false"})
     local = run_tasks(play, verbosity=3)
     assert len(local.records) == len(module.records) == len(play), local.output[-3000:]

@@ -13,6 +13,12 @@ from .conftest import run_ok, run_failing, statuses, KEY_1, KEY_2, KEY_2_MULTILI
 MODULE = "fedops.rocketchat.federation_dns"
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _empty_zones(bind_server):
+    """The session's BIND is shared: start this module from zones no other test wrote to (as a fresh server)."""
+    bind_server.reset_zones()
+
+
 def args_for(server, port=None, zone="fed.test", domain="fed.test", **kw):
     args = {
         "provider": "rfc2136",
@@ -43,110 +49,110 @@ class Counter:
         return {k: after.get(k, 0) - self.before.get(k, 0) for k in ("QUERY", "UPDATE")}
 
 
-def test_lifecycle_check_create_converge_change_absent(dns_bind):
+def test_lifecycle_check_create_converge_change_absent(bind_server):
     zone = "fed.test"
-    serial = dns_bind.soa_serial(zone)
+    serial = bind_server.soa_serial(zone)
 
     # check mode: predicts the creation, shows the diff, sends no UPDATE, the serial does not move
-    counter = Counter(dns_bind)
-    checked = run_ok(MODULE, args_for(dns_bind), check=True, diff=True)
+    counter = Counter(bind_server)
+    checked = run_ok(MODULE, args_for(bind_server), check=True, diff=True)
     assert checked["changed"] is True
     assert sorted(c["action"] for c in checked["changes"]) == ["create"] * 6
     assert counter.delta()["UPDATE"] == 0
-    assert dns_bind.soa_serial(zone) == serial
+    assert bind_server.soa_serial(zone) == serial
     diff_text = checked["_playbook"].output
     assert "+_rocketchat._https.fed.test. 300 IN SRV 1 1 443 chat.fed.test." in diff_text
     assert '+rocketchat-public-key.fed.test. 300 IN TXT "%s" "%s"' % (KEY_1[:255], KEY_1[255:]) in diff_text
-    assert dns_bind.tsig_secret not in diff_text
+    assert bind_server.tsig_secret not in diff_text
 
     # create: exactly one UPDATE; 6 RRsets read with one query each
-    counter = Counter(dns_bind)
-    created = run_ok(MODULE, args_for(dns_bind), diff=True)
+    counter = Counter(bind_server)
+    created = run_ok(MODULE, args_for(bind_server), diff=True)
     assert created["changed"] is True
     assert counter.delta() == {"QUERY": 6, "UPDATE": 1}
     assert created["provider_ids"]["zone"] == "fed.test." and created["provider_ids"]["message_id"] >= 0
-    assert dns_bind.soa_serial(zone) > serial
+    assert bind_server.soa_serial(zone) > serial
 
-    key = lookup(dns_bind, "rocketchat-public-key.fed.test.", "TXT")
+    key = lookup(bind_server, "rocketchat-public-key.fed.test.", "TXT")
     assert joined_txt(key).decode("ascii") == KEY_1 and len(KEY_1) == 442
     assert [len(s) for s in key[0].strings] == [255, 187]
-    srv = lookup(dns_bind, "_rocketchat._https.fed.test.", "SRV")
+    srv = lookup(bind_server, "_rocketchat._https.fed.test.", "SRV")
     assert [(r.priority, r.weight, r.port, r.target.to_text()) for r in srv] == [(1, 1, 443, "chat.fed.test.")]
     assert srv.ttl == 300
     for name in ("_matrix-fed._tcp.fed.test.", "_matrix._tcp.fed.test."):
-        fed = lookup(dns_bind, name, "SRV")
+        fed = lookup(bind_server, name, "SRV")
         assert [(r.priority, r.weight, r.port, r.target.to_text()) for r in fed] == [(10, 0, 8448, "matrix.fed.test.")]
 
     # converge: changed=false, one query per RRset, no UPDATE, serial unchanged
-    serial = dns_bind.soa_serial(zone)
-    counter = Counter(dns_bind)
-    again = run_ok(MODULE, args_for(dns_bind))
+    serial = bind_server.soa_serial(zone)
+    counter = Counter(bind_server)
+    again = run_ok(MODULE, args_for(bind_server))
     assert again["changed"] is False and again["changes"] == []
     assert counter.delta() == {"QUERY": 6, "UPDATE": 0}
-    assert dns_bind.soa_serial(zone) == serial
+    assert bind_server.soa_serial(zone) == serial
 
     # change the key (given as a multi-line PEM): exactly one UPDATE, published single-line
-    args = args_for(dns_bind)
+    args = args_for(bind_server)
     args["legacy"]["public_key"] = KEY_2_MULTILINE
-    counter = Counter(dns_bind)
+    counter = Counter(bind_server)
     changed = run_ok(MODULE, args, diff=True)
     assert changed["changed"] is True
     assert [(c["action"], c["type"]) for c in changed["changes"]] == [("update", "TXT")]
     assert counter.delta()["UPDATE"] == 1
-    assert joined_txt(lookup(dns_bind, "rocketchat-public-key.fed.test.", "TXT")).decode() == KEY_2
+    assert joined_txt(lookup(bind_server, "rocketchat-public-key.fed.test.", "TXT")).decode() == KEY_2
     assert "-rocketchat-public-key.fed.test. 300 IN TXT \"%s\" \"%s\"" % (KEY_1[:255], KEY_1[255:]) \
         in changed["_playbook"].output
 
     # absent removes exactly those records; an unrelated value in a managed RRset stays
-    direct_update(dns_bind, zone, replace={"other.fed.test.": ("TXT", 300, ['"keep me"'])})
-    counter = Counter(dns_bind)
+    direct_update(bind_server, zone, replace={"other.fed.test.": ("TXT", 300, ['"keep me"'])})
+    counter = Counter(bind_server)
     gone = run_ok(MODULE, dict(args, state="absent"))
     assert gone["changed"] is True and counter.delta()["UPDATE"] == 1
     for name, rtype in (("rocketchat-public-key.fed.test.", "TXT"), ("_rocketchat._https.fed.test.", "SRV"),
                         ("_matrix-fed._tcp.fed.test.", "SRV"), ("chat.fed.test.", "A")):
-        assert lookup(dns_bind, name, rtype) is None
-    assert joined_txt(lookup(dns_bind, "other.fed.test.", "TXT")) == b"keep me"
-    assert lookup(dns_bind, "ns1.fed.test.", "A") is not None
-    counter = Counter(dns_bind)
+        assert lookup(bind_server, name, rtype) is None
+    assert joined_txt(lookup(bind_server, "other.fed.test.", "TXT")) == b"keep me"
+    assert lookup(bind_server, "ns1.fed.test.", "A") is not None
+    counter = Counter(bind_server)
     assert run_ok(MODULE, dict(args, state="absent"))["changed"] is False
     assert counter.delta()["UPDATE"] == 0
 
 
-def test_absent_keeps_other_values_of_the_rrset(dns_bind):
+def test_absent_keeps_other_values_of_the_rrset(bind_server):
     zone = "fed.test"
-    direct_update(dns_bind, zone, replace={"multi.fed.test.": ("A", 300, ["127.0.0.7", "127.0.0.8"])})
-    args = {"provider": "rfc2136", "zone": zone, "rfc2136": args_for(dns_bind)["rfc2136"], "state": "absent",
+    direct_update(bind_server, zone, replace={"multi.fed.test.": ("A", 300, ["127.0.0.7", "127.0.0.8"])})
+    args = {"provider": "rfc2136", "zone": zone, "rfc2136": args_for(bind_server)["rfc2136"], "state": "absent",
             "records": [{"name": "multi.fed.test", "type": "A", "values": ["127.0.0.7"]}]}
     result = run_ok(MODULE, args)
     assert result["changed"] and result["changes"][0]["action"] == "update"
-    assert sorted(r.address for r in lookup(dns_bind, "multi.fed.test.", "A")) == ["127.0.0.8"]
+    assert sorted(r.address for r in lookup(bind_server, "multi.fed.test.", "A")) == ["127.0.0.8"]
 
 
-def test_txt_layout_from_elsewhere_is_not_a_change_unless_enforced(dns_bind):
+def test_txt_layout_from_elsewhere_is_not_a_change_unless_enforced(bind_server):
     zone = "fed.test"
     # someone published the key split 200 + 242 (as Route 53 users are told to split it in two)
-    direct_update(dns_bind, zone, replace={"rocketchat-public-key.layout.fed.test.": (
+    direct_update(bind_server, zone, replace={"rocketchat-public-key.layout.fed.test.": (
         "TXT", 300, ['"%s" "%s"' % (KEY_1[:200], KEY_1[200:])])})
-    args = {"provider": "rfc2136", "zone": zone, "ttl": 300, "rfc2136": args_for(dns_bind)["rfc2136"],
+    args = {"provider": "rfc2136", "zone": zone, "ttl": 300, "rfc2136": args_for(bind_server)["rfc2136"],
             "legacy": {"domain": "layout.fed.test", "public_key": KEY_1}}
-    direct_update(dns_bind, zone, replace={"_rocketchat._https.layout.fed.test.": ("SRV", 300, ["1 1 443 layout.fed.test."])})
-    counter = Counter(dns_bind)
+    direct_update(bind_server, zone, replace={"_rocketchat._https.layout.fed.test.": ("SRV", 300, ["1 1 443 layout.fed.test."])})
+    counter = Counter(bind_server)
     assert run_ok(MODULE, args)["changed"] is False
     assert counter.delta()["UPDATE"] == 0
     enforced = run_ok(MODULE, dict(args, txt_enforce_chunks=True, txt_chunk_size=128))
     assert enforced["changed"] is True
-    strings = lookup(dns_bind, "rocketchat-public-key.layout.fed.test.", "TXT")[0].strings
+    strings = lookup(bind_server, "rocketchat-public-key.layout.fed.test.", "TXT")[0].strings
     assert [len(s) for s in strings] == [128, 128, 128, 58] and b"".join(strings).decode() == KEY_1
     assert run_ok(MODULE, dict(args, txt_enforce_chunks=True, txt_chunk_size=128))["changed"] is False
 
 
-def test_long_utf8_txt_and_escapes_round_trip(dns_bind):
+def test_long_utf8_txt_and_escapes_round_trip(bind_server):
     value = 'é€"\\;' * 120 + "😀" * 30
-    args = {"provider": "rfc2136", "zone": "fed.test", "rfc2136": args_for(dns_bind)["rfc2136"],
+    args = {"provider": "rfc2136", "zone": "fed.test", "rfc2136": args_for(bind_server)["rfc2136"],
             "records": [{"name": "long.fed.test", "type": "TXT", "values": [value]}]}
     result = run_ok(MODULE, args)
     assert result["changed"] and result["provider_ids"]["transport"] == "tcp"
-    rrset = lookup(dns_bind, "long.fed.test.", "TXT")
+    rrset = lookup(bind_server, "long.fed.test.", "TXT")
     strings = rrset[0].strings
     assert all(len(s) <= 255 for s in strings) and len(strings) > 4
     assert b"".join(strings) == value.encode("utf-8")
@@ -155,19 +161,19 @@ def test_long_utf8_txt_and_escapes_round_trip(dns_bind):
     assert run_ok(MODULE, args)["changed"] is False
 
 
-def test_concurrent_change_between_read_and_write_fails_cleanly(dns_bind, bind_relay):
+def test_concurrent_change_between_read_and_write_fails_cleanly(bind_server, bind_relay):
     zone = "fed.test"
-    direct_update(dns_bind, zone, replace={"_matrix-fed._tcp.race.fed.test.": ("SRV", 300, ["10 0 8448 old.fed.test."])},
+    direct_update(bind_server, zone, replace={"_matrix-fed._tcp.race.fed.test.": ("SRV", 300, ["10 0 8448 old.fed.test."])},
                   delete=[("rocketchat-public-key.race.fed.test.", "TXT")])
-    serial = dns_bind.soa_serial(zone)
+    serial = bind_server.soa_serial(zone)
 
     def competing_writer():
         # another client edits a managed RRset after the module read it, before its UPDATE arrives
-        direct_update(dns_bind, zone, replace={"_matrix-fed._tcp.race.fed.test.": ("SRV", 300, ["5 0 8448 other.fed.test."])})
+        direct_update(bind_server, zone, replace={"_matrix-fed._tcp.race.fed.test.": ("SRV", 300, ["5 0 8448 other.fed.test."])})
 
     bind_relay.before_update = competing_writer
     args = {"provider": "rfc2136", "zone": zone, "ttl": 300,
-            "rfc2136": dict(args_for(dns_bind)["rfc2136"], port=bind_relay.port),
+            "rfc2136": dict(args_for(bind_server)["rfc2136"], port=bind_relay.port),
             "legacy": {"domain": "race.fed.test", "public_key": KEY_1},
             "matrix": {"server_name": "race.fed.test", "target": "matrix.race.fed.test"}}
     failed = run_failing(MODULE, args)
@@ -177,56 +183,56 @@ def test_concurrent_change_between_read_and_write_fails_cleanly(dns_bind, bind_r
     assert "Traceback" not in failed["_playbook"].output
     assert bind_relay.seen.count("UPDATE") == 1
     # the zone holds the competitor's edit and nothing of the module's (no half-applied UPDATE)
-    srv = lookup(dns_bind, "_matrix-fed._tcp.race.fed.test.", "SRV")
+    srv = lookup(bind_server, "_matrix-fed._tcp.race.fed.test.", "SRV")
     assert [r.target.to_text() for r in srv] == ["other.fed.test."]
-    assert lookup(dns_bind, "rocketchat-public-key.race.fed.test.", "TXT") is None
-    assert lookup(dns_bind, "_rocketchat._https.race.fed.test.", "SRV") is None
-    assert dns_bind.soa_serial(zone) == serial + 1  # only the competitor's change
+    assert lookup(bind_server, "rocketchat-public-key.race.fed.test.", "TXT") is None
+    assert lookup(bind_server, "_rocketchat._https.race.fed.test.", "SRV") is None
+    assert bind_server.soa_serial(zone) == serial + 1  # only the competitor's change
     # a re-run converges
     assert run_ok(MODULE, args)["changed"] is True
-    assert [r.target.to_text() for r in lookup(dns_bind, "_matrix-fed._tcp.race.fed.test.", "SRV")] == ["matrix.race.fed.test."]
+    assert [r.target.to_text() for r in lookup(bind_server, "_matrix-fed._tcp.race.fed.test.", "SRV")] == ["matrix.race.fed.test."]
 
 
-def test_server_down_between_read_and_write_changes_nothing(dns_bind, bind_relay):
+def test_server_down_between_read_and_write_changes_nothing(bind_server, bind_relay):
     zone = "fed.test"
-    serial = dns_bind.soa_serial(zone)
+    serial = bind_server.soa_serial(zone)
 
     def server_goes_down():
         bind_relay.drop_updates = True   # the reads were answered; the UPDATE never is
 
     bind_relay.before_update = server_goes_down
     args = {"provider": "rfc2136", "zone": zone, "ttl": 300, "timeout": 1, "retries": 1,
-            "rfc2136": dict(args_for(dns_bind)["rfc2136"], port=bind_relay.port),
+            "rfc2136": dict(args_for(bind_server)["rfc2136"], port=bind_relay.port),
             "legacy": {"domain": "down.fed.test", "public_key": KEY_1}}
     failed = run_failing(MODULE, args)
     assert failed["error"] == "DNSNetworkError", failed["msg"]
     assert "Traceback" not in failed["_playbook"].output
     assert bind_relay.seen.count("UPDATE") >= 1
     # nothing half-applied: the zone is as it was
-    assert dns_bind.soa_serial(zone) == serial
-    assert lookup(dns_bind, "_rocketchat._https.down.fed.test.", "SRV") is None
-    assert lookup(dns_bind, "rocketchat-public-key.down.fed.test.", "TXT") is None
+    assert bind_server.soa_serial(zone) == serial
+    assert lookup(bind_server, "_rocketchat._https.down.fed.test.", "SRV") is None
+    assert lookup(bind_server, "rocketchat-public-key.down.fed.test.", "TXT") is None
     # the server is back: the next run converges
     bind_relay.drop_updates = False
-    assert run_ok(MODULE, dict(args, rfc2136=dict(args["rfc2136"], port=dns_bind.port)))["changed"] is True
+    assert run_ok(MODULE, dict(args, rfc2136=dict(args["rfc2136"], port=bind_server.port)))["changed"] is True
 
 
-def test_srv_target_that_is_a_cname_in_the_zone_is_refused(dns_bind):
+def test_srv_target_that_is_a_cname_in_the_zone_is_refused(bind_server):
     zone = "fed.test"
-    direct_update(dns_bind, zone, replace={"alias.fed.test.": ("CNAME", 300, ["chat.fed.test."])})
-    args = {"provider": "rfc2136", "zone": zone, "rfc2136": args_for(dns_bind)["rfc2136"],
+    direct_update(bind_server, zone, replace={"alias.fed.test.": ("CNAME", 300, ["chat.fed.test."])})
+    args = {"provider": "rfc2136", "zone": zone, "rfc2136": args_for(bind_server)["rfc2136"],
             "matrix": {"server_name": "cn.fed.test", "target": "alias.fed.test"}}
-    serial = dns_bind.soa_serial(zone)
+    serial = bind_server.soa_serial(zone)
     for check in (True, False):  # check mode reads it; a real run has the server assert it in the UPDATE
         failed = run_failing(MODULE, args, check=check)
         assert "alias.fed.test. are CNAMEs" in failed["msg"] and "RFC 2782" in failed["msg"]
         assert failed["error"] == "DNSInputError"
-    assert dns_bind.soa_serial(zone) == serial
-    assert lookup(dns_bind, "_matrix-fed._tcp.cn.fed.test.", "SRV") is None
+    assert bind_server.soa_serial(zone) == serial
+    assert lookup(bind_server, "_matrix-fed._tcp.cn.fed.test.", "SRV") is None
 
 
-def test_wrong_tsig_secret_is_a_clear_error(dns_bind):
-    args = args_for(dns_bind)
+def test_wrong_tsig_secret_is_a_clear_error(bind_server):
+    args = args_for(bind_server)
     args["rfc2136"]["key_secret"] = "d3JvbmdzZWNyZXR3cm9uZ3NlY3JldHdyb25nc2VjcmV0"
     failed = run_failing(MODULE, args)
     assert failed["error"] == "DNSAuthError"
@@ -237,16 +243,16 @@ def test_wrong_tsig_secret_is_a_clear_error(dns_bind):
     assert failed["error"] == "DNSAuthError" and "does not know this key" in failed["msg"]
 
 
-def test_unreachable_server_bounded_retries(dns_bind):
+def test_unreachable_server_bounded_retries(bind_server):
     port = unused_udp_tcp_port()
-    args = args_for(dns_bind, port=port, timeout=1, retries=2)
+    args = args_for(bind_server, port=port, timeout=1, retries=2)
     failed = run_failing(MODULE, args)
     assert failed["error"] == "DNSNetworkError"
     assert "127.0.0.1 port %d" % port in failed["msg"] and "3 attempt(s)" in failed["msg"]
 
 
-def test_bad_inputs_change_nothing(dns_bind):
-    good = args_for(dns_bind)
+def test_bad_inputs_change_nothing(bind_server):
+    good = args_for(bind_server)
     cases = [
         ("legacy", dict(good["legacy"], domain="bad domain!"), "legacy.domain"),
         ("legacy", dict(good["legacy"], port=0), "legacy.port: 0 is out of range"),
@@ -265,8 +271,8 @@ def test_bad_inputs_change_nothing(dns_bind):
         task_args = dict(good)
         task_args[option] = value
         tasks.append({"name": "bad %s" % option, MODULE: task_args, "ignore_errors": True})
-    serial = dns_bind.soa_serial("fed.test")
-    counter = Counter(dns_bind)
+    serial = bind_server.soa_serial("fed.test")
+    counter = Counter(bind_server)
     play = run_tasks(tasks)
     assert len(play.records) == len(cases)
     for (option, value, needle), (status, result) in zip(cases, statuses(play)):
@@ -274,56 +280,56 @@ def test_bad_inputs_change_nothing(dns_bind):
         assert needle in result["msg"], (needle, result["msg"])
         assert "Traceback" not in result.get("module_stderr", "")
     assert counter.delta()["UPDATE"] == 0
-    assert dns_bind.soa_serial("fed.test") == serial
+    assert bind_server.soa_serial("fed.test") == serial
 
 
-def test_zone_from_soa_and_wait_for_propagation(dns_bind):
-    args = args_for(dns_bind, zone=None, domain="auto.test", wait_for_propagation=True,
-                    propagation_servers=["%s:%d" % (dns_bind.host, dns_bind.port)], propagation_timeout=20)
-    counter = Counter(dns_bind)
+def test_zone_from_soa_and_wait_for_propagation(bind_server):
+    args = args_for(bind_server, zone=None, domain="auto.test", wait_for_propagation=True,
+                    propagation_servers=["%s:%d" % (bind_server.host, bind_server.port)], propagation_timeout=20)
+    counter = Counter(bind_server)
     result = run_ok(MODULE, args)
     assert result["zone"] == "auto.test." and result["changed"]
-    assert result["propagation"]["servers"] == ["%s:%d" % (dns_bind.host, dns_bind.port)]
+    assert result["propagation"]["servers"] == ["%s:%d" % (bind_server.host, bind_server.port)]
     assert result["propagation"]["rounds"] >= 1
     delta = counter.delta()
     assert delta["UPDATE"] == 1
     # 1 SOA + 6 reads + 6 propagation checks
     assert delta["QUERY"] == 13
-    assert lookup(dns_bind, "_matrix-fed._tcp.auto.test.", "SRV") is not None
+    assert lookup(bind_server, "_matrix-fed._tcp.auto.test.", "SRV") is not None
 
 
-def test_udp_transport_when_asked(dns_bind):
+def test_udp_transport_when_asked(bind_server):
     args = {"provider": "rfc2136", "zone": "fed.test",
-            "rfc2136": dict(args_for(dns_bind)["rfc2136"], protocol="udp"),
+            "rfc2136": dict(args_for(bind_server)["rfc2136"], protocol="udp"),
             "records": [{"name": "udp.fed.test", "type": "A", "values": ["127.0.0.9"]}]}
     result = run_ok(MODULE, args)
     assert result["provider_ids"]["transport"] == "udp"
-    assert lookup(dns_bind, "udp.fed.test.", "A")[0].address == "127.0.0.9"
-    assert lookup(dns_bind, "udp.fed.test.", "A").rdtype == dns.rdatatype.A
+    assert lookup(bind_server, "udp.fed.test.", "A")[0].address == "127.0.0.9"
+    assert lookup(bind_server, "udp.fed.test.", "A").rdtype == dns.rdatatype.A
 
 
 @pytest.mark.parametrize("algorithm", ["hmac-sha512"])
-def test_wrong_algorithm_is_an_auth_error(dns_bind, algorithm):
-    args = args_for(dns_bind)
+def test_wrong_algorithm_is_an_auth_error(bind_server, algorithm):
+    args = args_for(bind_server)
     args["rfc2136"]["key_algorithm"] = algorithm
     failed = run_failing(MODULE, args)
     assert failed["error"] == "DNSAuthError"
 
 
-def test_axfr_read_method_one_message_per_read(dns_bind):
+def test_axfr_read_method_one_message_per_read(bind_server):
     domain = "axfr.fed.test"
-    args = args_for(dns_bind, domain=domain)
+    args = args_for(bind_server, domain=domain)
     args["rfc2136"]["read_method"] = "axfr"
-    counter = Counter(dns_bind)
+    counter = Counter(bind_server)
     assert run_ok(MODULE, args)["changed"] is True
     assert counter.delta() == {"QUERY": 1, "UPDATE": 1}
-    counter = Counter(dns_bind)
+    counter = Counter(bind_server)
     again = run_ok(MODULE, args)
     assert again["changed"] is False and again["stats"]["query"] == 1
     assert counter.delta() == {"QUERY": 1, "UPDATE": 0}
     args["legacy"]["public_key"] = KEY_2
-    counter = Counter(dns_bind)
+    counter = Counter(bind_server)
     changed = run_ok(MODULE, args)
     assert [(c["action"], c["type"]) for c in changed["changes"]] == [("update", "TXT")]
     assert counter.delta() == {"QUERY": 1, "UPDATE": 1}
-    assert joined_txt(lookup(dns_bind, "rocketchat-public-key.%s." % domain, "TXT")).decode() == KEY_2
+    assert joined_txt(lookup(bind_server, "rocketchat-public-key.%s." % domain, "TXT")).decode() == KEY_2

@@ -9,29 +9,22 @@ Both yield a ``tests.support.peers.BridgeLab``: ``.bridge`` (the running bridge 
 ``.registration_path`` and ``.appservice_args()`` (id, tokens, url, legacy_authorization). Another test package
 uses them with ``from tests.integration.peers.conftest import bridge_lab_legacy_off`` in its conftest.
 """
-import os
-import tempfile
 
 import pytest
 
-from tests.support.paths import OUTPUT
+from tests.support.paths import scratch_dir
 from tests.support.peers import BridgeLab, MatrixUser
-
-
-def _workdir(name):
-    os.makedirs(OUTPUT, exist_ok=True)
-    return tempfile.mkdtemp(prefix=name + "-", dir=OUTPUT)
 
 
 @pytest.fixture(scope="module")
 def bridge_lab():
-    with BridgeLab(_workdir("bridge-lab")) as lab:
+    with BridgeLab(scratch_dir("bridge-lab")) as lab:
         yield lab.start()
 
 
 @pytest.fixture(scope="module")
 def bridge_lab_legacy_off():
-    with BridgeLab(_workdir("bridge-lab-noauth"),
+    with BridgeLab(scratch_dir("bridge-lab-noauth"),
                    role_vars={"synapse_use_appservice_legacy_authorization": False}) as lab:
         yield lab.start()
 

@@ -4,11 +4,11 @@ import json
 import os
 
 import dns.query
-import dns.tsigkeyring
 import dns.update
 import pytest
 
 from tests.support.ansible_run import run_module
+from tests.support.dnsutil import tsig_keyring
 from tests.support.peers import run_node
 from tests.support.pki import TestCA
 from tests.support.procs import free_port
@@ -20,7 +20,7 @@ TARGET = "matrix-native.fed.test"
 
 
 def _add_address(bind, name, address):
-    keyring = dns.tsigkeyring.from_text({bind.tsig_name: (bind.tsig_algorithm, bind.tsig_secret)})
+    keyring = tsig_keyring(bind)
     update = dns.update.UpdateMessage(ZONE, keyring=keyring, keyalgorithm=bind.tsig_algorithm)
     update.replace(name, 300, "A", address)
     dns.query.tcp(update, bind.host, port=bind.port, timeout=5)

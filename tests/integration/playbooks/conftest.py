@@ -14,7 +14,6 @@ import time
 
 import dns.query
 import dns.rdatatype
-import dns.tsigkeyring
 import dns.zone
 import pytest
 
@@ -22,6 +21,7 @@ from tests.emulator.rocketchat.server import serve_in_thread
 from tests.emulator.rocketchat.state import SEED_USERS
 from tests.support.ansible_run import ansible_env
 from tests.support.bind import BindServer
+from tests.support.dnsutil import tsig_keyring
 from tests.support.paths import OUTPUT, REPO, venv_tool
 from tests.support.pki import TestCA
 from tests.support.wellknown import FrontServer
@@ -140,7 +140,7 @@ class Lab:
 
     def zone(self):
         """Every RRset of the zone except the SOA (its serial counts updates), by AXFR."""
-        keyring = dns.tsigkeyring.from_text({self.bind.tsig_name: (self.bind.tsig_algorithm, self.bind.tsig_secret)})
+        keyring = tsig_keyring(self.bind)
         zone = dns.zone.from_xfr(dns.query.xfr(self.bind.host, ZONE, port=self.bind.port, keyring=keyring,
                                                keyname=self.bind.tsig_name, timeout=10, relativize=False),
                                  relativize=False)

@@ -1,4 +1,4 @@
-"""The composing playbooks in playbooks/ apply cleanly to a lab and change nothing on the second run."""
+"""The per-generation playbooks (legacy.yml, native.yml, matrix_bridge.yml) apply cleanly to a lab and change nothing on the second run."""
 import json
 import os
 import re

@@ -5,13 +5,14 @@ import dns.message
 import dns.query
 import dns.rcode
 import dns.rdatatype
-import dns.tsigkeyring
 import dns.update
+
+from tests.support.dnsutil import tsig_keyring
 
 
 def test_bind_answers_and_accepts_tsig_update(bind_server):
     before = bind_server.opcode_counts()
-    keyring = dns.tsigkeyring.from_text({bind_server.tsig_name: (bind_server.tsig_algorithm, bind_server.tsig_secret)})
+    keyring = tsig_keyring(bind_server)
     update = dns.update.UpdateMessage("example.test", keyring=keyring)
     update.replace("smoke", 60, "TXT", '"hello"')
     response = dns.query.tcp(update, bind_server.host, port=bind_server.port, timeout=5)
