@@ -108,42 +108,70 @@ def build_diff(current, changes, zone):
     }
 
 
+class Planned(object):
+    """One task's record set read and planned against its provider, not yet written."""
+
+    __slots__ = ("provider", "params", "desired", "state", "zone", "current", "changes", "guard", "started")
+
+    def __init__(self, provider, params, started):
+        self.provider = provider
+        self.params = params
+        self.started = started
+        self.desired = self.state = self.zone = self.current = self.changes = self.guard = None
+
+    @property
+    def keys(self):
+        return [c.key for c in self.changes]
+
+
+def prepare(provider, params, check_mode=False, now=time.monotonic):
+    """Read what `params` manages and plan the changes (no write); a `Planned`."""
+    job = Planned(provider, params, now())
+    job.desired = compute_record_set(params)
+    job.state = params.get("state") or "present"
+    job.zone = _zone_for(provider, params, job.desired)
+    job.current = provider.read(job.zone, [r.key for r in job.desired])
+    if job.state == "present":
+        conflicts = dict((r.name, provider.cname_conflicts[r.name]) for r in job.desired
+                         if r.rtype != "CNAME" and r.name in provider.cname_conflicts)
+        if conflicts:
+            raise DNSInputError(
+                "%s already hold a CNAME in zone %s; a name with a CNAME can hold no other data (RFC 1034); "
+                "remove the CNAME first" % (", ".join(sorted(conflicts)), job.zone))
+    job.changes = plan(job.desired, job.current, job.state, compare_layout=bool(params.get("txt_enforce_chunks")))
+    job.guard = _srv_target_guard(provider, job.zone, job.desired, job.changes, job.state, check_mode)
+    return job
+
+
+def finish(job, provider_ids, check_mode=False, want_diff=False, now=time.monotonic):
+    """The module result of a planned job whose changes were written (`provider_ids`) or, in check mode, not."""
+    result = {
+        "changed": bool(job.changes),
+        "zone": job.zone,
+        "provider": job.provider.name,
+        "records": [r.to_dict() for r in job.desired],
+        "changes": [c.to_dict() for c in job.changes],
+        "provider_ids": provider_ids or {},
+    }
+    if want_diff:
+        result["diff"] = build_diff(job.current, job.changes, job.zone)
+    if job.params.get("wait_for_propagation") and not check_mode:
+        result["propagation"] = _wait_for_propagation(job.provider, job.params, job.zone,
+                                                      final_state(job.current, job.changes))
+    result["stats"] = dict(job.provider.stats, seconds=round(now() - job.started, 3))
+    return result
+
+
 def run(provider, params, check_mode=False, want_diff=False, now=time.monotonic):
     """Do the whole job for one task; returns the module result (without `msg`).
 
     `params` holds the module options; the provider is already built.
     """
-    started = now()
-    desired = compute_record_set(params)
-    state = params.get("state") or "present"
-    zone = _zone_for(provider, params, desired)
-    current = provider.read(zone, [r.key for r in desired])
-    if state == "present":
-        conflicts = dict((r.name, provider.cname_conflicts[r.name]) for r in desired
-                         if r.rtype != "CNAME" and r.name in provider.cname_conflicts)
-        if conflicts:
-            raise DNSInputError(
-                "%s already hold a CNAME in zone %s; a name with a CNAME can hold no other data (RFC 1034); "
-                "remove the CNAME first" % (", ".join(sorted(conflicts)), zone))
-    changes = plan(desired, current, state, compare_layout=bool(params.get("txt_enforce_chunks")))
-    guard = _srv_target_guard(provider, zone, desired, changes, state, check_mode)
-
-    result = {
-        "changed": bool(changes),
-        "zone": zone,
-        "provider": provider.name,
-        "records": [r.to_dict() for r in desired],
-        "changes": [c.to_dict() for c in changes],
-        "provider_ids": {},
-    }
-    if want_diff:
-        result["diff"] = build_diff(current, changes, zone)
-    if changes and not check_mode:
-        result["provider_ids"] = provider.apply(zone, changes, current, cname_guard=guard) or {}
-    if params.get("wait_for_propagation") and not check_mode:
-        result["propagation"] = _wait_for_propagation(provider, params, zone, final_state(current, changes))
-    result["stats"] = dict(provider.stats, seconds=round(now() - started, 3))
-    return result
+    job = prepare(provider, params, check_mode=check_mode, now=now)
+    provider_ids = None
+    if job.changes and not check_mode:
+        provider_ids = provider.apply(job.zone, job.changes, job.current, cname_guard=job.guard)
+    return finish(job, provider_ids, check_mode=check_mode, want_diff=want_diff, now=now)
 
 
 def _zone_for(provider, params, desired):

@@ -145,6 +145,18 @@ def check_requirements(module):
                              exception=_route53.BOTO3_IMPORT_ERROR)
 
 
+def dns_failure(exc, provider):
+    """The ``fail_json`` arguments for an exception of a ``federation_dns`` run (``provider``: its provider or None)."""
+    if not isinstance(exc, DNSError):
+        return dict(msg="unexpected error while publishing DNS records: %s" % exc,
+                    exception="".join(traceback.format_exception(type(exc), exc, exc.__traceback__)))
+    fail = dict(msg=exc.msg, error=getattr(exc, "reported_as", None) or type(exc).__name__)
+    fail.update(exc.details)
+    if provider is not None:
+        fail["stats"] = dict(provider.stats)
+    return fail
+
+
 def run_federation_dns(module):
     """Publish or remove the records of ``module.params``; the result, or ``fail_json`` with the error's details."""
     from ansible_collections.fedops.rocketchat.plugins.module_utils._dns import _engine
@@ -154,14 +166,8 @@ def run_federation_dns(module):
     try:
         provider = make_provider(module.params, warn=module.warn)
         result = _engine.run(provider, module.params, check_mode=module.check_mode, want_diff=module._diff)
-    except DNSError as exc:
-        fail = dict(msg=exc.msg, error=getattr(exc, "reported_as", None) or type(exc).__name__)
-        fail.update(exc.details)
-        if provider is not None:
-            fail["stats"] = dict(provider.stats)
-        module.fail_json(**fail)
     except Exception as exc:  # pylint: disable=broad-except
-        module.fail_json(msg="unexpected error while publishing DNS records: %s" % exc, exception=traceback.format_exc())
+        module.fail_json(**dns_failure(exc, provider))
     finally:
         if provider is not None:
             provider.close()

@@ -76,6 +76,7 @@ SPECS = {
     "federation_probe": "_matrix._probe_module.federation_probe_spec",
     "permissions": "_rocketchat._permissions.permissions_spec",
     "report": "_report_module.report_spec",
+    "federation_fleet": "_fleet_module.federation_fleet_spec",
     "federation_metrics": "_metrics_module.federation_metrics_spec",
     "acme_certificate": "_acme._issue.acme_certificate_spec",
 }
