@@ -261,16 +261,16 @@ def check_connection(ctx, url, domain):
         response = ctx.http.request_url(info_url)
     except HttpError as exc:
         where = url.split("://", 1)[1]
-        if exc.kind == "refused":
+        if exc.refused:
             hint = ("nothing listens on %s, where the SRV record sends peers: fix the SRV record's target/port or "
                     "make Rocket.Chat (or its reverse proxy) listen there" % where)
-        elif exc.kind == "tls_verify":
+        elif exc.cause == "tls_verify":
             hint = ("peers verify the certificate against %s: serve a certificate for that name from a CA peers trust "
                     "(ca_path here)" % where.rsplit(":", 1)[0])
-        elif exc.kind == "tls":
+        elif exc.cause == "tls":
             hint = ("%s does not speak TLS, but _rocketchat._https tells peers to use https: serve HTTPS there, or "
                     "publish _rocketchat._http instead" % where)
-        elif exc.kind == "dns":
+        elif exc.cause == "dns":
             hint = "publish A/AAAA records for the SRV target %s" % where.rsplit(":", 1)[0]
         else:
             hint = "peers cannot reach %s: check the SRV target, the port and firewalls" % where
