@@ -32,7 +32,7 @@ import socket
 import ssl
 import threading
 import time
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlencode, urljoin, urlsplit
 
 from ansible_collections.fedops.rocketchat.plugins.module_utils import _http_contract as contract
 from ansible_collections.fedops.rocketchat.plugins.module_utils._matrix._dnsclient import short_error
@@ -342,6 +342,10 @@ class HttpsClient(object):
                 self._contexts[verify] = ctx
             return ctx
 
+    def session(self):
+        """This client behind the ``requests.Session`` calls the Rocket.Chat client makes (:class:`PinnedSession`)."""
+        return PinnedSession(self)
+
     def connection(self, ip, port, tls_name, verify=True, plain=False):
         return HttpsConnection(self, ip, port, tls_name, verify, plain)
 
@@ -428,3 +432,53 @@ class HttpsClient(object):
                 continue
             return response, hops, None
         return None, hops, HttpError("url", "more than %d redirects" % MAX_REDIRECTS)
+
+
+class _SessionResponse(object):
+    """A :class:`HttpResponse` as ``requests`` shows one: ``status_code``, case-insensitive ``headers``, ``json()``."""
+
+    def __init__(self, response):
+        self._response = response
+        self.status_code = response.status
+        self.headers = _Headers(response.headers)
+
+    def json(self):
+        return self._response.json()
+
+
+class _Headers(dict):
+    """Response headers (stored lower-case) looked up whatever the case of the name."""
+
+    def get(self, name, default=None):
+        return super(_Headers, self).get(name.lower(), default)
+
+    def __getitem__(self, name):
+        return super(_Headers, self).__getitem__(name.lower())
+
+    def __contains__(self, name):
+        return super(_Headers, self).__contains__(name.lower())
+
+
+class PinnedSession(object):
+    """The calls of ``requests.Session`` the Rocket.Chat client makes, sent by a :class:`HttpsClient`.
+
+    So the checks read Rocket.Chat's API with the client of the collection (its errors, rate limits and hints),
+    over the address overrides, resolver and CA bundle of the check. Failures are :class:`HttpError` (the
+    contract's classes).
+    """
+
+    def __init__(self, client):
+        self.client = client
+        self.headers = {}
+
+    def request(self, method, url, data=None, params=None, headers=None, timeout=None):  # pylint: disable=unused-argument
+        if params:
+            url += ("&" if "?" in url else "?") + urlencode(params)
+        send = dict(self.headers)
+        send.update(headers or {})
+        body = json.loads(data) if data is not None else None
+        return _SessionResponse(self.client.request_url(url, method=method, headers=send, body=body))
+
+    def close(self):
+        pass
+

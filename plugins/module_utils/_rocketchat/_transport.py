@@ -76,7 +76,7 @@ class RocketChatTransport(RocketChatAuth):
     def __init__(self, url, user_id=None, auth_token=None, username=None, password=None, two_factor_code=None,
                  two_factor_method=None, validate_certs=True, ca_path=None, timeout=30.0, retries=3,
                  rate_limit_max_wait=120.0, max_workers=8, sleep=time.sleep, clock=time.time, rng=None,
-                 user_agent="fedops.rocketchat", rate_limit_state_dir=None):
+                 user_agent="fedops.rocketchat", rate_limit_state_dir=None, session=None):
         if not HAS_REQUESTS:
             raise RocketChatError("the Python library requests is required")
         for option, value in (("user_id", user_id), ("auth_token", auth_token), ("username", username)):
@@ -113,11 +113,15 @@ class RocketChatTransport(RocketChatAuth):
         self.rate_limited = 0
         self._count_lock = threading.Lock()
         self._version = None
-        self.session = requests.Session()
-        adapter = HTTPAdapter(pool_connections=1, pool_maxsize=self.max_workers, max_retries=0, pool_block=True)
-        self.session.mount("http://", adapter)
-        self.session.mount("https://", adapter)
-        self.session.verify = ca_path if (validate_certs and ca_path) else bool(validate_certs)
+        # ``session``: another HTTP layer with the ``requests.Session`` calls used here (``request``, ``close``,
+        # ``headers``) whose failures are the contract's classes, e.g. the checks' client pinned to an address.
+        self.session = session
+        if session is None:
+            self.session = requests.Session()
+            adapter = HTTPAdapter(pool_connections=1, pool_maxsize=self.max_workers, max_retries=0, pool_block=True)
+            self.session.mount("http://", adapter)
+            self.session.mount("https://", adapter)
+            self.session.verify = ca_path if (validate_certs and ca_path) else bool(validate_certs)
         self.session.headers.update({"User-Agent": user_agent, "Accept": "application/json"})
 
     # --- lifecycle ----------------------------------------------------------------------------------
@@ -216,6 +220,8 @@ class RocketChatTransport(RocketChatAuth):
                                  contract.TIMEOUT if timed_out else contract.UNREACHABLE, cause=exc, refused=refused)
             except requests.exceptions.RequestException as exc:
                 raise RocketChatUnreachableError("request to %s failed: %s" % (url, exc))
+            except contract.HTTPFailure as exc:
+                raise self._session_failure(exc, url)
             if response.status_code >= 500:
                 raise _Transient("HTTP %d from %s %s" % (response.status_code, method, path), contract.SERVER_ERROR,
                                  response=response)
@@ -235,6 +241,17 @@ class RocketChatTransport(RocketChatAuth):
             return self.policy.call(once, retryable, on_retry=on_retry)
         except _Transient as exc:
             raise self._transient_error(exc, method, path, what)
+
+    def _session_failure(self, exc, url):
+        """The error for a failure of a session that speaks the contract (not ``requests``)."""
+        if exc.kind == contract.TLS:
+            return RocketChatTLSError(
+                "TLS verification of %s failed: %s. Give ca_path (the CA bundle that signed the server "
+                "certificate); set validate_certs=false only for throw-away test servers." % (self.base_url, exc))
+        if exc.kind in (contract.TIMEOUT, contract.UNREACHABLE):
+            return _Transient("cannot reach %s: %s" % (self.base_url, exc), exc.kind, cause=exc,
+                              refused=bool(getattr(exc, "refused", False)))
+        return RocketChatUnreachableError("request to %s failed: %s" % (url, exc))
 
     def _answer(self, method, path, response, auth):
         """(status, parsed JSON, headers) of an answer that is not a 429; notes that the credentials work."""
@@ -272,7 +289,7 @@ class RocketChatTransport(RocketChatAuth):
         try:
             response = self.session.request("GET", self.base_url + endpoints.ME, headers=self._auth_headers(),
                                             timeout=self.timeout)
-        except requests.exceptions.RequestException:
+        except (requests.exceptions.RequestException, contract.HTTPFailure):
             return
         if response.status_code == 429:
             return

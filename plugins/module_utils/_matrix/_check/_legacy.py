@@ -18,9 +18,14 @@ import base64
 import traceback
 
 from ansible_collections.fedops.rocketchat.plugins.module_utils import _federation_names as names
-from ansible_collections.fedops.rocketchat.plugins.module_utils._matrix._https import HttpError
+from ansible_collections.fedops.rocketchat.plugins.module_utils._matrix._https import HttpError, PinnedSession
 from ansible_collections.fedops.rocketchat.plugins.module_utils._matrix._check._report import FAIL, PASS, SKIP, WARN, record
 from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat import _endpoints as endpoints
+from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat._client import RocketChatClient
+from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat._errors import (
+    RocketChatError,
+    RocketChatSettingNotFound,
+)
 
 try:
     from cryptography.hazmat.primitives import serialization
@@ -218,34 +223,25 @@ def fetch_workspace_key(ctx, rc, srv_url=None):
     if not base:
         return None, None, None
     url = base.rstrip("/") + endpoints.setting(RC_KEY_SETTING)
-    headers = {"X-User-Id": rc.get("user_id") or "", "X-Auth-Token": rc.get("auth_token") or ""}
     try:
-        response = ctx.http.request_url(url, headers=headers)
-    except HttpError as exc:
-        return None, None, record("rocketchat_settings", FAIL, "GET %s: %s" % (url, exc.message),
-                                  "check rocketchat.url (the workspace's API URL)", rc.get("domain"))
-    try:
-        content = response.json()
-    except ValueError:
-        content = {}
-    if response.status == 200 and isinstance(content, dict) and isinstance(content.get("value"), str):
-        if not content["value"]:
-            return None, None, record("rocketchat_settings", FAIL, "%s is empty" % RC_KEY_SETTING,
-                                      "enable legacy federation once so Rocket.Chat generates its key pair",
-                                      rc.get("domain"))
-        return content["value"], source, None
-    if response.status == 401:
-        hint = "rocketchat.user_id/auth_token are not valid: log in again or use a personal access token"
-    elif response.status == 403:
-        hint = "the user lacks view-privileged-setting: use an admin's token"
-    elif response.status == 400:
-        hint = ("the setting is hidden or unknown: Rocket.Chat >= 7.11 hides legacy federation settings and 8.0 "
-                "removes them; give rocketchat.public_key instead")
-    else:
-        hint = "check rocketchat.url"
-    return None, None, record("rocketchat_settings", FAIL, "GET %s: HTTP %d %s" % (
-        url, response.status, (content or {}).get("error", "") if isinstance(content, dict) else ""), hint,
-        rc.get("domain"))
+        with RocketChatClient(base, user_id=rc.get("user_id") or None, auth_token=rc.get("auth_token") or None,
+                              session=PinnedSession(ctx.http), retries=0, rate_limit_max_wait=30.0,
+                              timeout=getattr(ctx.http, "timeout", 10.0)) as client:
+            value = client.get_setting(RC_KEY_SETTING)
+    except RocketChatSettingNotFound:
+        return None, None, record("rocketchat_settings", FAIL, "GET %s: HTTP 400 (hidden or unknown)" % url,
+                                  "the setting is hidden or unknown: Rocket.Chat >= 7.11 hides legacy federation "
+                                  "settings and 8.0 removes them; give rocketchat.public_key instead", rc.get("domain"))
+    except RocketChatError as exc:
+        status = "HTTP %d" % exc.status if exc.status else "no answer"
+        return None, None, record("rocketchat_settings", FAIL, "GET %s: %s" % (url, status),
+                                  "%s (rocketchat.url, rocketchat.user_id, rocketchat.auth_token)" % exc,
+                                  rc.get("domain"))
+    if not isinstance(value, str) or not value:
+        return None, None, record("rocketchat_settings", FAIL, "%s is empty" % RC_KEY_SETTING,
+                                  "enable legacy federation once so Rocket.Chat generates its key pair",
+                                  rc.get("domain"))
+    return value, source, None
 
 
 def check_connection(ctx, url, domain):
