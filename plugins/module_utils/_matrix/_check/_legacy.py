@@ -15,26 +15,20 @@ protocol TXT; the key is compared with the workspace's ``FEDERATION_Public_Key``
 from __future__ import annotations
 
 import base64
-import traceback
 
 from ansible_collections.fedops.rocketchat.plugins.module_utils import _federation_names as names
 from ansible_collections.fedops.rocketchat.plugins.module_utils._matrix._https import HttpError, PinnedSession
 from ansible_collections.fedops.rocketchat.plugins.module_utils._matrix._check._report import FAIL, PASS, SKIP, WARN, record
 from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat import _endpoints as endpoints
-from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat._client import RocketChatClient
+from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat._exchange import RocketChatSessionClient
 from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat._errors import (
     RocketChatError,
     RocketChatSettingNotFound,
 )
 
-try:
-    from cryptography.hazmat.primitives import serialization
-except ImportError:
-    HAS_CRYPTOGRAPHY = False
-    CRYPTOGRAPHY_IMPORT_ERROR = traceback.format_exc()
-else:
-    HAS_CRYPTOGRAPHY = True
-    CRYPTOGRAPHY_IMPORT_ERROR = None
+from ansible_collections.fedops.rocketchat.plugins.module_utils._cryptography import (  # noqa: F401  pylint: disable=unused-import
+    HAS_CRYPTOGRAPHY, CRYPTOGRAPHY_IMPORT_ERROR, serialization,
+)
 
 
 RC_KEY_SETTING = "FEDERATION_Public_Key"
@@ -224,9 +218,9 @@ def fetch_workspace_key(ctx, rc, srv_url=None):
         return None, None, None
     url = base.rstrip("/") + endpoints.setting(RC_KEY_SETTING)
     try:
-        with RocketChatClient(base, user_id=rc.get("user_id") or None, auth_token=rc.get("auth_token") or None,
-                              session=PinnedSession(ctx.http), retries=0, rate_limit_max_wait=30.0,
-                              timeout=getattr(ctx.http, "timeout", 10.0)) as client:
+        with RocketChatSessionClient(base, user_id=rc.get("user_id") or None, auth_token=rc.get("auth_token") or None,
+                                     session=PinnedSession(ctx.http), retries=0, rate_limit_max_wait=30.0,
+                                     timeout=getattr(ctx.http, "timeout", 10.0)) as client:
             value = client.get_setting(RC_KEY_SETTING)
     except RocketChatSettingNotFound:
         return None, None, record("rocketchat_settings", FAIL, "GET %s: HTTP 400 (hidden or unknown)" % url,
