@@ -5,9 +5,9 @@
 
 # NOTE: THIS MODULE UTIL IS PRIVATE TO THE COLLECTION. IT MAY CHANGE AT ANY TIME.
 
-"""Client for Rocket.Chat's REST API: the transport (:mod:`_transport`: session, retries, rate limits, errors),
-authentication (:mod:`_auth`), the settings (:mod:`_settings_api`) and the release it talks to. Every endpoint it
-calls is in :mod:`_endpoints`.
+"""Client for Rocket.Chat's REST API: the calls (:mod:`_exchange`: retries, rate limits, errors) over a ``requests``
+session (:mod:`_transport`), authentication (:mod:`_auth`), the settings (:mod:`_settings_api`) and the release it
+talks to (:mod:`_version`). Every endpoint it calls is in :mod:`_endpoints`.
 
 * Auth: personal access token (``X-User-Id`` + ``X-Auth-Token``) or username/password login (logged out
   again on ``close()``); second factor by TOTP/e-mail code or the password method.
