@@ -481,4 +481,3 @@ class PinnedSession(object):
 
     def close(self):
         pass
-
