@@ -14,10 +14,10 @@ import traceback
 
 CRYPTOGRAPHY_IMPORT_ERROR = None
 try:
-    from cryptography import x509
-    from cryptography.exceptions import InvalidSignature
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+    from cryptography import x509  # noqa: F401  pylint: disable=unused-import
+    from cryptography.exceptions import InvalidSignature  # noqa: F401  pylint: disable=unused-import
+    from cryptography.hazmat.primitives import hashes, serialization  # noqa: F401  pylint: disable=unused-import
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey  # noqa: F401  pylint: disable=unused-import
 except ImportError:
     x509 = hashes = serialization = Ed25519PrivateKey = Ed25519PublicKey = None  # pylint: disable=invalid-name
     InvalidSignature = None  # pylint: disable=invalid-name

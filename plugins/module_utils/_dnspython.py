@@ -14,23 +14,23 @@ import traceback
 
 DNSPYTHON_IMPORT_ERROR = None
 try:
-    import dns.exception
-    import dns.flags
-    import dns.message
-    import dns.name
-    import dns.nameserver
-    import dns.query
-    import dns.rcode
-    import dns.rdata
-    import dns.rdataclass
-    import dns.rdataset
-    import dns.rdatatype
-    import dns.rdtypes.ANY.TXT
-    import dns.resolver
-    import dns.tsig
-    import dns.tsigkeyring
-    import dns.update
-    import dns.xfr
+    import dns.exception  # noqa: F401  pylint: disable=unused-import
+    import dns.flags  # noqa: F401  pylint: disable=unused-import
+    import dns.message  # noqa: F401  pylint: disable=unused-import
+    import dns.name  # noqa: F401  pylint: disable=unused-import
+    import dns.nameserver  # noqa: F401  pylint: disable=unused-import
+    import dns.query  # noqa: F401  pylint: disable=unused-import
+    import dns.rcode  # noqa: F401  pylint: disable=unused-import
+    import dns.rdata  # noqa: F401  pylint: disable=unused-import
+    import dns.rdataclass  # noqa: F401  pylint: disable=unused-import
+    import dns.rdataset  # noqa: F401  pylint: disable=unused-import
+    import dns.rdatatype  # noqa: F401  pylint: disable=unused-import
+    import dns.rdtypes.ANY.TXT  # noqa: F401  pylint: disable=unused-import
+    import dns.resolver  # noqa: F401  pylint: disable=unused-import
+    import dns.tsig  # noqa: F401  pylint: disable=unused-import
+    import dns.tsigkeyring  # noqa: F401  pylint: disable=unused-import
+    import dns.update  # noqa: F401  pylint: disable=unused-import
+    import dns.xfr  # noqa: F401  pylint: disable=unused-import
 except ImportError:
     dns = None  # pylint: disable=invalid-name
     HAS_DNSPYTHON = False

@@ -14,8 +14,8 @@ import traceback
 
 REQUESTS_IMPORT_ERROR = None
 try:
-    import requests
-    from requests.adapters import HTTPAdapter
+    import requests  # noqa: F401  pylint: disable=unused-import
+    from requests.adapters import HTTPAdapter  # noqa: F401  pylint: disable=unused-import
 except ImportError:
     requests = None  # pylint: disable=invalid-name
     HTTPAdapter = None  # pylint: disable=invalid-name

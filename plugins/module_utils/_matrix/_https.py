@@ -65,9 +65,8 @@ class HttpError(Exception):
     """
 
     def __new__(cls, cause, message, verify_message=None):
-        if cls is HttpError:
-            cls = ERRORS[CAUSES[cause]]
-        return super(HttpError, cls).__new__(cls, cause, message, verify_message)
+        kind_class = ERRORS[CAUSES[cause]] if cls is HttpError else cls
+        return super(HttpError, kind_class).__new__(kind_class, cause, message, verify_message)
 
     def __init__(self, cause, message, verify_message=None):
         super(HttpError, self).__init__(message)
