@@ -7,13 +7,13 @@ connection to the SRV target as a peer makes it (loopback TLS fronts and the Roc
 
 from __future__ import annotations
 
-import socket
 
 import pytest
 
 from tests.emulator.rocketchat import serve_in_thread
 from tests.emulator.rocketchat.profiles import legacy_public_key
 from tests.support.pki import TestCA, untrusted_ca
+from tests.support.procs import free_port
 from tests.support.wellknown import FrontServer
 
 from ansible_collections.fedops.rocketchat.plugins.module_utils._matrix import _dnsclient as dc
@@ -167,14 +167,6 @@ def workspace(tmp_path_factory):
         emulator.server_close()
 
 
-def closed_port():
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    sock.close()
-    return port
-
-
 def connect(ca, url):
     client = h.HttpsClient(overrides=sn.AddressOverrides({RC_HOST: "127.0.0.1"}), ca_path=ca.cert_path, timeout=5)
     ctx = orch.CheckContext({}, None, client, None)
@@ -191,7 +183,7 @@ def test_rocketchat_answers_at_the_srv_target_over_verified_tls(workspace):
 
 def test_nothing_listens_at_the_srv_port(workspace):
     ca = workspace[0]
-    port = closed_port()
+    port = free_port()
     rec = connect(ca, "https://%s:%d" % (RC_HOST, port))
     assert rec["status"] == "fail" and "connection refused" in rec["detail"]
     assert rec["hint"].startswith("nothing listens on %s:%d, where the SRV record sends peers" % (RC_HOST, port))
