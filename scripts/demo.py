@@ -27,7 +27,7 @@ from tests.support.ansible_run import ansible_env, run_tasks  # noqa: E402
 from tests.support.bind import BindServer  # noqa: E402
 from tests.support.federation_lab import DNSRelay  # noqa: E402
 from tests.support.paths import OUTPUT  # noqa: E402
-from tests.support.peers import BridgePeer, MatrixUser  # noqa: E402
+from tests.support.node_peers import BridgePeer, MatrixUser  # noqa: E402
 from tests.support.pki import TestCA  # noqa: E402
 from tests.support.procs import free_port  # noqa: E402
 from tests.support.synapse import SynapseServer  # noqa: E402

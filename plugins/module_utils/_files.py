@@ -422,3 +422,19 @@ def ensure_file(module, path, content, file_args, backup=False, current=None):
     """
     return ensure_files(module, [{"path": path, "content": content, "file_args": file_args, "backup": backup,
                                   "current": current}])[0]
+
+
+def publish_text_files(module, files, default_mode=0o644):
+    """Write text files that hold no secret (reports, metrics) atomically, all or nothing, with a diff each.
+
+    ``files`` is a list of ``(path, text)``; the mode defaults to ``default_mode`` unless the task gives one.
+    Honours check mode. Returns ``(changed, diffs)``: ``diffs`` maps each path to its before/after text diff.
+    Raises :class:`FileAccessError`.
+    """
+    befores = dict((path, read_file(path).content) for path, _text in files)
+    results = ensure_files(module, [{"path": path, "content": text.encode("utf-8"), "current": None,
+                                     "file_args": secret_file_args(module, path, default_mode=default_mode)}
+                                    for path, text in files])
+    diffs = dict((path, {"before": befores[path].decode("utf-8", "replace") if befores[path] else "", "after": text,
+                         "before_header": path, "after_header": path}) for path, text in files)
+    return any(result["changed"] for result in results), diffs

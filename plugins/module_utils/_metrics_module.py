@@ -18,9 +18,7 @@ from ansible_collections.fedops.rocketchat.plugins.module_utils import _metrics
 from ansible_collections.fedops.rocketchat.plugins.module_utils._argspec import ArgumentSpec
 from ansible_collections.fedops.rocketchat.plugins.module_utils._files import (
     FileAccessError,
-    ensure_file,
-    read_file,
-    secret_file_args,
+    publish_text_files,
 )
 
 
@@ -75,11 +73,7 @@ def run_federation_metrics(module):
     text = _metrics.render(_metrics.samples(params["workspace"], now, check=params["check"], probe=params["probe"],
                                             signing_key_mtime=mtime, license_expires=expires))
     try:
-        before = read_file(params["path"]).content
-        result = ensure_file(module, params["path"], text.encode("utf-8"),
-                             secret_file_args(module, params["path"], default_mode=0o644))
+        changed, diffs = publish_text_files(module, [(params["path"], text)])
     except FileAccessError as exc:
         module.fail_json(msg="cannot write the metrics (path): %s" % exc)
-    return dict(changed=result["changed"], metrics=text,
-                diff={"before": before.decode("utf-8", "replace") if before else "", "after": text,
-                      "before_header": params["path"], "after_header": params["path"]})
+    return dict(changed=changed, metrics=text, diff=diffs[params["path"]])

@@ -13,9 +13,7 @@ from ansible_collections.fedops.rocketchat.plugins.module_utils import _report
 from ansible_collections.fedops.rocketchat.plugins.module_utils._argspec import ArgumentSpec
 from ansible_collections.fedops.rocketchat.plugins.module_utils._files import (
     FileAccessError,
-    ensure_files,
-    read_file,
-    secret_file_args,
+    publish_text_files,
 )
 
 
@@ -51,18 +49,14 @@ def run_report(module):
     if params["markdown_path"]:
         files.append((params["markdown_path"], summary))
     try:
-        before = read_file(params["markdown_path"]).content if params["markdown_path"] else None
-        results = ensure_files(module, [{"path": path, "content": content.encode("utf-8"),
-                                         "file_args": secret_file_args(module, path, default_mode=0o644)}
-                                        for path, content in files])
+        changed, diffs = publish_text_files(module, files)
     except FileAccessError as exc:
         module.fail_json(msg="cannot write the report (junit_path, markdown_path): %s" % exc)
     tally = _report.counts(cases)   # not 'skipped'/'failed' at the top: Ansible reads those as the task's state
-    out = dict(changed=any(r["changed"] for r in results), counts=tally, summary=summary)
+    out = dict(changed=changed, counts=tally, summary=summary)
     if params["junit_path"]:
         out["junit_path"] = params["junit_path"]
     if params["markdown_path"]:
         out["markdown_path"] = params["markdown_path"]
-        out["diff"] = {"before": before.decode("utf-8", "replace") if before else "", "after": summary,
-                       "before_header": params["markdown_path"], "after_header": params["markdown_path"]}
+        out["diff"] = diffs[params["markdown_path"]]
     return out

@@ -14,10 +14,10 @@ def test_bind_answers_and_accepts_tsig_update(bind_server):
     before = bind_server.opcode_counts()
     keyring = tsig_keyring(bind_server)
     update = dns.update.UpdateMessage("example.test", keyring=keyring)
-    update.replace("smoke", 60, "TXT", '"hello"')
+    update.replace("lab-reachable", 60, "TXT", '"hello"')
     response = dns.query.tcp(update, bind_server.host, port=bind_server.port, timeout=5)
     assert response.rcode() == dns.rcode.NOERROR
-    answer = dns.query.udp(dns.message.make_query("smoke.example.test.", "TXT"), bind_server.host,
+    answer = dns.query.udp(dns.message.make_query("lab-reachable.example.test.", "TXT"), bind_server.host,
                            port=bind_server.port, timeout=5)
     assert [s for rr in answer.answer for r in rr for s in r.strings] == [b"hello"]
     assert bind_server.opcode_counts()["UPDATE"] == before["UPDATE"] + 1
@@ -35,9 +35,9 @@ def test_pdns_api_and_dns(pdns_server):
     assert zone["name"] == "pdns.test."
     serial = pdns_server.soa_serial("pdns.test")
     pdns_server.api("PATCH", "/api/v1/servers/localhost/zones/pdns.test.", {"rrsets": [{
-        "name": "smoke.pdns.test.", "type": "TXT", "ttl": 60, "changetype": "REPLACE",
+        "name": "lab-reachable.pdns.test.", "type": "TXT", "ttl": 60, "changetype": "REPLACE",
         "records": [{"content": '"hello"', "disabled": False}]}]})
-    answer = dns.query.udp(dns.message.make_query("smoke.pdns.test.", "TXT"), pdns_server.host,
+    answer = dns.query.udp(dns.message.make_query("lab-reachable.pdns.test.", "TXT"), pdns_server.host,
                            port=pdns_server.dns_port, timeout=5)
     assert [s for rr in answer.answer for r in rr for s in r.strings] == [b"hello"]
     assert pdns_server.soa_serial("pdns.test") > serial

@@ -4,9 +4,10 @@
 carries ``Authorization: Bearer <hs_token>``, else 403 ``M_FORBIDDEN`` (what the spec asks of an appservice).
 ``hs_token`` can be changed while it runs, to play a bridge whose token no longer matches the registration.
 """
-import json
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+from tests.support.httpserve import ThreadedServer, send_json
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -16,18 +17,13 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
     def _send(self, status, body):
-        data = json.dumps(body).encode("utf-8")
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+        send_json(self, status, body)
 
     def _serve(self):
         length = int(self.headers.get("Content-Length") or 0)
         if length:
             self.rfile.read(length)
-        listener = self.server.listener
+        listener = self.server.owner
         with listener.lock:
             listener.requests.append((self.command, self.path, self.headers.get("Authorization")))
             expected = "Bearer %s" % listener.hs_token
@@ -47,7 +43,10 @@ class _Handler(BaseHTTPRequestHandler):
         self._serve()
 
 
-class AppserviceListener:
+class AppserviceListener(ThreadedServer):
+    handler = _Handler
+    name = "appservice"
+
     def __init__(self, hs_token, host="127.0.0.1", port=0):
         self.hs_token = hs_token
         self.host = host
@@ -61,22 +60,4 @@ class AppserviceListener:
         return "http://%s:%d" % (self.host, self.port)
 
     def start(self):
-        server = ThreadingHTTPServer((self.host, self.port), _Handler)
-        server.daemon_threads = True
-        server.listener = self
-        self.port = server.server_address[1]
-        self._server = server
-        threading.Thread(target=server.serve_forever, name="appservice", daemon=True).start()
-        return self
-
-    def stop(self):
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.stop()
+        return self._start()

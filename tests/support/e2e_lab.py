@@ -3,7 +3,7 @@
 - **A** ``chat-a.test``: a Rocket.Chat workspace on the Matrix bridge. Synapse deployed by the
   ``fedops.rocketchat.synapse`` role with the bridge registration that ``playbooks/matrix_bridge.yml`` wrote,
   Rocket.Chat's ``Federation_Matrix_*`` settings in the REST API emulator (written by the same playbook), and
-  Rocket.Chat's own bridge library (``tests/support/peers.py`` ``BridgePeer``) as Rocket.Chat's side.
+  Rocket.Chat's own bridge library (``tests/support/node_peers.py`` ``BridgePeer``) as Rocket.Chat's side.
 - **B** ``org-b.test``: a plain Matrix organisation, Synapse deployed by the role.
 - **C** ``ext-c.test``: a third Synapse deployed by the role, shut out by A's allow list. Rocket.Chat's Matrix
   bridge has no allow/block list setting of its own; its documentation points at Synapse's
@@ -33,7 +33,7 @@ from tests.support.bind import BindServer
 from tests.support.dns_relay import DNSRelay
 from tests.support.federation_lab import FED_PORT, LAB_RATE_LIMITS, Account, Homeserver, register_account
 from tests.support.paths import PYTHON, REPO, scratch_dir, venv_tool
-from tests.support.peers import BridgePeer
+from tests.support.node_peers import BridgePeer
 from tests.support.pki import TestCA
 from tests.support.procs import free_port
 

@@ -50,6 +50,65 @@ LAB_RATE_LIMITS = {
 }
 
 
+# --- the parts every lab is built from ---------------------------------------------------------------------
+class LabParts:
+    """Starts the servers of a lab and stops every one it started (by PID or shutdown), last started first.
+
+    The one place the integration labs assemble BIND, Synapse, Pebble, TLS fronts, appservice listeners and
+    Rocket.Chat API emulators: :class:`FederationLab` and the module fixtures of tests/integration build on it.
+    """
+
+    def __init__(self, workdir):
+        self.workdir = workdir
+        self._stack = contextlib.ExitStack()
+
+    def path(self, name):
+        return os.path.join(self.workdir, name)
+
+    def started(self, server, *args):
+        """Start ``server`` (anything with start and stop) and stop it with the lab."""
+        self._stack.callback(server.stop)
+        return server.start(*args)
+
+    def bind(self, zones, name="bind", server_class=BindServer):
+        return self.started(server_class(self.path(name), zones=tuple(zones)))
+
+    def dns_relay(self, bind, host, port=53):
+        return self.started(DNSRelay((bind.host, bind.port), host=host, port=port))
+
+    def synapse(self, name, server_name, start=True, **options):
+        """A SynapseServer in ``<workdir>/<name>``; started unless ``start=False`` (then the caller starts it, and
+        the lab still stops it)."""
+        server = SynapseServer(self.path(name), server_name=server_name, **options)
+        if not start:
+            self._stack.callback(server.stop)
+            return server
+        return self.started(server)
+
+    def pebble(self, bind, host, name="pebble"):
+        from tests.support.pebble import PebbleServer  # pylint: disable=import-outside-toplevel
+        return self.started(PebbleServer(self.path(name), dns_server="%s:%d" % (bind.host, bind.port), host=host))
+
+    def front(self, host, port, cert, routes=None, upstream=None):
+        from tests.support.wellknown import FrontServer  # pylint: disable=import-outside-toplevel
+        return self.started(FrontServer(host, port, cert, routes, upstream=upstream))
+
+    def appservice(self, hs_token, host):
+        from tests.support.appservice import AppserviceListener  # pylint: disable=import-outside-toplevel
+        return self.started(AppserviceListener(hs_token, host=host))
+
+    def workspace(self, release, host="127.0.0.1", **options):
+        """A Rocket.Chat API emulator at ``release`` in this process: ``(server, url)``."""
+        from tests.emulator.rocketchat.server import serve_in_thread  # pylint: disable=import-outside-toplevel
+        server, url = serve_in_thread(release, host=host, **options)
+        self._stack.callback(server.server_close)
+        self._stack.callback(server.shutdown)
+        return server, url
+
+    def stop(self):
+        self._stack.close()
+
+
 # --- accounts -----------------------------------------------------------------------------------------------
 class Account:
     def __init__(self, server, user_id, access_token, password):
@@ -103,6 +162,7 @@ class FederationLab:
         self.relay = None
         self.homeservers = {}
         self.resolv_conf = os.path.join(workdir, "resolv.conf")
+        self.parts = LabParts(workdir)
         self.dns_result = None
 
     def address(self, index):
@@ -119,17 +179,17 @@ class FederationLab:
     def start(self):
         wd = self.workdir
         self.ca = TestCA(os.path.join(wd, "pki"), common_name="fedops lab CA")
-        self.bind = BindServer(os.path.join(wd, "bind"), zones=self.names).start()
-        self.relay = DNSRelay((self.bind.host, self.bind.port), host=self.dns_address, port=53).start()
+        self.bind = self.parts.bind(self.names)
+        self.relay = self.parts.dns_relay(self.bind, self.dns_address)
         with open(self.resolv_conf, "w", encoding="ascii") as handle:
             handle.write("nameserver %s\noptions timeout:2 attempts:2\n" % self.dns_address)
         self.publish_dns()
         for index, name in enumerate(self.names):
             address = self.address(index)
             cert = self.ca.issue(name, [name, "matrix.%s" % name, address])
-            synapse = SynapseServer(os.path.join(wd, name), server_name=name, host=address, port=FED_PORT,
-                                    tls_certificate_path=cert.cert_path, tls_private_key_path=cert.key_path,
-                                    resolv_conf=self.resolv_conf, extra_config=self._config(name))
+            synapse = self.parts.synapse(name, name, start=False, host=address, port=FED_PORT,
+                                         tls_certificate_path=cert.cert_path, tls_private_key_path=cert.key_path,
+                                         resolv_conf=self.resolv_conf, extra_config=self._config(name))
             self.homeservers[name] = Homeserver(name, address, synapse, cert)
         with ThreadPoolExecutor(len(self.names)) as pool:
             for future in [pool.submit(hs.synapse.start, 120) for hs in self.homeservers.values()]:
@@ -150,12 +210,7 @@ class FederationLab:
         synapse.restart(timeout=120)
 
     def stop(self):
-        for hs in self.homeservers.values():
-            hs.synapse.stop()
-        if self.relay is not None:
-            self.relay.stop()
-        if self.bind is not None:
-            self.bind.stop()
+        self.parts.stop()
 
     # --- DNS through the collection -------------------------------------------------------------------------
     def dns_task(self, index, name):

@@ -9,7 +9,7 @@ Rocket.Chat (``events``: ``kind`` message, membership, reaction, redaction, typi
 import base64
 import os
 
-from tests.support.peers import ControlPeer
+from tests.support.node_peers import ControlPeer
 
 
 class NativeHomeserverPeer(ControlPeer):

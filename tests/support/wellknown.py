@@ -10,7 +10,9 @@ import http.client
 import json
 import ssl
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+from tests.support.httpserve import ThreadedServer
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -31,7 +33,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _serve(self, method):
         length = int(self.headers.get("Content-Length") or 0)
         payload = self.rfile.read(length) if length else None
-        front = self.server.front
+        front = self.server.owner
         path = self.path.split("?", 1)[0]
         with front.lock:
             front.hits.append((method, self.path, self.headers.get("Host")))
@@ -66,8 +68,11 @@ class _Handler(BaseHTTPRequestHandler):
         self._serve("PUT")
 
 
-class FrontServer:
+class FrontServer(ThreadedServer):
     """TLS front on ``host:port`` with certificate ``cert`` (a tests.support.pki.ServerCert)."""
+
+    handler = _Handler
+    name = "front"
 
     def __init__(self, host, port, cert, routes=None, upstream=None):
         self.host = host
@@ -78,7 +83,6 @@ class FrontServer:
         self.hits = []
         self._cert = cert
         self._server = None
-        self._thread = None
 
     def set_cert(self, cert):
         self._cert = cert
@@ -89,26 +93,6 @@ class FrontServer:
             self.routes = dict(routes)
 
     def start(self):
-        server = ThreadingHTTPServer((self.host, self.port), _Handler)
-        server.daemon_threads = True
-        server.front = self
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.load_cert_chain(self._cert.cert_path, self._cert.key_path)
-        server.socket = context.wrap_socket(server.socket, server_side=True)
-        self.port = server.server_address[1]
-        self._server = server
-        self._thread = threading.Thread(target=server.serve_forever, name="front-%s" % self.host, daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self):
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.stop()
+        return self._start(context)

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import base64
 import socket
-import traceback
 
 from ansible_collections.fedops.rocketchat.plugins.module_utils._dns._errors import (
     DNSAuthError,
@@ -29,29 +28,7 @@ from ansible_collections.fedops.rocketchat.plugins.module_utils._dns._txt import
 # DNS messages carry the character-strings themselves (dnspython's rdata.strings).
 TXT_FORMAT = TXTFormat("the DNS server", handling="strings")
 
-try:
-    import dns.exception
-    import dns.flags
-    import dns.message
-    import dns.name
-    import dns.query
-    import dns.rcode
-    import dns.rdata
-    import dns.rdataclass
-    import dns.rdatatype
-    import dns.rdtypes.ANY.TXT
-    import dns.resolver
-    import dns.tsig
-    import dns.tsigkeyring
-    import dns.update
-    import dns.rdataset
-    import dns.xfr
-except ImportError:
-    HAS_DNSPYTHON = False
-    DNSPYTHON_IMPORT_ERROR = traceback.format_exc()
-else:
-    HAS_DNSPYTHON = True
-    DNSPYTHON_IMPORT_ERROR = None
+from ansible_collections.fedops.rocketchat.plugins.module_utils._dnspython import DNSPYTHON_IMPORT_ERROR, HAS_DNSPYTHON, dns  # noqa: F401  pylint: disable=unused-import
 
 TSIG_ALGORITHMS = ("hmac-sha256", "hmac-sha384", "hmac-sha512", "hmac-sha224", "hmac-sha1", "hmac-md5")
 

@@ -23,20 +23,12 @@ from __future__ import annotations
 
 import json
 import time
-import traceback
 from urllib.parse import quote, urlencode
 
 from ansible_collections.fedops.rocketchat.plugins.module_utils import _http_contract as contract
 from ansible_collections.fedops.rocketchat.plugins.module_utils._retry import RetryPolicy
 
-REQUESTS_IMPORT_ERROR = None
-try:
-    import requests
-except ImportError:
-    HAS_REQUESTS = False
-    REQUESTS_IMPORT_ERROR = traceback.format_exc()
-else:
-    HAS_REQUESTS = True
+from ansible_collections.fedops.rocketchat.plugins.module_utils._requests import HAS_REQUESTS, REQUESTS_IMPORT_ERROR, requests  # noqa: F401  pylint: disable=unused-import
 
 SYNC_MARGIN = 10.0
 

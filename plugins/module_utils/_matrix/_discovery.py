@@ -19,6 +19,7 @@ from __future__ import annotations
 import ipaddress
 
 from ansible_collections.fedops.rocketchat.plugins.module_utils import _federation_names as names
+from ansible_collections.fedops.rocketchat.plugins.module_utils import _http_contract as contract
 from ansible_collections.fedops.rocketchat.plugins.module_utils._matrix._dnsclient import order_srv, record_text
 from ansible_collections.fedops.rocketchat.plugins.module_utils._matrix._servername import format_host_port, parse_server_name
 
@@ -32,8 +33,8 @@ class WellKnownResult(object):
     ``invalid`` (served but unusable or refused by peers: a configuration mistake)."""
 
     def __init__(self, url, state, m_server=None, delegated=None, error=None, hops=None, status=None,
-                 redirect_308=False, tls=None, verify_error=None, error_kind=None):
-        self.error_kind = error_kind
+                 redirect_308=False, tls=None, verify_error=None, error_cause=None):
+        self.error_cause = error_cause
         self.url = url
         self.state = state
         self.m_server = m_server
@@ -56,9 +57,9 @@ def fetch_server_wellknown(client, name):
     response, hops, error = client.fetch(url, max_body=WELLKNOWN_MAX_BYTES)
     has_308 = any(h.get("status") == 308 for h in hops)
     if error is not None:
-        state = "invalid" if error.kind in ("tls_verify", "tls") or has_308 else "absent"
+        state = "invalid" if error.kind == contract.TLS or has_308 else "absent"
         return WellKnownResult(url, state, error=error.message, hops=hops, redirect_308=has_308,
-                               verify_error=error.verify_message, error_kind=error.kind)
+                               verify_error=error.verify_message, error_cause=error.cause)
     base = dict(hops=hops, status=response.status, redirect_308=has_308, tls=response.tls)
     if response.status != 200:
         state = "invalid" if has_308 else "absent"

@@ -12,22 +12,10 @@ and memoised concurrent queries; each answer is a :class:`DnsAnswer` that report
 from __future__ import annotations
 
 import threading
-import traceback
 
 from ansible_collections.fedops.rocketchat.plugins.module_utils._matrix._servername import parse_address
 
-try:
-    import dns.exception
-    import dns.name
-    import dns.nameserver
-    import dns.rdatatype
-    import dns.resolver
-except ImportError:
-    HAS_DNSPYTHON = False
-    DNSPYTHON_IMPORT_ERROR = traceback.format_exc()
-else:
-    HAS_DNSPYTHON = True
-    DNSPYTHON_IMPORT_ERROR = None
+from ansible_collections.fedops.rocketchat.plugins.module_utils._dnspython import DNSPYTHON_IMPORT_ERROR, HAS_DNSPYTHON, dns  # noqa: F401  pylint: disable=unused-import
 
 
 class SrvRecord(object):

@@ -10,8 +10,16 @@
 It connects to an exact ``ip:port`` while sending SNI and verifying the certificate against a chosen name, exposes
 the peer certificate, and can repeat a request without verification to explain a failure. ``requests``/``urllib3``
 re-apply their own trust settings per pool and cannot pin an address per request, so they are not used. Host
-names go through the address overrides (like ``curl --resolve``) before DNS. Requests that get no HTTP answer
-raise :class:`HttpError` with a ``kind`` callers turn into a hint.
+names go through the address overrides (like ``curl --resolve``) before DNS.
+
+Errors and retries follow the collection's HTTP contract (:mod:`.._http_contract`). A request that gets no HTTP
+answer raises :class:`HttpError` as the contract's class of its ``kind`` (TLS, timeout, unreachable; a URL the
+client cannot follow is a client error); its ``cause`` says what exactly happened (``refused``, ``dns``,
+``connect``, ``protocol``, ``timeout``, ``tls``, ``tls_verify``, ``url``), which callers turn into a hint. A request
+is retried as the contract decides (:func:`~.._http_contract.retry_decision`): a 429 after the server's
+``Retry-After``, 5xx answers, timeouts and lost connections for idempotent methods only, a refused connection for
+any method; opening a connection sends no request, so it is retried like an idempotent one. TLS failures are never
+retried. Answers with an error status are returned, not raised: the checks report them.
 """
 
 from __future__ import annotations
@@ -24,25 +32,72 @@ import socket
 import ssl
 import threading
 import time
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlencode, urljoin, urlsplit
 
+from ansible_collections.fedops.rocketchat.plugins.module_utils import _http_contract as contract
 from ansible_collections.fedops.rocketchat.plugins.module_utils._matrix._dnsclient import short_error
 from ansible_collections.fedops.rocketchat.plugins.module_utils._matrix._servername import AddressOverrides, format_host_port
-from ansible_collections.fedops.rocketchat.plugins.module_utils._retry import RetryPolicy, retry_call
+from ansible_collections.fedops.rocketchat.plugins.module_utils._retry import RetryPolicy
 
 
 MAX_REDIRECTS = 10
 REDIRECT_CODES = (301, 302, 303, 307, 308)
 
 
-class HttpError(Exception):
-    """A request that got no HTTP response. ``kind``: refused, timeout, tls_verify, tls, connect, dns, protocol."""
+# cause -> the contract's kind
+CAUSES = {
+    "refused": contract.UNREACHABLE,     # nothing listens: the request never left
+    "connect": contract.UNREACHABLE,     # no route, reset while connecting
+    "dns": contract.UNREACHABLE,         # the name has no address
+    "protocol": contract.UNREACHABLE,    # the connection broke during the exchange
+    "timeout": contract.TIMEOUT,
+    "tls_verify": contract.TLS,          # the certificate does not verify (``verify_message`` says why)
+    "tls": contract.TLS,                 # no TLS handshake (plain HTTP on the port, protocol mismatch)
+    "url": contract.CLIENT_ERROR,        # a URL (or redirect) the client does not follow
+}
 
-    def __init__(self, kind, message, verify_message=None):
+
+class HttpError(Exception):
+    """A request that got no HTTP answer, raised as the contract's class of its kind (:data:`ERRORS`).
+
+    ``HttpError(cause, message)`` builds the subclass of the cause's kind (:data:`CAUSES`), so ``except HttpError``
+    and ``except TLSFailure`` both catch a certificate that does not verify.
+    """
+
+    def __new__(cls, cause, message, verify_message=None):
+        kind_class = ERRORS[CAUSES[cause]] if cls is HttpError else cls
+        return super(HttpError, kind_class).__new__(kind_class, cause, message, verify_message)
+
+    def __init__(self, cause, message, verify_message=None):
         super(HttpError, self).__init__(message)
-        self.kind = kind
+        self.cause = cause
         self.message = message
         self.verify_message = verify_message
+
+    @property
+    def refused(self):
+        return self.cause == "refused"
+
+    def retry(self, method, idempotent=None):
+        """The contract's decision for sending ``method`` again after this error."""
+        return contract.retry_decision(method, self.kind, refused=self.refused, idempotent=idempotent)
+
+
+ERRORS = contract.error_classes(HttpError, "Https")
+
+
+class _ErrorAnswer(Exception):
+    """An answer the contract may retry (429, 5xx); returned to the caller when the retries do not cure it."""
+
+    def __init__(self, response):
+        super(_ErrorAnswer, self).__init__("HTTP %d" % response.status)
+        self.response = response
+        self.kind = contract.kind_of_status(response.status)
+
+    def retry(self, method, idempotent=None):
+        asked = contract.retry_after_seconds({"Retry-After": self.response.headers.get("retry-after")})
+        return contract.retry_decision(method, self.kind, status=self.response.status, retry_after=asked,
+                                       idempotent=idempotent)
 
 
 class HttpResponse(object):
@@ -129,13 +184,13 @@ class HttpsConnection(object):
     def open(self):
         """Connect now (TCP and TLS handshake); raises :class:`HttpError`. Idempotent.
 
-        A transient fault (connection reset, unreachable for a moment) is retried once after a short backoff;
-        a refused connection, a timeout or a certificate problem is reported at once.
+        No request is sent yet, so a fault is retried as for an idempotent method (bounded by the client's
+        policy); a certificate problem is reported at once.
         """
         if self._conn is not None:
             return
-        retry_call(self._open_once, policy=self.client.retry_policy, retry_on=(HttpError,),
-                   should_retry=lambda exc: exc.kind in ("connect", "protocol"), sleep=self.client.sleep)
+        self.client.retry_policy.call(self._open_once, lambda exc: isinstance(exc, HttpError) and exc.retry(
+            "GET", idempotent=True))
 
     def _open_once(self):
         if self.plain:
@@ -156,18 +211,38 @@ class HttpsConnection(object):
         with self.client.lock:
             self.client.connections += 1
 
-    def request(self, method, path, host_header, headers=None, body=None, max_body=1024 * 1024):
+    def request(self, method, path, host_header, headers=None, body=None, max_body=1024 * 1024, idempotent=None):
+        """Send one request and return the answer, whatever its status, after the contract's retries.
+
+        ``idempotent=True``: the caller knows the request may be repeated although its method is a POST."""
+        def once():
+            response = self._request_reusing(method, path, host_header, headers, body, max_body)
+            if contract.kind_of_status(response.status) in (contract.RATE_LIMITED, contract.SERVER_ERROR):
+                raise _ErrorAnswer(response)
+            return response
+
+        def retryable(exc):
+            # False, True, or the seconds the server asked to wait (the policy honours them, bounded)
+            return isinstance(exc, (HttpError, _ErrorAnswer)) and exc.retry(method, idempotent)
+
+        try:
+            return self.client.retry_policy.call(once, retryable)
+        except _ErrorAnswer as exc:
+            return exc.response
+
+    def _request_reusing(self, method, path, host_header, headers, body, max_body):
         reused = self._conn is not None and self._used
         try:
             return self._request(method, path, host_header, headers, body, max_body)
         except HttpError as exc:
-            if not (reused and exc.kind == "protocol"):
+            if not (reused and exc.cause == "protocol"):
                 raise
         # The server closed the kept-alive connection between two requests: once more on a new one.
         return self._request(method, path, host_header, headers, body, max_body)
 
     def _request(self, method, path, host_header, headers, body, max_body):
-        self.open()
+        if self._conn is None:
+            self._open_once()
         self._used = True
         send_headers = {"Host": host_header, "User-Agent": "fedops.rocketchat federation_check",
                         "Accept": "application/json"}
@@ -244,8 +319,13 @@ class HttpsClient(object):
         self._contexts = {}
         self.requests = 0
         self.connections = 0
-        self.retry_policy = RetryPolicy(attempts=2, base_delay=0.25, max_delay=1.0)
+        # The checks report what a peer sees: one retry, and a server's Retry-After honoured up to 10 seconds.
+        self.retry_policy = RetryPolicy(attempts=2, base_delay=0.25, max_delay=1.0, max_asked=10.0,
+                                        sleep=self._sleep)
         self.sleep = time.sleep
+
+    def _sleep(self, seconds):
+        self.sleep(seconds)
 
     def context(self, verify=True):
         with self.lock:
@@ -260,6 +340,10 @@ class HttpsClient(object):
                     ctx.verify_mode = ssl.CERT_NONE
                 self._contexts[verify] = ctx
             return ctx
+
+    def session(self):
+        """This client behind the ``requests.Session`` calls the Rocket.Chat client makes (:class:`PinnedSession`)."""
+        return PinnedSession(self)
 
     def connection(self, ip, port, tls_name, verify=True, plain=False):
         return HttpsConnection(self, ip, port, tls_name, verify, plain)
@@ -300,22 +384,22 @@ class HttpsClient(object):
                     return conn.request(method, path, host_header, headers, body, max_body)
                 except HttpError as exc:
                     last = exc
-                    if exc.kind not in ("refused", "timeout", "connect"):
+                    if exc.cause not in ("refused", "timeout", "connect"):
                         raise
         raise last
 
     def request_url(self, url, method="GET", headers=None, body=None, verify=True, max_body=1024 * 1024):
         parts = urlsplit(url)
         if parts.scheme not in ("https", "http"):
-            raise HttpError("protocol", "only https:// and http:// URLs are supported, got %r" % url)
+            raise HttpError("url", "only https:// and http:// URLs are supported, got %r" % url)
         plain = parts.scheme == "http"
         try:
             port = parts.port or (80 if plain else 443)
         except ValueError:
-            raise HttpError("protocol", "bad port in %r" % url) from None
+            raise HttpError("url", "bad port in %r" % url) from None
         host = parts.hostname
         if not host:
-            raise HttpError("protocol", "no host in %r" % url)
+            raise HttpError("url", "no host in %r" % url)
         host_header = parts.netloc.rpartition("@")[2]
         path = (parts.path or "/") + ("?" + parts.query if parts.query else "")
         return self.request_host(host, port, host, host_header, method, path, headers, body, verify, max_body,
@@ -331,11 +415,11 @@ class HttpsClient(object):
         current = url
         for _dummy in range(MAX_REDIRECTS + 1):
             if current in seen:
-                return None, hops, HttpError("protocol", "redirect loop at %s" % current)
+                return None, hops, HttpError("url", "redirect loop at %s" % current)
             seen.add(current)
             if not current.startswith("https://"):
                 hops.append({"url": current, "status": None, "error": "not https"})
-                return None, hops, HttpError("protocol", "redirected to %s, which is not https" % current)
+                return None, hops, HttpError("url", "redirected to %s, which is not https" % current)
             try:
                 response = self.request_url(current, verify=verify, max_body=max_body)
             except HttpError as exc:
@@ -346,4 +430,53 @@ class HttpsClient(object):
                 current = urljoin(current, response.headers["location"])
                 continue
             return response, hops, None
-        return None, hops, HttpError("protocol", "more than %d redirects" % MAX_REDIRECTS)
+        return None, hops, HttpError("url", "more than %d redirects" % MAX_REDIRECTS)
+
+
+class _SessionResponse(object):
+    """A :class:`HttpResponse` as ``requests`` shows one: ``status_code``, case-insensitive ``headers``, ``json()``."""
+
+    def __init__(self, response):
+        self._response = response
+        self.status_code = response.status
+        self.headers = _Headers(response.headers)
+
+    def json(self):
+        return self._response.json()
+
+
+class _Headers(dict):
+    """Response headers (stored lower-case) looked up whatever the case of the name."""
+
+    def get(self, name, default=None):
+        return super(_Headers, self).get(name.lower(), default)
+
+    def __getitem__(self, name):
+        return super(_Headers, self).__getitem__(name.lower())
+
+    def __contains__(self, name):
+        return super(_Headers, self).__contains__(name.lower())
+
+
+class PinnedSession(object):
+    """The calls of ``requests.Session`` the Rocket.Chat client makes, sent by a :class:`HttpsClient`.
+
+    So the checks read Rocket.Chat's API with the client of the collection (its errors, rate limits and hints),
+    over the address overrides, resolver and CA bundle of the check. Failures are :class:`HttpError` (the
+    contract's classes).
+    """
+
+    def __init__(self, client):
+        self.client = client
+        self.headers = {}
+
+    def request(self, method, url, data=None, params=None, headers=None, timeout=None):  # pylint: disable=unused-argument
+        if params:
+            url += ("&" if "?" in url else "?") + urlencode(params)
+        send = dict(self.headers)
+        send.update(headers or {})
+        body = json.loads(data) if data is not None else None
+        return _SessionResponse(self.client.request_url(url, method=method, headers=send, body=body))
+
+    def close(self):
+        pass

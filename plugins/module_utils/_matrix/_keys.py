@@ -214,15 +214,19 @@ def generate_signing_key(version=None, taken=()):
     return SigningKey(version, secrets.token_bytes(ED25519_SEED_LENGTH))
 
 
-def _decode_seed(text, line):
+def _decode_key_bytes(text, line, what, length, expected):
+    """Unpadded base64 ``text`` of ``what`` on ``line``, which must decode to ``length`` bytes."""
     try:
-        seed = unpadded_b64decode(text)
+        value = unpadded_b64decode(text)
     except ValueError as exc:
-        raise KeyFileError("the key is not valid base64 (%s)" % exc, line) from None
-    if len(seed) != ED25519_SEED_LENGTH:
-        raise KeyFileError("the key decodes to %d bytes; an ed25519 seed is %d bytes"
-                           % (len(seed), ED25519_SEED_LENGTH), line)
-    return seed
+        raise KeyFileError("%s is not valid base64 (%s)" % (what, exc), line) from None
+    if len(value) != length:
+        raise KeyFileError("%s decodes to %d bytes%s %d bytes" % (what, len(value), expected, length), line)
+    return value
+
+
+def _decode_seed(text, line):
+    return _decode_key_bytes(text, line, "the key", ED25519_SEED_LENGTH, "; an ed25519 seed is")
 
 
 def _content_lines(text):
@@ -300,13 +304,7 @@ def parse_old_keys(text):
             raise KeyFileError("key version %r appears twice" % version, number)
         if not expired.isdigit():
             raise KeyFileError("expired_ts %r is not a non-negative integer" % expired, number)
-        try:
-            public = unpadded_b64decode(key_text)
-        except ValueError as exc:
-            raise KeyFileError("the public key is not valid base64 (%s)" % exc, number) from None
-        if len(public) != ED25519_PUBLIC_KEY_LENGTH:
-            raise KeyFileError("the public key decodes to %d bytes, expected %d"
-                               % (len(public), ED25519_PUBLIC_KEY_LENGTH), number)
+        public = _decode_key_bytes(key_text, number, "the public key", ED25519_PUBLIC_KEY_LENGTH, ", expected")
         seen.add(version)
         keys.append(OldKey(version, public, int(expired), algorithm))
     return keys

@@ -342,7 +342,83 @@ class _Failed(Exception):
     pass
 
 
-class Probe(object):
+class _OptionalSteps(object):
+    """The steps a run may leave out (typing, reaction, media); mixin of :class:`Probe`, which holds the state."""
+
+    def step_typing(self, deadline):
+        self.failing_side = "local"
+        self.local.client.typing(self.room_id, self.local.user_id, True, timeout_ms=int(self.timeout * 1000),
+                                 deadline=deadline)
+        self.failing_side = "remote"
+        self.wait(self.remote, lambda s: self.local.user_id in typing_users(s, self.room_id), deadline,
+                  "%s never saw %s typing" % (self.remote.user_id, self.local.user_id))
+        try:
+            self.local.client.typing(self.room_id, self.local.user_id, False, deadline=self.deadline())
+        except MatrixError:
+            pass  # the notification times out on its own
+        return "%s saw m.typing for %s" % (self.remote.user_id, self.local.user_id)
+
+    def step_reaction(self, deadline):
+        target = self.events.get("message_to_remote")
+        content = {"m.relates_to": {"rel_type": "m.annotation", "event_id": target, "key": REACTION_KEY}}
+        self.failing_side = "remote"
+        event_id = self.remote.client.send(self.room_id, "m.reaction", content, self.txn_id(), deadline=deadline)
+        self.events["reaction"] = event_id
+        self.failing_side = "local"
+        event = self.wait(self.local, lambda s: timeline_event(s, self.room_id, event_id), deadline,
+                          "%s did not see reaction %s" % (self.local.user_id, event_id))
+        relates = (event.get("content") or {}).get("m.relates_to") or {}
+        if relates.get("event_id") != target or relates.get("rel_type") != "m.annotation":
+            raise ProbeMismatch("reaction %s arrived without its m.annotation relation to %s" % (event_id, target))
+        return "%s saw reaction %s on %s" % (self.local.user_id, event_id, target)
+
+    def _upload(self, side, name, deadline):
+        """Upload random bytes as ``side``; returns ``(bytes, mxc URI, server, media id)``."""
+        data = os.urandom(MEDIA_BYTES)
+        self.failing_side = side.name
+        uri = side.client.upload(data, "application/octet-stream", "fedops-probe-%s%s.bin" % (self.nonce, name),
+                                 deadline=deadline)
+        return (data, uri) + parse_mxc(uri)
+
+    @staticmethod
+    def _same_bytes(data, content, what):
+        if hashlib.sha256(content).digest() != hashlib.sha256(data).digest():
+            raise ProbeMismatch("%s returned %d bytes that differ from the %d uploaded"
+                                % (what, len(content), len(data)))
+
+    def step_media(self, deadline):
+        data, uri, server, media_id = self._upload(self.local, "", deadline)
+        self.failing_side = "remote"
+        content, endpoint = self.remote.client.download(server, media_id, deadline=deadline)
+        self._same_bytes(data, content, uri)
+        detail = "%s fetched %s (%d bytes, %s endpoint)" % (self.remote.user_id, uri, len(data), endpoint)
+        if self.bridge_account:
+            detail += "; " + self._bridge_media(deadline)
+        return detail
+
+    def _bridge_media(self, deadline):
+        """Upload on the remote side, download it as Rocket.Chat's bridge does (no token, r0, local homeserver)."""
+        data, uri, server, media_id = self._upload(self.remote, "-b", deadline)
+        self.failing_side = "local"
+        local = self.local.client
+        anonymous = MatrixClient(local.base_url, None, verify=local.verify, timeout=local.timeout,
+                                 policy=local.policy, transport=local.transport, sleep=local.sleep, clock=local.clock)
+        path = "%s/%s/%s" % (BRIDGE_MEDIA_PATH, quote(server, safe=""), quote(media_id, safe=""))
+        try:
+            _status, _headers, content = anonymous.request("GET", path, deadline=deadline)
+        except MatrixError as exc:
+            refused = BridgeMediaRefused(uri, exc)
+            if self.bridge_media == "fail":
+                raise refused
+            self.warnings.append("federation probe media step: %s. Hint: %s" % (
+                refused, bridge_media_hint(self.local.server, self.remote.server)))
+            return "WARNING: %s (bridge_media=warn)" % refused
+        self._same_bytes(data, content, "%s through %s" % (uri, BRIDGE_MEDIA_PATH))
+        return "Rocket.Chat's bridge way (no token, %s on %s) fetched %s (%d bytes)" % (
+            BRIDGE_MEDIA_PATH, self.local.server, uri, len(data))
+
+
+class Probe(_OptionalSteps):
     """One probe run; see :func:`run_probe`."""
 
     def __init__(self, local, remote, timeout=30.0, total_timeout=180.0, typing=True, reaction=True, media=True,
@@ -466,78 +542,6 @@ class Probe(object):
 
     def step_message_to_local(self, deadline):
         return self._message(self.remote, self.local, "message_to_local", deadline)
-
-    def step_typing(self, deadline):
-        self.failing_side = "local"
-        self.local.client.typing(self.room_id, self.local.user_id, True, timeout_ms=int(self.timeout * 1000),
-                                 deadline=deadline)
-        self.failing_side = "remote"
-        self.wait(self.remote, lambda s: self.local.user_id in typing_users(s, self.room_id), deadline,
-                  "%s never saw %s typing" % (self.remote.user_id, self.local.user_id))
-        try:
-            self.local.client.typing(self.room_id, self.local.user_id, False, deadline=self.deadline())
-        except MatrixError:
-            pass  # the notification times out on its own
-        return "%s saw m.typing for %s" % (self.remote.user_id, self.local.user_id)
-
-    def step_reaction(self, deadline):
-        target = self.events.get("message_to_remote")
-        content = {"m.relates_to": {"rel_type": "m.annotation", "event_id": target, "key": REACTION_KEY}}
-        self.failing_side = "remote"
-        event_id = self.remote.client.send(self.room_id, "m.reaction", content, self.txn_id(), deadline=deadline)
-        self.events["reaction"] = event_id
-        self.failing_side = "local"
-        event = self.wait(self.local, lambda s: timeline_event(s, self.room_id, event_id), deadline,
-                          "%s did not see reaction %s" % (self.local.user_id, event_id))
-        relates = (event.get("content") or {}).get("m.relates_to") or {}
-        if relates.get("event_id") != target or relates.get("rel_type") != "m.annotation":
-            raise ProbeMismatch("reaction %s arrived without its m.annotation relation to %s" % (event_id, target))
-        return "%s saw reaction %s on %s" % (self.local.user_id, event_id, target)
-
-    def _upload(self, side, name, deadline):
-        """Upload random bytes as ``side``; returns ``(bytes, mxc URI, server, media id)``."""
-        data = os.urandom(MEDIA_BYTES)
-        self.failing_side = side.name
-        uri = side.client.upload(data, "application/octet-stream", "fedops-probe-%s%s.bin" % (self.nonce, name),
-                                 deadline=deadline)
-        return (data, uri) + parse_mxc(uri)
-
-    @staticmethod
-    def _same_bytes(data, content, what):
-        if hashlib.sha256(content).digest() != hashlib.sha256(data).digest():
-            raise ProbeMismatch("%s returned %d bytes that differ from the %d uploaded"
-                                % (what, len(content), len(data)))
-
-    def step_media(self, deadline):
-        data, uri, server, media_id = self._upload(self.local, "", deadline)
-        self.failing_side = "remote"
-        content, endpoint = self.remote.client.download(server, media_id, deadline=deadline)
-        self._same_bytes(data, content, uri)
-        detail = "%s fetched %s (%d bytes, %s endpoint)" % (self.remote.user_id, uri, len(data), endpoint)
-        if self.bridge_account:
-            detail += "; " + self._bridge_media(deadline)
-        return detail
-
-    def _bridge_media(self, deadline):
-        """Upload on the remote side, download it as Rocket.Chat's bridge does (no token, r0, local homeserver)."""
-        data, uri, server, media_id = self._upload(self.remote, "-b", deadline)
-        self.failing_side = "local"
-        local = self.local.client
-        anonymous = MatrixClient(local.base_url, None, verify=local.verify, timeout=local.timeout,
-                                 policy=local.policy, transport=local.transport, sleep=local.sleep, clock=local.clock)
-        path = "%s/%s/%s" % (BRIDGE_MEDIA_PATH, quote(server, safe=""), quote(media_id, safe=""))
-        try:
-            _status, _headers, content = anonymous.request("GET", path, deadline=deadline)
-        except MatrixError as exc:
-            refused = BridgeMediaRefused(uri, exc)
-            if self.bridge_media == "fail":
-                raise refused
-            self.warnings.append("federation probe media step: %s. Hint: %s" % (
-                refused, bridge_media_hint(self.local.server, self.remote.server)))
-            return "WARNING: %s (bridge_media=warn)" % refused
-        self._same_bytes(data, content, "%s through %s" % (uri, BRIDGE_MEDIA_PATH))
-        return "Rocket.Chat's bridge way (no token, %s on %s) fetched %s (%d bytes)" % (
-            BRIDGE_MEDIA_PATH, self.local.server, uri, len(data))
 
     def cleanup(self):
         """Leave and forget on both sides (remote first, while the local server is still in the room). A

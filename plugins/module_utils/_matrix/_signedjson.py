@@ -19,18 +19,10 @@ import binascii
 import copy
 import json
 import re
-import traceback
 
-try:
-    from cryptography.exceptions import InvalidSignature
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-except ImportError:
-    HAS_CRYPTOGRAPHY = False
-    CRYPTOGRAPHY_IMPORT_ERROR = traceback.format_exc()
-else:
-    HAS_CRYPTOGRAPHY = True
-    CRYPTOGRAPHY_IMPORT_ERROR = None
+from ansible_collections.fedops.rocketchat.plugins.module_utils._cryptography import (  # noqa: F401  pylint: disable=unused-import
+    HAS_CRYPTOGRAPHY, CRYPTOGRAPHY_IMPORT_ERROR, InvalidSignature, serialization, Ed25519PrivateKey, Ed25519PublicKey,
+)
 
 
 ED25519_SEED_LENGTH = 32

@@ -5,9 +5,9 @@
 
 # NOTE: THIS MODULE UTIL IS PRIVATE TO THE COLLECTION. IT MAY CHANGE AT ANY TIME.
 
-"""Client for Rocket.Chat's REST API: the transport (:mod:`_transport`: session, retries, rate limits, errors),
-authentication (:mod:`_auth`), the settings (:mod:`_settings_api`) and the release it talks to. Every endpoint it
-calls is in :mod:`_endpoints`.
+"""Client for Rocket.Chat's REST API: the calls (:mod:`_exchange`: retries, rate limits, errors) over a ``requests``
+session (:mod:`_transport`), authentication (:mod:`_auth`), the settings (:mod:`_settings_api`) and the release it
+talks to (:mod:`_version`). Every endpoint it calls is in :mod:`_endpoints`.
 
 * Auth: personal access token (``X-User-Id`` + ``X-Auth-Token``) or username/password login (logged out
   again on ``close()``); second factor by TOTP/e-mail code or the password method.
@@ -17,27 +17,15 @@ calls is in :mod:`_endpoints`.
 
 from __future__ import annotations
 
-from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat import _endpoints as endpoints
 from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat._auth import sha256_hex  # noqa: F401  pylint: disable=unused-import
-from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat._errors import RocketChatServerError
 from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat._settings_api import SettingsApi
 from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat._transport import (  # noqa: F401  pylint: disable=unused-import
     HAS_REQUESTS,
     REQUESTS_IMPORT_ERROR,
     RocketChatTransport,
 )
-from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat._version import RocketChatVersion
+from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat._version import VersionApi
 
 
-class RocketChatClient(RocketChatTransport, SettingsApi):
-    def version(self):
-        """The release from /api/info: full with get-server-info / view-statistics, else major.minor."""
-        if self._version is None:
-            data, _headers = self.request("GET", endpoints.INFO, auth=True, what="read the server version (/api/info)")
-            text = (data or {}).get("version") or ((data or {}).get("info") or {}).get("version")
-            try:
-                self._version = RocketChatVersion(text)
-            except ValueError:
-                raise RocketChatServerError("/api/info at %s did not report a Rocket.Chat version (got %r); is url the "
-                                            "Rocket.Chat base URL?" % (self.base_url, text))
-        return self._version
+class RocketChatClient(RocketChatTransport, SettingsApi, VersionApi):
+    """The client of Rocket.Chat's REST API, over ``requests`` (or the ``session`` given)."""

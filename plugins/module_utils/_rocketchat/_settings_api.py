@@ -15,6 +15,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 
 from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat import _endpoints as endpoints
 from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat._errors import (
+    RocketChatError,
     RocketChatServerError,
     RocketChatSettingNotFound,
     method_error,
@@ -27,12 +28,16 @@ class SettingsApi(object):
 
     def not_found(self, ids):
         ids = sorted(ids)
+        try:
+            version = self.version()
+        except RocketChatError:
+            version = "(release unknown: /api/info failed)"
         return RocketChatSettingNotFound(
             "setting%s %s do%s not exist or %s hidden on Rocket.Chat %s (HTTP 400 from GET settings/<id>). "
             "Check the id's spelling and the release it exists in; a hidden setting (SETTINGS_HIDDEN, or hidden "
             "by the release) cannot be managed over REST." % (
                 "s" if len(ids) > 1 else "", ", ".join(ids), "" if len(ids) > 1 else "es",
-                "are" if len(ids) > 1 else "is", self.version()), ids)
+                "are" if len(ids) > 1 else "is", version), ids)
 
     def _get_setting_raw(self, setting_id):
         status, data, _headers = self._exchange(
@@ -153,18 +158,32 @@ class SettingsApi(object):
         results = self._read_each(rest)
         missing = []
         for setting_id in rest:
-            status, data = results[setting_id]
-            if status == 200 and isinstance(data, dict) and data.get("success") is True:
-                values[setting_id] = data.get("value")
-            elif status == 400 and isinstance(data, dict) and not data.get("errorType") and \
-                    set(data) <= {"success"}:
-                missing.append(setting_id)
+            if self._found(setting_id, results[setting_id]):
+                values[setting_id] = results[setting_id][1].get("value")
             else:
-                raise self._http_error(status, data, "read setting %s" % setting_id,
-                                       permission="view-privileged-setting")
+                missing.append(setting_id)
         if missing and not missing_ok:
             raise self.not_found(missing)
         return dict((i, values[i]) for i in ids if i in values)
+
+    def get_setting(self, setting_id):
+        """One setting's value in one request (``GET settings/<id>``); unknown or hidden raises
+        :class:`RocketChatSettingNotFound`, 401/403 the client's credential or permission error."""
+        self.ensure_auth()
+        answer = self._get_setting_raw(setting_id)
+        if not self._found(setting_id, answer):
+            raise self.not_found([setting_id])
+        return answer[1].get("value")
+
+    def _found(self, setting_id, answer):
+        """True for a setting's value, False for an unknown or hidden id (HTTP 400 without an error type);
+        raises the mapped error for any other answer."""
+        status, data = answer
+        if status == 200 and isinstance(data, dict) and data.get("success") is True:
+            return True
+        if status == 400 and isinstance(data, dict) and not data.get("errorType") and set(data) <= {"success"}:
+            return False
+        raise self._http_error(status, data, "read setting %s" % setting_id, permission="view-privileged-setting")
 
     def save_settings_bulk(self, values):
         """POST /api/v1/settings (8.6+): one atomic, type-checked write."""

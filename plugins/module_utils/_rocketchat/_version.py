@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import re
 
+from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat import _endpoints as endpoints
+from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat._errors import RocketChatServerError
+
 
 class RocketChatVersion(object):
     """A parsed release. ``full`` is False when the server only disclosed major.minor."""
@@ -53,3 +56,19 @@ def as_version(value):
     if isinstance(value, tuple):
         return RocketChatVersion(".".join(str(p) for p in (value + (0, 0))[:3]))
     return RocketChatVersion(value)
+
+
+class VersionApi(object):
+    """Mixin of the client: the release it talks to (needs ``request``, ``base_url`` and ``_version``)."""
+
+    def version(self):
+        """The release from /api/info: full with get-server-info / view-statistics, else major.minor."""
+        if self._version is None:
+            data, _headers = self.request("GET", endpoints.INFO, auth=True, what="read the server version (/api/info)")
+            text = (data or {}).get("version") or ((data or {}).get("info") or {}).get("version")
+            try:
+                self._version = RocketChatVersion(text)
+            except ValueError:
+                raise RocketChatServerError("/api/info at %s did not report a Rocket.Chat version (got %r); is url the "
+                                            "Rocket.Chat base URL?" % (self.base_url, text))
+        return self._version

@@ -3,6 +3,7 @@ import hashlib
 import time
 
 from .api import ApiResponse
+from .twofactor import totp_label
 
 
 class AuthEndpoints:
@@ -28,9 +29,8 @@ class AuthEndpoints:
                                          for_login=True)
         if outcome:
             error_type, details = outcome
-            label = "TOTP Required" if error_type == "totp-required" else "TOTP Invalid"
             raise ApiResponse(401, {"status": "error", "error": error_type, "details": details,
-                                    "message": "%s [%s]" % (label, error_type)})
+                                    "message": "%s [%s]" % (totp_label(error_type), error_type)})
         token = hashlib.sha256(("%s-%s-%s" % (user["_id"], time.time(), len(store.tokens))).encode()).hexdigest()[:43]
         store.add_token(user["_id"], token)
         return ApiResponse(200, {"status": "success", "data": {

@@ -4,6 +4,8 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
+from .twofactor import totp_label
+
 
 class MethodEndpoints:
     """DDP methods over REST (method.call), among them the federation configuration check."""
@@ -51,7 +53,7 @@ class MethodEndpoints:
                                          req.header("x-2fa-method"), req.fingerprint)
         if outcome:
             error_type, details = outcome
-            return error(error_type, "TOTP Required" if error_type == "totp-required" else "TOTP Invalid", details)
+            return error(error_type, totp_label(error_type), details)
         denied = self._may_change(req.user, ids)
         if denied:
             return error("error-action-not-allowed", "Editing settings is not allowed",

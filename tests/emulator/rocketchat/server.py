@@ -8,8 +8,9 @@ themselves and answer ``unauthorized()``, 403 in 6.x).
 
 Test-only endpoints live under ``/_emulator/`` and are neither rate limited nor logged.
 
-This file holds the request pipeline (routes, authentication, rate limit, permissions, two-factor) and the
-socket layer; the endpoints live by concern beside it: auth.py (login, logout, me), settings.py, licence.py
+This file holds the request pipeline (routes, authentication, permissions, the order of the steps) and the
+socket layer; the rate limiter lives in ratelimit.py and the two-factor wrapper in twofactor.py (each the pipeline
+step and its state); the endpoints live by concern beside it: auth.py (login, logout, me), settings.py, licence.py
 (licence and permissions), methods.py (method.call), tokens.py (personal access tokens), discovery.py (legacy
 federation REST, well-known) and control.py (the test-only ``/_emulator/`` control).
 """
@@ -31,13 +32,15 @@ from .discovery import DiscoveryEndpoints
 from .licence import LicenceEndpoints
 from .methods import MethodEndpoints
 from .profiles import get_profile
+from .ratelimit import RateLimitStep
 from .settings import SettingsEndpoints
 from .state import Store
 from .tokens import TokenEndpoints
+from .twofactor import TwoFactorStep
 
 
-class Emulator(AuthEndpoints, SettingsEndpoints, LicenceEndpoints, MethodEndpoints, TokenEndpoints, DiscoveryEndpoints,
-               ControlEndpoints):
+class Emulator(RateLimitStep, TwoFactorStep, AuthEndpoints, SettingsEndpoints, LicenceEndpoints, MethodEndpoints,
+               TokenEndpoints, DiscoveryEndpoints, ControlEndpoints):
     """The API logic, independent of the socket layer so tests may call it in-process too."""
 
     def __init__(self, version="7.10", latency=0.0, **store_options):
@@ -69,11 +72,6 @@ class Emulator(AuthEndpoints, SettingsEndpoints, LicenceEndpoints, MethodEndpoin
         if not self.profile.breaking_8:
             body.update(status="error", message=NOT_LOGGED_IN)
         return ApiResponse(401, body)
-
-    def two_factor_failure(self, outcome):
-        error_type, details = outcome
-        label = "TOTP Required" if error_type == "totp-required" else "TOTP Invalid"
-        return self.failure("%s [%s]" % (label, error_type), error_type, details)
 
     @staticmethod
     def ok(**body):
@@ -170,25 +168,14 @@ class Emulator(AuthEndpoints, SettingsEndpoints, LicenceEndpoints, MethodEndpoin
             req.user, req.token_doc = store.authenticate(req.header("x-user-id"), req.header("x-auth-token"))
             if route.auth and req.user is None:   # C-RATE-2: before the limiter counts the call
                 raise ApiResponse(401, self.not_logged_in().body)
-            limit_headers = {}
-            if route.rate_limit and not (req.user and store.has_permission(req.user, "api-bypass-rate-limit")):
-                allowed, limit_headers, time_to_reset = store.rate_limit(req.ip, route.pattern, req.method)
-                if not allowed:
-                    seconds = int(-(-time_to_reset // 1))
-                    raise ApiResponse(429, {"success": False, "error": (
-                        "Error, too many requests. Please slow down. You must wait %d seconds before trying this "
-                        "endpoint again." % seconds)}, limit_headers)
+            limit_headers = self.rate_limit(route, req)
             in_handler = route.handler_perm and self.profile.settings_permission_in_handler
             try:
                 if route.permissions and not in_handler:
                     if not all(store.has_permission(req.user, perm) for perm in route.permissions):
                         raise self.no_permission()
                 if route.two_factor:
-                    outcome = store.check_two_factor(req.user, req.token_doc, req.header("x-2fa-code"),
-                                                     req.header("x-2fa-method"), req.fingerprint,
-                                                     disable_remember=route.disable_remember)
-                    if outcome:
-                        raise self.two_factor_failure(outcome)
+                    self.require_two_factor(req, disable_remember=route.disable_remember)
                 if route.permissions and in_handler:
                     if not all(store.has_permission(req.user, perm) for perm in route.permissions):
                         raise self.unauthorized()

@@ -1,12 +1,14 @@
-"""The emulator's server-side state: settings, users and tokens, two-factor, rate limits, request log."""
+"""The emulator's server-side state: settings, users and tokens, request log; two-factor (twofactor.py) and rate
+limits (ratelimit.py) as mixins."""
 import base64
 import copy
 import hashlib
 import threading
 import uuid
 
-from . import totp as totp_lib
 from .clock import Clock
+from .ratelimit import RateLimitState
+from .twofactor import TwoFactorState
 from .profiles import REGISTRATION_INPUTS, build_catalog, registration_yaml, server_public_key
 
 # Default role -> permission mapping for what the emulator serves (C-AUTH-3).
@@ -63,11 +65,7 @@ def hash_login_token(token):
     return base64.b64encode(hashlib.sha256(token.encode("utf-8")).digest()).decode("ascii")
 
 
-def sha256_hex(text):
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-class Store:
+class Store(TwoFactorState, RateLimitState):
     def __init__(self, profile, site_url="http://127.0.0.1:3000", deployment_id=None, rate_limit_calls=None,
                  rate_limit_window_ms=None, hidden=(), blocked=(), federation_tester_host=None,
                  insecure_legacy_federation=False, overwrite=None, clock=None,
@@ -221,103 +219,6 @@ class Store:
             return
         values = {k: self.value(k) for k in REGISTRATION_INPUTS}
         self.settings["Federation_Matrix_registration_file"].value = registration_yaml(values, self.profile)
-
-    # --- two-factor (checkCodeForUser) -------------------------------------------------------------
-    def methods_for(self, user):
-        methods = []
-        if user.get("totp_secret"):
-            methods.append("totp")
-        if self.value("Accounts_TwoFactorAuthentication_By_Email_Enabled") and user.get("email2fa") and \
-                any(e["verified"] for e in user["emails"]):
-            methods.append("email")
-        if self.value("Accounts_TwoFactorAuthentication_Enforce_Password_Fallback") and user.get("password"):
-            methods.append("password")
-        return methods
-
-    def check_two_factor(self, user, token_doc, code, method_header, fingerprint, disable_remember=False,
-                         for_login=False):
-        """None when the call may proceed, else (errorType, details) for a totp-required / totp-invalid answer."""
-        if not self.value("Accounts_TwoFactorAuthentication_Enabled"):
-            return None
-        now = self.clock()
-        remember_for = self.value("Accounts_TwoFactorAuthentication_RememberFor") or 0
-        if token_doc is not None:
-            if token_doc.get("bypassTwoFactor") is True:
-                return None
-            if not disable_remember:
-                until = self.remembered.get((token_doc["hashedToken"], fingerprint))
-                if until and until > now:
-                    return None
-                if user["createdAt"] + remember_for > now:
-                    return None
-        available = self.methods_for(user)
-        if for_login:  # login already proves the password: no password fallback there
-            available = [m for m in available if m != "password"]
-        if not available:
-            return None
-        method = method_header if method_header in available else available[0]
-        if not code:
-            generated = False
-            if method == "email":
-                self.outbox.append({"to": user["emails"][0]["address"], "code": self._email_code(user)})
-                generated = True
-            return ("totp-required", {"method": method, "codeGenerated": generated, "availableMethods": available})
-        if not self._verify(user, method, code):
-            return ("totp-invalid", {"method": method})
-        if token_doc is not None and not disable_remember and remember_for:
-            self.remembered[(token_doc["hashedToken"], fingerprint)] = now + remember_for
-        return None
-
-    def _email_code(self, user):
-        code = str(int(hashlib.sha256((user["_id"] + str(len(self.outbox))).encode()).hexdigest(), 16) % 1000000)
-        user["email_code"] = code.zfill(6)
-        return user["email_code"]
-
-    def _verify(self, user, method, code):
-        if method == "totp":
-            return totp_lib.verify(user["totp_secret"], code, at=self.clock())
-        if method == "email":
-            return bool(user.get("email_code")) and code == user["email_code"]
-        if method == "password":
-            return str(code).lower() == sha256_hex(user["password"])
-        return False
-
-    # --- rate limiting -------------------------------------------------------------------------------
-    def rate_limit(self, ip, route, method):
-        """Meteor RateLimiter semantics: a fixed window from the first call. Returns (allowed, headers)."""
-        if not self.value("API_Enable_Rate_Limiter"):
-            return True, {}, 0
-        limit = int(self.value("API_Enable_Rate_Limiter_Limit_Calls_Default"))
-        interval = int(self.value("API_Enable_Rate_Limiter_Limit_Time_Default")) / 1000.0
-        now = self.clock()
-        key = (ip, route, method.lower())
-        bucket = self.buckets.get(key)
-        if bucket is None or now >= bucket[0] + interval:
-            bucket = self.buckets[key] = [now, 0]
-        bucket[1] += 1
-        time_to_reset = bucket[0] + interval - now
-        if bucket[1] > limit and isinstance(self.clock, Clock):
-            self.clock.limited_until(bucket[0] + interval)   # C-EMU-3: a frozen clock may skip the wait
-        headers = {
-            "X-RateLimit-Limit": str(limit),
-            "X-RateLimit-Remaining": str(max(0, limit - bucket[1])),
-            "X-RateLimit-Reset": str(int((now + time_to_reset) * 1000)),
-        }
-        return bucket[1] <= limit, headers, time_to_reset
-
-    def ddp_rate_limit(self, user_id, method):
-        """DDP_Rate_Limit_User_By_Method (20 per 10 s) for methods called through method.call."""
-        if not self.value("DDP_Rate_Limit_User_By_Method_Enabled"):
-            return True, 0
-        limit = int(self.value("DDP_Rate_Limit_User_By_Method_Requests_Allowed"))
-        interval = int(self.value("DDP_Rate_Limit_User_By_Method_Interval_Time")) / 1000.0
-        now = self.clock()
-        key = (user_id, method)
-        bucket = self.ddp_buckets.get(key)
-        if bucket is None or now >= bucket[0] + interval:
-            bucket = self.ddp_buckets[key] = [now, 0]
-        bucket[1] += 1
-        return bucket[1] <= limit, bucket[0] + interval - now
 
     # --- request log ----------------------------------------------------------------------------------
     def record(self, entry):

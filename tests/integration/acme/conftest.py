@@ -16,8 +16,8 @@ import dns.update
 import pytest
 
 from tests.support.bind import BindServer
+from tests.support.federation_lab import LabParts
 from tests.support.paths import scratch_dir
-from tests.support.pebble import PebbleServer
 
 
 class LabBind(BindServer):
@@ -30,13 +30,12 @@ class LabBind(BindServer):
 @pytest.fixture(scope="module")
 def lab():
     host = "127.%d.%d.%d" % (random.randint(100, 199), random.randint(1, 250), random.randint(2, 250))
-    bind = LabBind(scratch_dir("acme-bind"), zones=("acme.test", "locked.test"))
-    with bind:
-        bind.start()
-        pebble = PebbleServer(scratch_dir("pebble"), dns_server="%s:%d" % (bind.host, bind.port), host=host)
-        with pebble:
-            pebble.start()
-            yield Lab(bind, pebble)
+    parts = LabParts(scratch_dir("acme-lab"))
+    try:
+        bind = parts.bind(("acme.test", "locked.test"), server_class=LabBind)
+        yield Lab(bind, parts.pebble(bind, host))
+    finally:
+        parts.stop()
 
 
 class Lab:

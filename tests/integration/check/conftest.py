@@ -1,4 +1,5 @@
-"""A federation lab on loopback for federation_check: BIND, Synapse with TLS, web fronts, a bridge stand-in.
+"""A federation lab on loopback for federation_check: BIND, Synapse with TLS, web fronts, a bridge stand-in, built
+from the shared lab parts (tests/support/federation_lab.py ``LabParts``).
 
 One lab per module: a test CA; BIND serving zone ``check.test`` (records changed with TSIG-signed RFC 2136
 updates between scenarios); one Synapse ``hs1.check.test`` with a TLS federation listener on ``<net>.11:8448``
@@ -20,14 +21,10 @@ import dns.update
 import pytest
 import yaml
 
-from tests.emulator.rocketchat import serve_in_thread
-from tests.support.appservice import AppserviceListener
-from tests.support.bind import BindServer
 from tests.support.dnsutil import tsig_keyring
+from tests.support.federation_lab import LabParts
 from tests.support.paths import OUTPUT
 from tests.support.pki import TestCA, untrusted_ca
-from tests.support.synapse import SynapseServer
-from tests.support.wellknown import FrontServer
 
 ZONE = "check.test"
 SERVER_NAME = "hs1.check.test"
@@ -43,6 +40,7 @@ def _split(text, size=100):
 class Lab:
     def __init__(self, workdir, net):
         self.workdir = workdir
+        self.parts = LabParts(workdir)
         self.net = net
         self.ip = lambda last: "%s.%d" % (net, last)
         self.bind = None
@@ -117,9 +115,9 @@ class Lab:
         wrong_cert = self.ca.issue("front-wrong", ["other.check.test"])
         untrusted_cert = untrusted_ca(os.path.join(wd, "pki")).issue("front-untrusted", ["matrix.check.test"])
 
-        self.bind = BindServer(os.path.join(wd, "bind"), zones=(ZONE,)).start()
+        self.bind = self.parts.bind((ZONE,))
 
-        self.appservice = AppserviceListener(self.hs_token, host=ip(30)).start()
+        self.appservice = self.parts.appservice(self.hs_token, ip(30))
         registration = os.path.join(wd, "appservice.yaml")
         with open(registration, "w", encoding="utf-8") as handle:
             yaml.safe_dump({"id": AS_ID, "url": self.appservice.url, "as_token": self.as_token,
@@ -132,15 +130,15 @@ class Lab:
             {"port": 8008, "bind_addresses": [ip(11)], "type": "http", "tls": False, "x_forwarded": False,
              "resources": [{"names": ["client", "federation"], "compress": False}]},
         ]
-        self.synapse = SynapseServer(
-            os.path.join(wd, "synapse"), server_name=SERVER_NAME, host=ip(11), port=8448,
+        self.synapse = self.parts.synapse(
+            "synapse", SERVER_NAME, start=False, host=ip(11), port=8448,
             tls_certificate_path=synapse_cert.cert_path, tls_private_key_path=synapse_cert.key_path,
             extra_config={"listeners": listeners, "app_service_config_files": [registration]})
         upstream = (ip(11), 8008)
-        self.fronts["wellknown"] = FrontServer(ip(10), 443, wellknown_cert, self.wellknown_routes()).start()
-        self.fronts["untrusted"] = FrontServer(ip(12), 8448, untrusted_cert, upstream=upstream).start()
-        self.fronts["wrongname"] = FrontServer(ip(13), 8448, wrong_cert, upstream=upstream).start()
-        self.fronts["good"] = FrontServer(ip(14), 8448, good_cert, upstream=upstream).start()
+        self.fronts["wellknown"] = self.parts.front(ip(10), 443, wellknown_cert, self.wellknown_routes())
+        self.fronts["untrusted"] = self.parts.front(ip(12), 8448, untrusted_cert, upstream=upstream)
+        self.fronts["wrongname"] = self.parts.front(ip(13), 8448, wrong_cert, upstream=upstream)
+        self.fronts["good"] = self.parts.front(ip(14), 8448, good_cert, upstream=upstream)
         self.synapse.start()
 
         from ansible_collections.fedops.rocketchat.plugins.module_utils._matrix import _keys  # pylint: disable=import-outside-toplevel
@@ -148,23 +146,16 @@ class Lab:
             key = _keys.parse_signing_keys(handle.read())[0]
         self.published_key = {"key_id": key.key_id, "public_key": key.public_key_b64}
 
-        self.rc_server, self.rc_url = serve_in_thread(version="6.9", host=ip(20))
+        self.rc_server, self.rc_url = self.parts.workspace("6.9", host=ip(20))
         self.rc_key = self.rc_server.emulator.store.value("FEDERATION_Public_Key")
         # the workspace as legacy peers reach it: TLS on the SRV target rc.check.test:443, proxied to the API
-        self.fronts["rocketchat"] = FrontServer(ip(20), 443, self.ca.issue("rocketchat", ["rc.%s" % ZONE]),
-                                                upstream=(ip(20), self.rc_server.server_address[1])).start()
+        self.fronts["rocketchat"] = self.parts.front(ip(20), 443, self.ca.issue("rocketchat", ["rc.%s" % ZONE]),
+                                                     upstream=(ip(20), self.rc_server.server_address[1]))
         self.baseline()
         return self
 
     def stop(self):
-        for front in self.fronts.values():
-            front.stop()
-        if self.rc_server is not None:
-            self.rc_server.shutdown()
-            self.rc_server.server_close()
-        for server in (self.synapse, self.bind, self.appservice):
-            if server is not None:
-                server.stop()
+        self.parts.stop()
 
 
 @pytest.fixture(scope="module")

@@ -17,14 +17,12 @@ import dns.rdatatype
 import dns.zone
 import pytest
 
-from tests.emulator.rocketchat.server import serve_in_thread
 from tests.emulator.rocketchat.state import SEED_USERS
 from tests.support.ansible_run import ansible_env
-from tests.support.bind import BindServer
 from tests.support.dnsutil import tsig_keyring
+from tests.support.federation_lab import LabParts
 from tests.support.paths import OUTPUT, REPO, venv_tool
 from tests.support.pki import TestCA
-from tests.support.wellknown import FrontServer
 
 INVENTORY = os.path.join(REPO, "examples", "inventory")
 ZONE = "example.com"
@@ -156,16 +154,12 @@ def lab():
     fronts = {}
     ca = TestCA(os.path.join(workdir, "pki"), common_name="fedops playbooks lab CA")
     cert = ca.issue("workspaces", list(RELEASES))
-    with BindServer(os.path.join(workdir, "dns"), zones=(ZONE,)) as bind:
-        bind.start()
-        try:
-            for host, release in RELEASES.items():
-                emulators[host] = server, _url = serve_in_thread(release, insecure_legacy_federation=True)
-                fronts[host] = FrontServer("127.0.0.1", 0, cert, upstream=server.server_address[:2]).start()
-            yield Lab(workdir, bind, emulators, fronts, ca.cert_path)
-        finally:
-            for front in fronts.values():
-                front.stop()
-            for server, _url in emulators.values():
-                server.shutdown()
-                server.server_close()
+    parts = LabParts(workdir)
+    try:
+        bind = parts.bind((ZONE,), name="dns")
+        for host, release in RELEASES.items():
+            emulators[host] = server, _url = parts.workspace(release, insecure_legacy_federation=True)
+            fronts[host] = parts.front("127.0.0.1", 0, cert, upstream=server.server_address[:2])
+        yield Lab(workdir, bind, emulators, fronts, ca.cert_path)
+    finally:
+        parts.stop()

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+from ansible_collections.fedops.rocketchat.plugins.module_utils import _http_contract as contract
 from ansible_collections.fedops.rocketchat.plugins.module_utils._matrix import _discovery as disc
 from ansible_collections.fedops.rocketchat.plugins.module_utils._matrix._https import HttpError
 from ansible_collections.fedops.rocketchat.plugins.module_utils._matrix._check._report import FAIL, PASS, SKIP, WARN, record
@@ -23,7 +24,7 @@ def wellknown_record(wellknown, ctx):
     if wellknown.state == "absent":
         # No listener, no address or 404: a plain "not delegated by well-known". Anything else (timeouts, 5xx,
         # 403) makes peers wait or retry and is likely a mistake.
-        clean = wellknown.status == 404 or wellknown.error_kind in ("refused", "dns")
+        clean = wellknown.status == 404 or wellknown.error_cause in ("refused", "dns")
         return record("wellknown_server", PASS if clean else WARN,
                       "not served (%s): peers use SRV or port 8448" % wellknown.error,
                       "serve /.well-known/matrix/server, or answer 404 if delegation by well-known is not wanted",
@@ -104,7 +105,7 @@ def check_client_wellknown(ctx, name):
     response, hops, error = ctx.http.fetch(url, max_body=disc.WELLKNOWN_MAX_BYTES)
     data = {"url": url, "hops": hops}
     if error is not None:
-        status = WARN if error.kind in ("tls_verify", "tls") else PASS
+        status = WARN if error.kind == contract.TLS else PASS
         return record("wellknown_client", status, "%s: %s" % (url, error.message),
                       "clients cannot discover the homeserver from %s: fix the certificate" % name.host, data=data), None
     if response.status == 404:

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+from ansible_collections.fedops.rocketchat.plugins.module_utils import _http_contract as contract
 from ansible_collections.fedops.rocketchat.plugins.module_utils._matrix._https import HttpError
 from ansible_collections.fedops.rocketchat.plugins.module_utils._matrix._check._keyserver import check_key_response
 from ansible_collections.fedops.rocketchat.plugins.module_utils._matrix._check._report import FAIL, PASS, SKIP, WARN, record
@@ -75,7 +76,7 @@ def _open_connection(ctx, endpoint, out):
         info = describe_certificate(conn.tls.cert_der)
     except HttpError as exc:
         conn.close()
-        if exc.kind == "tls_verify":
+        if exc.cause == "tls_verify":
             return _open_unverified(ctx, endpoint, exc, out)
         out.append(record("connection", FAIL, "%s: %s (%s)" % (label, exc.message, _source_text(endpoint)),
                           _connection_hint(exc, endpoint), label))
@@ -137,7 +138,7 @@ def _fetch_key_response(conn, target, label, out):
 def _connection_hint(exc, endpoint):
     target = endpoint.target
     where = "%s (%s)" % (endpoint.label, _source_text(endpoint))
-    if exc.kind == "refused":
+    if exc.refused:
         if "well-known" in target.source:
             return ("nothing listens on %s: fix m.server in /.well-known/matrix/server or make the federation "
                     "listener (or reverse proxy) listen there" % where)
@@ -145,9 +146,9 @@ def _connection_hint(exc, endpoint):
             return "nothing listens on %s: fix the SRV record's port/target or start the listener there" % where
         return ("nothing listens on %s: open the federation port, or delegate with /.well-known/matrix/server or "
                 "SRV _matrix-fed._tcp" % where)
-    if exc.kind == "timeout":
+    if exc.kind == contract.TIMEOUT:
         return "%s does not answer: check firewalls and that the address is right" % where
-    if exc.kind == "tls":
+    if exc.cause == "tls":
         return "%s does not speak TLS: federation needs HTTPS (terminate TLS in Synapse or the proxy)" % where
     return "cannot reach %s: check routing and the address" % where
 

@@ -15,21 +15,20 @@ protocol TXT; the key is compared with the workspace's ``FEDERATION_Public_Key``
 from __future__ import annotations
 
 import base64
-import traceback
 
 from ansible_collections.fedops.rocketchat.plugins.module_utils import _federation_names as names
-from ansible_collections.fedops.rocketchat.plugins.module_utils._matrix._https import HttpError
+from ansible_collections.fedops.rocketchat.plugins.module_utils._matrix._https import HttpError, PinnedSession
 from ansible_collections.fedops.rocketchat.plugins.module_utils._matrix._check._report import FAIL, PASS, SKIP, WARN, record
 from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat import _endpoints as endpoints
+from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat._exchange import RocketChatSessionClient
+from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat._errors import (
+    RocketChatError,
+    RocketChatSettingNotFound,
+)
 
-try:
-    from cryptography.hazmat.primitives import serialization
-except ImportError:
-    HAS_CRYPTOGRAPHY = False
-    CRYPTOGRAPHY_IMPORT_ERROR = traceback.format_exc()
-else:
-    HAS_CRYPTOGRAPHY = True
-    CRYPTOGRAPHY_IMPORT_ERROR = None
+from ansible_collections.fedops.rocketchat.plugins.module_utils._cryptography import (  # noqa: F401  pylint: disable=unused-import
+    HAS_CRYPTOGRAPHY, CRYPTOGRAPHY_IMPORT_ERROR, serialization,
+)
 
 
 RC_KEY_SETTING = "FEDERATION_Public_Key"
@@ -218,34 +217,25 @@ def fetch_workspace_key(ctx, rc, srv_url=None):
     if not base:
         return None, None, None
     url = base.rstrip("/") + endpoints.setting(RC_KEY_SETTING)
-    headers = {"X-User-Id": rc.get("user_id") or "", "X-Auth-Token": rc.get("auth_token") or ""}
     try:
-        response = ctx.http.request_url(url, headers=headers)
-    except HttpError as exc:
-        return None, None, record("rocketchat_settings", FAIL, "GET %s: %s" % (url, exc.message),
-                                  "check rocketchat.url (the workspace's API URL)", rc.get("domain"))
-    try:
-        content = response.json()
-    except ValueError:
-        content = {}
-    if response.status == 200 and isinstance(content, dict) and isinstance(content.get("value"), str):
-        if not content["value"]:
-            return None, None, record("rocketchat_settings", FAIL, "%s is empty" % RC_KEY_SETTING,
-                                      "enable legacy federation once so Rocket.Chat generates its key pair",
-                                      rc.get("domain"))
-        return content["value"], source, None
-    if response.status == 401:
-        hint = "rocketchat.user_id/auth_token are not valid: log in again or use a personal access token"
-    elif response.status == 403:
-        hint = "the user lacks view-privileged-setting: use an admin's token"
-    elif response.status == 400:
-        hint = ("the setting is hidden or unknown: Rocket.Chat >= 7.11 hides legacy federation settings and 8.0 "
-                "removes them; give rocketchat.public_key instead")
-    else:
-        hint = "check rocketchat.url"
-    return None, None, record("rocketchat_settings", FAIL, "GET %s: HTTP %d %s" % (
-        url, response.status, (content or {}).get("error", "") if isinstance(content, dict) else ""), hint,
-        rc.get("domain"))
+        with RocketChatSessionClient(base, user_id=rc.get("user_id") or None, auth_token=rc.get("auth_token") or None,
+                                     session=PinnedSession(ctx.http), retries=0, rate_limit_max_wait=30.0,
+                                     timeout=getattr(ctx.http, "timeout", 10.0)) as client:
+            value = client.get_setting(RC_KEY_SETTING)
+    except RocketChatSettingNotFound:
+        return None, None, record("rocketchat_settings", FAIL, "GET %s: HTTP 400 (hidden or unknown)" % url,
+                                  "the setting is hidden or unknown: Rocket.Chat >= 7.11 hides legacy federation "
+                                  "settings and 8.0 removes them; give rocketchat.public_key instead", rc.get("domain"))
+    except RocketChatError as exc:
+        status = "HTTP %d" % exc.status if exc.status else "no answer"
+        return None, None, record("rocketchat_settings", FAIL, "GET %s: %s" % (url, status),
+                                  "%s (rocketchat.url, rocketchat.user_id, rocketchat.auth_token)" % exc,
+                                  rc.get("domain"))
+    if not isinstance(value, str) or not value:
+        return None, None, record("rocketchat_settings", FAIL, "%s is empty" % RC_KEY_SETTING,
+                                  "enable legacy federation once so Rocket.Chat generates its key pair",
+                                  rc.get("domain"))
+    return value, source, None
 
 
 def check_connection(ctx, url, domain):
@@ -261,16 +251,16 @@ def check_connection(ctx, url, domain):
         response = ctx.http.request_url(info_url)
     except HttpError as exc:
         where = url.split("://", 1)[1]
-        if exc.kind == "refused":
+        if exc.refused:
             hint = ("nothing listens on %s, where the SRV record sends peers: fix the SRV record's target/port or "
                     "make Rocket.Chat (or its reverse proxy) listen there" % where)
-        elif exc.kind == "tls_verify":
+        elif exc.cause == "tls_verify":
             hint = ("peers verify the certificate against %s: serve a certificate for that name from a CA peers trust "
                     "(ca_path here)" % where.rsplit(":", 1)[0])
-        elif exc.kind == "tls":
+        elif exc.cause == "tls":
             hint = ("%s does not speak TLS, but _rocketchat._https tells peers to use https: serve HTTPS there, or "
                     "publish _rocketchat._http instead" % where)
-        elif exc.kind == "dns":
+        elif exc.cause == "dns":
             hint = "publish A/AAAA records for the SRV target %s" % where.rsplit(":", 1)[0]
         else:
             hint = "peers cannot reach %s: check the SRV target, the port and firewalls" % where

@@ -11,17 +11,10 @@ from __future__ import annotations
 
 import ipaddress
 import time
-import traceback
 
-try:
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes
-except ImportError:
-    HAS_CRYPTOGRAPHY = False
-    CRYPTOGRAPHY_IMPORT_ERROR = traceback.format_exc()
-else:
-    HAS_CRYPTOGRAPHY = True
-    CRYPTOGRAPHY_IMPORT_ERROR = None
+from ansible_collections.fedops.rocketchat.plugins.module_utils._cryptography import (  # noqa: F401  pylint: disable=unused-import
+    HAS_CRYPTOGRAPHY, CRYPTOGRAPHY_IMPORT_ERROR, hashes, x509,
+)
 
 
 def describe_certificate(der):

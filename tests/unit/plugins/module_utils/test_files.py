@@ -247,3 +247,19 @@ def test_busy_file_falls_back_to_atomic_move_with_unsafe_writes(tmp_path, monkey
     module = make_module(path=path, unsafe_writes=True)
     res = _files.ensure_file(module, path, b"new", _files.secret_file_args(module, path))
     assert res["changed"] and open(path, "rb").read() == b"new" and mode_of(path) == 0o600
+
+
+def test_publish_text_files_predicts_writes_together_and_diffs(tmp_path):
+    report, summary = str(tmp_path / "r.xml"), str(tmp_path / "r.md")
+    with open(summary, "w") as handle:
+        handle.write("old")
+    files = [(report, "<x/>"), (summary, "new")]
+    changed, diffs = _files.publish_text_files(make_module(check=True), files)
+    assert changed and sorted(os.listdir(str(tmp_path))) == ["r.md"] and open(summary).read() == "old"
+    assert diffs[summary] == {"before": "old", "after": "new", "before_header": summary, "after_header": summary}
+    assert diffs[report]["before"] == "" and diffs[report]["after"] == "<x/>"
+    changed, _diffs = _files.publish_text_files(make_module(), files)
+    assert changed and open(report).read() == "<x/>" and open(summary).read() == "new"
+    assert mode_of(report) == 0o644
+    changed, diffs = _files.publish_text_files(make_module(), files)
+    assert not changed and diffs[summary]["before"] == diffs[summary]["after"] == "new"

@@ -8,7 +8,6 @@ the real checks against loopback servers (check mode, secrets never in the outpu
 from __future__ import annotations
 
 import json
-import socket
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -20,6 +19,7 @@ from ansible_collections.fedops.rocketchat.plugins.module_utils._matrix._check i
 from ansible_collections.fedops.rocketchat.plugins.modules import federation_check
 
 from tests.support.pki import TestCA
+from tests.support.procs import free_port
 from tests.support.wellknown import FrontServer
 from tests.unit.plugins.module_utils._matrix._check.fakes import key_doc
 from tests.unit.plugins.modules.utils import run_module
@@ -92,14 +92,6 @@ def tls_homeserver(tmp_path_factory):
         yield ca, front, server_name
     finally:
         front.stop()
-
-
-def closed_port():
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    sock.close()
-    return port
 
 
 @pytest.fixture
@@ -227,7 +219,7 @@ def test_secrets_are_not_logged_by_the_real_checks(capsys, echo_server, tls_home
     output never carries them."""
     ca, homeserver, server_name = tls_homeserver
     result = run(capsys, {"server_name": server_name, "ca_path": ca.cert_path, "timeout": 2,
-                          "nameservers": ["127.0.0.1:%d" % closed_port()], "fail_on_error": False,
+                          "nameservers": ["127.0.0.1:%d" % free_port()], "fail_on_error": False,
                           "appservice": {"id": "x", "as_token": "very-secret-as-token",
                                          "homeserver_url": echo_server.url},
                           "rocketchat": {"domain": "c.example.com", "url": echo_server.url, "user_id": "u",

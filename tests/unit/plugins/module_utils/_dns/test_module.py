@@ -15,31 +15,11 @@ from ansible_collections.fedops.rocketchat.plugins.module_utils._dns._errors imp
 )
 
 from tests.unit.plugins.module_utils._dns.fakes import MemoryProvider
+from tests.unit.plugins.module_utils.fake_module import Exited, FakeModule as BaseFakeModule  # noqa: F401
 
 
-class Exited(Exception):
-    def __init__(self, failed, result):
-        super(Exited, self).__init__(result.get("msg"))
-        self.failed = failed
-        self.result = result
-
-
-class FakeModule(object):
-    check_mode = False
-    _diff = False
-
-    def __init__(self, **params):
-        self.params = dict(provider="powerdns", timeout=10, retries=3, wait_for_propagation=False)
-        self.params.update(params)
-
-    def fail_json(self, **result):
-        raise Exited(True, result)
-
-    def exit_json(self, **result):
-        raise Exited(False, result)
-
-    def warn(self, msg):
-        pass
+class FakeModule(BaseFakeModule):
+    defaults = dict(provider="powerdns", timeout=10, retries=3, wait_for_propagation=False)
 
 
 def test_secrets_are_no_log():

@@ -11,6 +11,7 @@ import ssl
 
 import pytest
 
+from ansible_collections.fedops.rocketchat.plugins.module_utils import _http_contract as contract
 from ansible_collections.fedops.rocketchat.plugins.module_utils._matrix import _https as h
 from ansible_collections.fedops.rocketchat.plugins.module_utils._matrix import _servername as sn
 
@@ -18,14 +19,36 @@ from tests.unit.plugins.module_utils._matrix.fakes import FakeDns
 
 
 def test_classify_error():
-    assert h.classify_error(ConnectionRefusedError()).kind == "refused"
-    assert h.classify_error(socket.timeout()).kind == "timeout"
+    refused = h.classify_error(ConnectionRefusedError())
+    assert (refused.kind, refused.cause, refused.refused) == (contract.UNREACHABLE, "refused", True)
+    assert isinstance(refused, contract.UnreachableFailure) and isinstance(refused, h.HttpError)
+    timeout = h.classify_error(socket.timeout())
+    assert (timeout.kind, timeout.cause) == (contract.TIMEOUT, "timeout")
+    assert isinstance(timeout, contract.TimeoutFailure)
     verify = ssl.SSLCertVerificationError(1, "certificate verify failed")
     verify.verify_message = "Hostname mismatch"
     err = h.classify_error(verify)
-    assert err.kind == "tls_verify" and err.verify_message == "Hostname mismatch"
-    assert h.classify_error(ssl.SSLError(1, "wrong version number")).kind == "tls"
-    assert h.classify_error(OSError(113, "No route to host")).kind == "connect"
+    assert (err.kind, err.cause, err.verify_message) == (contract.TLS, "tls_verify", "Hostname mismatch")
+    assert isinstance(err, contract.TLSFailure)
+    handshake = h.classify_error(ssl.SSLError(1, "wrong version number"))
+    assert (handshake.kind, handshake.cause) == (contract.TLS, "tls")
+    connect = h.classify_error(OSError(113, "No route to host"))
+    assert (connect.kind, connect.cause, connect.refused) == (contract.UNREACHABLE, "connect", False)
+    assert h.HttpError("url", "redirect loop").kind == contract.CLIENT_ERROR
+
+
+@pytest.mark.parametrize("cause, method, retried", [
+    ("refused", "POST", True),       # the request never left
+    ("connect", "GET", True),
+    ("connect", "POST", False),
+    ("timeout", "GET", True),
+    ("timeout", "POST", False),
+    ("tls_verify", "GET", False),
+    ("tls", "GET", False),
+    ("url", "GET", False),
+])
+def test_errors_retry_as_the_contract_decides(cause, method, retried):
+    assert (h.HttpError(cause, cause).retry(method) is not False) == retried
 
 
 class Hop(object):
@@ -77,10 +100,10 @@ def test_fetch_stops_loops_plain_http_and_long_chains():
 def test_fetch_reports_connection_errors():
     client, _unused = client_with({"https://a.example/x": h.HttpError("refused", "connection refused")})
     response, hops, error = client.fetch("https://a.example/x")
-    assert response is None and error.kind == "refused" and hops[0]["error"] == "connection refused"
+    assert response is None and error.cause == "refused" and hops[0]["error"] == "connection refused"
 
 
-def test_open_retries_transient_faults_once_only():
+def test_open_retries_faults_once_but_not_certificates():
     client = h.HttpsClient()
     slept = []
     client.sleep = slept.append
@@ -96,7 +119,8 @@ def test_open_retries_transient_faults_once_only():
     conn._open_once = flaky
     conn.open()
     assert len(attempts) == 2 and len(slept) == 1 and 0 < slept[0] <= 0.25
-    for kind in ("refused", "timeout", "tls_verify"):
+    # Opening sends no request: refused and timed-out connects are retried once, certificates never.
+    for kind, tries in (("refused", 2), ("timeout", 2), ("tls_verify", 1), ("tls", 1)):
         conn = client.connection("192.0.2.1", 443, "example.org")
         attempts = []
 
@@ -107,7 +131,7 @@ def test_open_retries_transient_faults_once_only():
         conn._open_once = failing
         with pytest.raises(h.HttpError):
             conn.open()
-        assert len(attempts) == 1
+        assert len(attempts) == tries, kind
 
 
 def test_addresses_from_override_literal_and_dns():
@@ -144,3 +168,47 @@ def test_check_ca_bundle(tmp_path):
     broken.write_text("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n")
     with pytest.raises(ValueError, match="not a usable PEM bundle"):
         h.check_ca_bundle(str(broken))
+
+
+def answering(statuses, headers=None):
+    """A connection whose requests answer ``statuses`` in turn; the client's waits go to ``slept``."""
+    client = h.HttpsClient()
+    slept = []
+    client.sleep = slept.append
+    conn = client.connection("192.0.2.1", 443, "example.org")
+    sent = []
+
+    def send(method, path, host_header, headers_, body, max_body):
+        sent.append(method)
+        status = statuses[len(sent) - 1]
+        if isinstance(status, Exception):
+            raise status
+        return h.HttpResponse(status, "", dict(headers or {}), b"{}", False, ("192.0.2.1", 443), None)
+
+    conn._request = send
+    return conn, sent, slept
+
+
+@pytest.mark.parametrize("method, statuses, headers, sends, waited", [
+    ("GET", [429, 200], {"retry-after": "3"}, 2, 3.0),          # Retry-After honoured
+    ("POST", [429, 200], {"retry-after": "3"}, 2, 3.0),         # a 429 was refused before anything was done
+    ("GET", [429, 200], {"retry-after": "3600"}, 2, 10.0),      # up to the client's bound
+    ("GET", [503, 200], {}, 2, None),
+    ("POST", [503, 200], {}, 1, None),                          # never repeat a POST the server may have done
+    ("GET", [503, 503, 200], {}, 2, None),                      # bounded: the last answer is returned
+    ("GET", [404, 200], {}, 1, None),
+    ("GET", [h.HttpError("timeout", "timed out"), 200], {}, 2, None),
+    ("POST", [h.HttpError("timeout", "timed out"), 200], {}, 1, None),
+])
+def test_request_retries_as_the_contract_decides(method, statuses, headers, sends, waited):
+    conn, sent, slept = answering(statuses, headers)
+    try:
+        response = conn.request(method, "/x", "example.org")
+    except h.HttpError:
+        response = None
+    assert len(sent) == sends
+    assert len(slept) == sends - 1
+    if waited is not None:
+        assert slept == [waited]
+    if response is not None:
+        assert response.status == statuses[sends - 1]

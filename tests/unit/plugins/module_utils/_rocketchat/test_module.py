@@ -15,35 +15,18 @@ from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat._err
 )
 
 from tests.unit.plugins.module_utils._rocketchat.fakes import AUTH, FakeClient
+from tests.unit.plugins.module_utils.fake_module import Exited, FakeModule as BaseFakeModule  # noqa: F401
 
 
-class Exited(Exception):
-    def __init__(self, failed, result):
-        super(Exited, self).__init__(result.get("msg"))
-        self.failed = failed
-        self.result = result
-
-
-class FakeModule(object):
+class FakeModule(BaseFakeModule):
     """Just what create_client/run_action use of AnsibleModule."""
-
-    ansible_version = "2.x"
 
     def __init__(self, **params):
         spec = glue.connection_argument_spec()
-        self.params = dict((name, option.get("default")) for name, option in spec.items())
-        self.params.update(AUTH)
-        self.params.update(params)
-        self.warnings = []
-
-    def fail_json(self, **result):
-        raise Exited(True, result)
-
-    def exit_json(self, **result):
-        raise Exited(False, result)
-
-    def warn(self, msg):
-        self.warnings.append(msg)
+        defaults = dict((name, option.get("default")) for name, option in spec.items())
+        defaults.update(AUTH)
+        defaults.update(params)
+        super(FakeModule, self).__init__(**defaults)
 
 
 @pytest.fixture

@@ -70,6 +70,7 @@ class Resp(object):
     def __init__(self, status, body):
         self.status = status
         self.body = json.dumps(body).encode()
+        self.headers = {}
 
     def json(self):
         return json.loads(self.body.decode())

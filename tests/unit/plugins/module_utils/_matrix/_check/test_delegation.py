@@ -14,9 +14,9 @@ from ansible_collections.fedops.rocketchat.plugins.module_utils._matrix._check i
 
 @pytest.mark.parametrize("kwargs, status", [
     (dict(status=404, error="HTTP 404 Not Found"), "pass"),
-    (dict(error="connection refused", error_kind="refused"), "pass"),
-    (dict(error="example.org has no A or AAAA records", error_kind="dns"), "pass"),
-    (dict(error="timed out", error_kind="timeout"), "warn"),
+    (dict(error="connection refused", error_cause="refused"), "pass"),
+    (dict(error="example.org has no A or AAAA records", error_cause="dns"), "pass"),
+    (dict(error="timed out", error_cause="timeout"), "warn"),
     (dict(status=500, error="HTTP 500 Internal Server Error"), "warn"),
 ])
 def test_absent_wellknown(kwargs, status):

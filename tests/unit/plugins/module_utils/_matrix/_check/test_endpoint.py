@@ -6,7 +6,6 @@
 
 from __future__ import annotations
 
-import socket
 import time
 
 import pytest
@@ -19,6 +18,7 @@ from ansible_collections.fedops.rocketchat.plugins.module_utils._matrix._dnsclie
 from ansible_collections.fedops.rocketchat.plugins.module_utils._matrix._https import HttpsClient
 
 from tests.support.pki import TestCA, untrusted_ca
+from tests.support.procs import free_port
 from tests.support.wellknown import FrontServer
 from tests.unit.plugins.module_utils._matrix._check.fakes import PUB, key_doc
 
@@ -41,14 +41,6 @@ def servers(tmp_path_factory):
     finally:
         for server in (good, untrusted, no_keys):
             server.stop()
-
-
-def closed_port():
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    sock.close()
-    return port
 
 
 def run(ca, port, now=None, **options):
@@ -105,7 +97,7 @@ def test_untrusted_certificate_fails_but_keys_are_still_checked(servers):
 
 def test_refused_connection_skips_the_rest(servers):
     ca = servers[0]
-    records, doc, keys = run(ca, closed_port())
+    records, doc, keys = run(ca, free_port())
     assert statuses(records) == {"connection": "fail", "tls_certificate": "skip", "federation_version": "skip",
                                  "key_response": "skip"}
     assert "nothing listens" in records[0]["hint"] and doc is None and keys == {}

@@ -7,13 +7,13 @@ connection to the SRV target as a peer makes it (loopback TLS fronts and the Roc
 
 from __future__ import annotations
 
-import socket
 
 import pytest
 
 from tests.emulator.rocketchat import serve_in_thread
 from tests.emulator.rocketchat.profiles import legacy_public_key
 from tests.support.pki import TestCA, untrusted_ca
+from tests.support.procs import free_port
 from tests.support.wellknown import FrontServer
 
 from ansible_collections.fedops.rocketchat.plugins.module_utils._matrix import _dnsclient as dc
@@ -112,7 +112,7 @@ def test_rocketchat_key_comparison():
 
 
 @pytest.mark.parametrize("status, body, fragment", [
-    (401, {"success": False, "error": "You must be logged in to do this."}, "not valid"),
+    (401, {"success": False, "error": "You must be logged in to do this."}, "rejected the credentials"),
     (403, {"success": False, "error": "unauthorized"}, "view-privileged-setting"),
     (400, {"success": False}, "7.11"),
     (200, {"_id": "FEDERATION_Public_Key", "value": "", "success": True}, "enable legacy federation"),
@@ -123,8 +123,10 @@ def test_workspace_key_errors(status, body, fragment):
                                                         "user_id": "u", "auth_token": "t"})
     assert key is None and rec["status"] == "fail" and rec["name"] == "rocketchat_settings"
     assert fragment in (rec["hint"] or "")
+    # read by the Rocket.Chat client of the collection (its hints), over the check's pinned HTTPS client
     assert ctx.http.calls[0][1] == "https://chat.example.com/api/v1/settings/FEDERATION_Public_Key"
-    assert ctx.http.calls[0][2] == {"X-User-Id": "u", "X-Auth-Token": "t"}
+    assert {"X-User-Id": "u", "X-Auth-Token": "t"}.items() <= ctx.http.calls[0][2].items()
+    assert all(call[0] == "GET" for call in ctx.http.calls)
 
 
 def test_workspace_key_given_or_read():
@@ -165,14 +167,6 @@ def workspace(tmp_path_factory):
         emulator.server_close()
 
 
-def closed_port():
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    sock.close()
-    return port
-
-
 def connect(ca, url):
     client = h.HttpsClient(overrides=sn.AddressOverrides({RC_HOST: "127.0.0.1"}), ca_path=ca.cert_path, timeout=5)
     ctx = orch.CheckContext({}, None, client, None)
@@ -189,7 +183,7 @@ def test_rocketchat_answers_at_the_srv_target_over_verified_tls(workspace):
 
 def test_nothing_listens_at_the_srv_port(workspace):
     ca = workspace[0]
-    port = closed_port()
+    port = free_port()
     rec = connect(ca, "https://%s:%d" % (RC_HOST, port))
     assert rec["status"] == "fail" and "connection refused" in rec["detail"]
     assert rec["hint"].startswith("nothing listens on %s:%d, where the SRV record sends peers" % (RC_HOST, port))
@@ -258,3 +252,15 @@ def test_no_srv_record_skips_the_connection():
                              http_client=h.HttpsClient(timeout=1))
     (rec,) = [c for c in result["checks"] if c["name"] == "rocketchat_connection"]
     assert rec["status"] == "skip"
+
+
+@pytest.mark.parametrize("error, fragment", [
+    (h.HttpError("tls_verify", "certificate verification failed: x", "x"), "ca_path"),
+    (h.HttpError("refused", "connection refused"), "Check url and that the server is up"),
+])
+def test_workspace_key_without_an_answer(error, fragment):
+    ctx = ctx_with(error)
+    key, _source, rec = legacy.fetch_workspace_key(ctx, {"domain": DOMAIN, "url": "https://chat.example.com/",
+                                                         "user_id": "u", "auth_token": "t"})
+    assert key is None and rec["status"] == "fail" and "no answer" in rec["detail"]
+    assert fragment in rec["hint"] and len(ctx.http.calls) == 1   # retried below, by the pinned client

@@ -8,7 +8,7 @@ import pytest
 
 from tests.support.ansible_run import run_module
 from tests.support.paths import OUTPUT
-from tests.support.peers import PEERS_DIR, run_node
+from tests.support.node_peers import PEERS_DIR, run_node
 
 ZONE = "fed.test"
 DOMAIN = "legacy-peer.fed.test"

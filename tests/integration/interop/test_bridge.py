@@ -5,7 +5,7 @@ import urllib.request
 
 import yaml
 
-from tests.support.peers import MatrixUser
+from tests.support.node_peers import MatrixUser
 
 
 def _of_type(event_type, **fields):
@@ -114,7 +114,7 @@ def test_bridge_library_accepts_transactions_only_with_the_query_token(bridge_la
 
 
 def test_federation_check_transaction_passes_with_legacy_authorization(bridge_lab):
-    from tests.integration.peers.test_bridge_legacy_authorization import (  # pylint: disable=import-outside-toplevel
+    from tests.integration.interop.test_bridge_legacy_authorization import (  # pylint: disable=import-outside-toplevel
         _appservice_checks)
     checks = _appservice_checks(bridge_lab)
     assert checks["appservice_ping"]["status"] == "pass"

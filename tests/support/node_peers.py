@@ -225,6 +225,7 @@ class BridgeLab:
         self.role_vars = dict(role_vars or {})
         self.rc_version = rc_version
         self.rc_server = None
+        self.parts = None
         self.rc_url = None
         self.synapse = None
         self.bridge = None
@@ -307,27 +308,23 @@ class BridgeLab:
                 "legacy_authorization": bool(self.synapse_options["use_appservice_legacy_authorization"])}
 
     def start(self):
-        from tests.emulator.rocketchat.server import serve_in_thread  # pylint: disable=import-outside-toplevel
-        from tests.support.synapse import SynapseServer  # pylint: disable=import-outside-toplevel
-        self.rc_server, self.rc_url = serve_in_thread(self.rc_version)
+        from tests.support.federation_lab import LabParts  # pylint: disable=import-outside-toplevel
+        self.parts = LabParts(self.workdir)
+        self.rc_server, self.rc_url = self.parts.workspace(self.rc_version)
         bridge_port = free_port()
-        self.synapse = SynapseServer(os.path.join(self.workdir, "synapse"), server_name=self.server_name)
+        self.synapse = self.parts.synapse("synapse", self.server_name, start=False)
         self.synapse.port = free_port()
         options = self.configure(bridge_port, self.synapse.port)
         self.synapse.extra_config = dict(options)
         self.synapse.start()
-        self.bridge = BridgePeer(os.path.join(self.workdir, "bridge"), self.rc_url, self.admin["_id"],
-                                 self.admin["pats"][0][1]).start()
+        self.bridge = self.parts.started(BridgePeer(os.path.join(self.workdir, "bridge"), self.rc_url,
+                                                    self.admin["_id"], self.admin["pats"][0][1]))
         return self
 
     def stop(self):
-        for server in (self.bridge, self.synapse):
-            if server is not None:
-                server.stop()
-        if self.rc_server is not None:
-            self.rc_server.shutdown()
-            self.rc_server.server_close()
-            self.rc_server = None
+        if self.parts is not None:
+            self.parts.stop()
+            self.parts = None
 
     def __enter__(self):
         return self

@@ -9,7 +9,7 @@ import pytest
 
 from tests.support.ansible_run import run_module
 from tests.support.dnsutil import tsig_keyring
-from tests.support.peers import run_node
+from tests.support.node_peers import run_node
 from tests.support.pki import TestCA
 from tests.support.procs import free_port
 from tests.support.synapse import SynapseServer

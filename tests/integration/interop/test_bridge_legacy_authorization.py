@@ -2,7 +2,7 @@
 its ping still succeeds: the failure the collection's synapse role prevents, seen with the real library."""
 import re
 
-from tests.support.peers import MatrixUser
+from tests.support.node_peers import MatrixUser
 from tests.support.procs import wait_until
 
 REFUSED = re.compile(r'"PUT /_matrix/app/v1/transactions/\S+ HTTP/1.1" 403')

@@ -5,15 +5,15 @@
 ``fedops.rocketchat.synapse`` role's variables, ephemeral events on. One Synapse for every test of a module.
 ``bridge_lab_legacy_off``: the same with ``synapse_use_appservice_legacy_authorization: false``, the homeserver a
 bridge cannot work with (transactions answered 403, ping still fine) - for tests that must detect that setup.
-Both yield a ``tests.support.peers.BridgeLab``: ``.bridge`` (the running bridge peer), ``.synapse``,
+Both yield a ``tests.support.node_peers.BridgeLab``: ``.bridge`` (the running bridge peer), ``.synapse``,
 ``.registration_path`` and ``.appservice_args()`` (id, tokens, url, legacy_authorization). Another test package
-uses them with ``from tests.integration.peers.conftest import bridge_lab_legacy_off`` in its conftest.
+uses them with ``from tests.integration.interop.conftest import bridge_lab_legacy_off`` in its conftest.
 """
 
 import pytest
 
 from tests.support.paths import scratch_dir
-from tests.support.peers import BridgeLab, MatrixUser
+from tests.support.node_peers import BridgeLab, MatrixUser
 
 
 @pytest.fixture(scope="module")
