@@ -20,7 +20,7 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 
-from ansible_collections.fedops.rocketchat.plugins.module_utils._dns import _engine
+from ansible_collections.fedops.rocketchat.plugins.module_utils._dns import _dnsmsg, _engine
 from ansible_collections.fedops.rocketchat.plugins.module_utils._dns._errors import (
     DNSConcurrentChangeError,
     DNSInputError,
@@ -99,6 +99,14 @@ def _disjoint_runs(group):
     return [members for _taken, members in runs]
 
 
+def _fits(message):
+    """Whether ``message`` (signed, when it has a key) fits in one DNS message."""
+    try:
+        return len(message.to_wire()) <= MAX_MESSAGE_BYTES
+    except _dnsmsg.dns.exception.TooBig:
+        return False
+
+
 def _send_combined(pool, run):
     """One UPDATE for ``run`` (halved while it is too large); each job alone when a prerequisite fails."""
     if len(run) == 1:
@@ -106,7 +114,7 @@ def _send_combined(pool, run):
     first = run[0][1]
     changes = [change for _, job in run for change in job.changes]
     guard = sorted(set(target for _, job in run for target in job.guard))
-    if len(first.provider.build_update(first.zone, changes, guard).to_wire()) > MAX_MESSAGE_BYTES:
+    if not _fits(first.provider.build_update(first.zone, changes, guard)):
         half = len(run) // 2
         written = _send_combined(pool, run[:half])
         written.update(_send_combined(pool, run[half:]))
