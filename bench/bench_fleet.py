@@ -13,9 +13,10 @@ For each N and tool, on a fresh fleet and an empty zone:
   first      federate on workspaces never applied (everything is written), once
   converged  federate again (nothing may change or be written), --repeats times (default 3)
   drift      the drift playbook (check mode + diff; must exit 0 and write nothing), --repeats times
-Tools: fedops.rocketchat.federate / .drift (project venv; the API modules run in the controller process),
-fedops-module (the same with FEDOPS_ROCKETCHAT_IN_PROCESS=false: every module task runs as a module), and the peer
-playbook bench/fleet/peer.yml.in
+Tools: fedops.rocketchat.federate / .drift (project venv; the role's fleet path: one controller step converges the
+batch), fedops-tasks (the same with federation_fleet=false: one task per step and workspace, the API modules in the
+controller process), fedops-module (federation_fleet=false and FEDOPS_ROCKETCHAT_IN_PROCESS=false: every module
+task runs as a module), and the peer playbook bench/fleet/peer.yml.in
 (ansible.builtin.uri + community.general.nsupdate, PyPI `ansible` in .venv-peers; its drift run is the same playbook
 with --check --diff). Both with the same forks and the same ANSIBLE_* settings, in the same run, against the same
 servers. The peer-side check of federate is off (federation_check: false): the peer playbook has no such step.
@@ -27,7 +28,7 @@ workers are reaped by ansible-playbook, ansible-playbook by this script), the 1-
 and the zone's SRV/TXT record count at the end of each tool's runs.
 
     nice -n 10 .venv/bin/python bench/bench_fleet.py [--sizes 1,10,100,1000] [--forks 25] [--repeats 3]
-        [--tools fedops,fedops-module@10,peer] [--runs first,converged,drift]
+        [--tools fedops,fedops-tasks@100,fedops-module@10,peer] [--runs first,converged,drift]
 
 Writes bench/results/fleet.json and bench/results/fleet.md.
 """
@@ -63,7 +64,8 @@ PEERS = os.path.join(REPO, ".venv-peers", "bin")
 PEER_PLAYBOOK = os.path.join(REPO, "bench", "fleet", "peer.yml.in")   # a playbook; .in keeps it out of ansible-lint
 ADMIN = SEED_USERS[0]
 RELEASE = "7.10"
-ZONES = {"fedops": "fleet-ours.test", "fedops-module": "fleet-module.test", "peer": "fleet-peer.test"}
+ZONES = {"fedops": "fleet-ours.test", "fedops-tasks": "fleet-tasks.test", "fedops-module": "fleet-module.test",
+         "peer": "fleet-peer.test"}
 # What federation_mode=legacy with federation_legacy_domain=<domain> sets on 7.10 (the federation module's mapping);
 # the peer playbook sets exactly these.
 SETTINGS = {"FEDERATION_Domain": None, "FEDERATION_Discovery_Method": "dns", "FEDERATION_Enabled": True,
@@ -149,6 +151,7 @@ def write_inventory(path, tool, urls, bind):
             "federation_dns_zone": zone,
             "federation_dns_rfc2136": dns_server,
             "federation_check": False,
+            "federation_fleet": tool == "fedops",
         })
     else:
         settings = dict(SETTINGS, FEDERATION_Domain="{{ fleet_domain }}")

@@ -26,7 +26,7 @@ def federation_fleet_spec():
             legacy=dict(type="dict"),
             matrix_bridge=dict(type="dict", no_log=False),
             native=dict(type="dict"),
-            key_version=dict(type="dict"),
+            key_version=dict(type="dict", no_log=False),
             dns=dict(type="dict"),
             plans_from=dict(type="str", default="__federation_fleet_plan"),
             results_from=dict(type="str", default="__federation_fleet"),

@@ -79,7 +79,7 @@ def write(pool, jobs):
 
 def _each_alone(pool, jobs):
     """Each job's own write, concurrently."""
-    calls = [partial(job.provider.apply, job.zone, job.changes, job.current, cname_guard=job.guard) for _, job in jobs]
+    calls = [partial(job.provider.apply, job.zone, job.changes, job.current, cname_guard=job.guard) for _index, job in jobs]
     return dict(zip([index for index, _job in jobs], _gather(pool, calls)))
 
 
@@ -112,15 +112,15 @@ def _send_combined(pool, run):
     if len(run) == 1:
         return _each_alone(pool, run)
     first = run[0][1]
-    changes = [change for _, job in run for change in job.changes]
-    guard = sorted(set(target for _, job in run for target in job.guard))
+    changes = [change for _index, job in run for change in job.changes]
+    guard = sorted(set(target for _index, job in run for target in job.guard))
     if not _fits(first.provider.build_update(first.zone, changes, guard)):
         half = len(run) // 2
         written = _send_combined(pool, run[:half])
         written.update(_send_combined(pool, run[half:]))
         return written
     current = {}
-    for _, job in run:
+    for _index, job in run:
         current.update(job.current)
     try:
         ids = first.provider.apply(first.zone, changes, current, cname_guard=guard)
