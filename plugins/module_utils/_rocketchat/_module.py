@@ -105,7 +105,9 @@ def run_action(module, action):
     try:
         result = action(client)
     except RocketChatError as exc:
-        failure = {"msg": exc.msg}
+        # error_kind: the shared HTTP vocabulary (_http_contract KINDS), or "error" for the rest; callers that keep
+        # going after a failure (the federation monitor) report it without parsing the message.
+        failure = {"msg": exc.msg, "error_kind": getattr(exc, "kind", None) or "error"}
         if exc.status is not None:
             failure["status"] = exc.status
         if not isinstance(exc, RocketChatValidationError):
@@ -115,7 +117,7 @@ def run_action(module, action):
     except Exception as exc:  # pylint: disable=broad-except
         client.close()
         module.fail_json(msg="unexpected error talking to Rocket.Chat at %s: %s" % (module.params["url"], exc),
-                         exception=traceback.format_exc())
+                         error_kind="error", exception=traceback.format_exc())
     client.close()
     result["requests"] = client.stats()
     for warning in result.pop("warnings", []):
