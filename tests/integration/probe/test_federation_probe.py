@@ -201,9 +201,13 @@ def _install(workdir, workspaces):
     return config_dir, textfile_dir
 
 
-def _run_monitor(config_dir):
+def _run_monitor(config_dir, **extra_env):
     argv, env, cwd = _service_command(config_dir)
-    return subprocess.run(argv, env=env, cwd=cwd, capture_output=True, text=True, timeout=600, check=False)
+    env.update(extra_env)
+    run = subprocess.run(argv, env=env, cwd=cwd, capture_output=True, text=True, timeout=600, check=False)
+    with open(os.path.join(os.path.dirname(config_dir), "run.log"), "w", encoding="utf-8") as handle:
+        handle.write(run.stdout + run.stderr)   # what the journal would hold
+    return run
 
 
 def _metrics(textfile_dir, name):
@@ -286,7 +290,7 @@ def test_scheduled_monitor_run_exports_check_probe_and_licence(probe_lab, rocket
                    dict(rocketchat, auth_token_file=os.path.join(workdir, "missing.token"))),
     ]
     config_dir, textfile_dir = _install(scratch_dir("monitor-broken"), broken)
-    run = _run_monitor(config_dir)
+    run = _run_monitor(config_dir, ANSIBLE_VERBOSITY="1")   # as when someone looks closer: results printed
     assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]   # a failed read is a metric, not a crash
     wrong, _text = _metrics(textfile_dir, "wrong-tokens")
     assert wrong[("fedops_federation_probe_ok", ())] == 0
@@ -300,4 +304,6 @@ def test_scheduled_monitor_run_exports_check_probe_and_licence(probe_lab, rocket
     missing, _text = _metrics(textfile_dir, "no-token-file")
     assert missing[("fedops_rocketchat_up", (("error", "config"),))] == 0
     assert probe_lab.joined_rooms() == NOTHING
-    assert ADMIN["auth_token"] not in run.stdout + run.stderr
+    for secret in secrets:
+        assert secret not in run.stdout + run.stderr
+    assert '"error_kind": "auth"' in run.stdout   # the reason is in the journal, the tokens are not
