@@ -63,7 +63,7 @@ options:
   rocketchat:
     description:
       - The registered result of M(fedops.rocketchat.federation_info) for the workspace, failed or not (run it with
-        C(failed_when=false)): a failed read becomes C(fedops_rocketchat_up 0) with the error kind, not a failure of
+        C(failed_when=false)). A failed read becomes C(fedops_rocketchat_up 0) with the error kind, not a failure of
         this module.
     type: raw
     version_added: 0.1.0

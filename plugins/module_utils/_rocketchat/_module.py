@@ -105,12 +105,14 @@ def run_action(module, action):
     try:
         result = action(client)
     except RocketChatError as exc:
-        # error_kind: the shared HTTP vocabulary (_http_contract KINDS), or "error" for the rest; callers that keep
-        # going after a failure (the federation monitor) report it without parsing the message.
-        failure = {"msg": exc.msg, "error_kind": getattr(exc, "kind", None) or "error"}
+        failure = {"msg": exc.msg}
         if exc.status is not None:
             failure["status"] = exc.status
         if not isinstance(exc, RocketChatValidationError):
+            # error_kind: the shared HTTP vocabulary (_http_contract KINDS), or "error" for the rest; callers that
+            # keep going after a failure (the federation monitor) report it without parsing the message. Refused
+            # options (validation) have none, as the failures before the client exists.
+            failure["error_kind"] = getattr(exc, "kind", None) or "error"
             failure["requests"] = client.stats()
         client.close()
         module.fail_json(**failure)
