@@ -16,12 +16,18 @@ Metrics (every one labelled ``workspace``):
 * ``fedops_federation_probe_ok`` 1/0 and ``fedops_federation_probe_round_trip_seconds`` (when the round trip was
   measured) from the end-to-end probe;
 * ``fedops_signing_key_age_days``: days since the signing key file was last written;
-* ``fedops_license_days_left`` (native federation): days until the Enterprise licence expires;
+* from the workspace's Rocket.Chat (a ``federation_info`` result): ``fedops_rocketchat_up`` 1 when it was read, 0
+  with an ``error`` label saying why not (the HTTP kinds of ``_http_contract``: ``auth``, ``tls``, ``unreachable``,
+  ``timeout``, ...; ``config`` when the module refused its options before any request, such as an empty or missing
+  token file); ``fedops_license_days_left``: days until the licence is invalidated (when the licence says so);
+  ``fedops_license_federation_module`` 1/0; ``fedops_federation_mode{mode}`` 1 for the active generation;
+  ``fedops_native_federation_enabled`` 1/0 (releases with native federation);
 * ``fedops_monitor_last_run_timestamp_seconds``: when these values were taken.
 """
 
 from __future__ import annotations
 
+import datetime
 import math
 import re
 
@@ -34,7 +40,11 @@ HELP = {
     "fedops_federation_probe_ok": ("gauge", "1 when every step of the end-to-end federation probe passed."),
     "fedops_federation_probe_round_trip_seconds": ("gauge", "Message round trip of the federation probe."),
     "fedops_signing_key_age_days": ("gauge", "Days since the federation signing key file was written."),
-    "fedops_license_days_left": ("gauge", "Days until the Rocket.Chat Enterprise licence expires."),
+    "fedops_rocketchat_up": ("gauge", "1 when the workspace's Rocket.Chat API could be read; 0 with the error kind."),
+    "fedops_license_days_left": ("gauge", "Days until the Rocket.Chat Enterprise licence is invalidated."),
+    "fedops_license_federation_module": ("gauge", "1 when the Rocket.Chat licence holds the federation module."),
+    "fedops_federation_mode": ("gauge", "1 for the federation generation Rocket.Chat has switched on."),
+    "fedops_native_federation_enabled": ("gauge", "1 when Rocket.Chat's native federation is switched on."),
     "fedops_monitor_last_run_timestamp_seconds": ("gauge", "When the federation monitor took these values."),
 }
 
@@ -71,7 +81,40 @@ def probe_samples(probe):
     return out
 
 
-def samples(workspace, now, check=None, probe=None, signing_key_mtime=None, license_expires=None):
+def _timestamp(text):
+    """Epoch seconds of federation_info's ``2027-01-31T00:00:00Z``, or None."""
+    if not isinstance(text, str):
+        return None
+    try:
+        parsed = datetime.datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ")
+    except ValueError:
+        return None
+    return parsed.replace(tzinfo=datetime.timezone.utc).timestamp()
+
+
+def rocketchat_samples(info, now):
+    """Samples from a federation_info result (registered with the failure kept); empty when it did not run."""
+    if not isinstance(info, dict) or info.get("skipped") or not info:
+        return []
+    # A read kept with failed_when=false has failed=false: its error_kind (or the missing version) tells.
+    if info.get("failed") or info.get("error_kind") or "version" not in info:
+        return [("fedops_rocketchat_up", {"error": info.get("error_kind") or "config"}, 0)]
+    out = [("fedops_rocketchat_up", {}, 1)]
+    licence = info.get("license") if isinstance(info.get("license"), dict) else {}
+    expires = _timestamp(licence.get("expires_at"))
+    if expires is not None:
+        out.append(("fedops_license_days_left", {}, round((expires - now) / DAY, 2)))
+    if isinstance(licence.get("federation_module"), bool):
+        out.append(("fedops_license_federation_module", {}, 1 if licence["federation_module"] else 0))
+    if isinstance(info.get("active_mode"), str):
+        out.append(("fedops_federation_mode", {"mode": info["active_mode"]}, 1))
+    native = info.get("native")
+    if isinstance(native, dict) and isinstance(native.get("enabled"), bool):
+        out.append(("fedops_native_federation_enabled", {}, 1 if native["enabled"] else 0))
+    return out
+
+
+def samples(workspace, now, check=None, probe=None, signing_key_mtime=None, rocketchat=None):
     """Every sample of one workspace at ``now`` (epoch seconds)."""
     out = []
     for name, labels, value in check_samples(check) + probe_samples(probe):
@@ -80,8 +123,7 @@ def samples(workspace, now, check=None, probe=None, signing_key_mtime=None, lice
         out.append((name, labels, value))
     if _number(signing_key_mtime):
         out.append(("fedops_signing_key_age_days", {}, round((now - signing_key_mtime) / DAY, 2)))
-    if _number(license_expires):
-        out.append(("fedops_license_days_left", {}, round((license_expires - now) / DAY, 2)))
+    out += rocketchat_samples(rocketchat, now)
     out.append(("fedops_monitor_last_run_timestamp_seconds", {}, int(now)))
     return [(name, dict(labels, workspace=workspace), value) for name, labels, value in out]
 

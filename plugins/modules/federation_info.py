@@ -284,6 +284,14 @@ requests:
   description: HTTP requests sent, retries, 429 answers and seconds spent waiting for rate-limit windows.
   returned: always
   type: dict
+error_kind:
+  description:
+    - Why the read failed, for callers that keep the failure (C(failed_when=false)) and report it, as
+      M(fedops.rocketchat.federation_metrics) does - V(auth) (401, 403), V(tls), V(unreachable), V(timeout),
+      V(server_error), V(rate_limited), V(not_found), V(client_error) or V(error).
+  returned: on failure after the options were accepted
+  type: str
+  sample: auth
 """
 
 from ansible_collections.fedops.rocketchat.plugins.module_utils._rocketchat._info import federation_info_spec, run_federation_info

@@ -6,6 +6,8 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from tests.support.ansible_run import run_tasks
 
+INFO = {"version": "7.11.0", "active_mode": "native", "native": {"enabled": True},
+        "license": {"checked": True, "federation_module": True, "expiry_known": True, "expires_at": "2030-01-01T00:00:00Z"}}
 CHECK = {"federation_ok": True, "checks": [
     {"name": "tls_certificate", "target": "192.0.2.10:8448", "status": "pass", "data": {"not_after_ts": 4102444800}}]}
 
@@ -22,8 +24,8 @@ def test_metrics_file_parses_and_bad_input_is_named(tmp_path):
     res = run_tasks([
         dict(task("predict", path=prom, workspace="ws1", check=CHECK), check_mode=True),
         task("write", path=prom, workspace="ws1", check=CHECK, probe={"ok": True, "round_trip_ms": 350},
-             signing_key_path=str(key), license_expires="2030-01-01T00:00:00Z"),
-        task("bad expiry", path=prom, workspace="ws1", license_expires="next year"),
+             signing_key_path=str(key), rocketchat=INFO),
+        task("gone option", path=prom, workspace="ws1", license_expires="2030-01-01T00:00:00Z"),
         task("missing key", path=prom, workspace="ws1", signing_key_path=str(tmp_path / "nope")),
     ])
     predict, write, bad, missing = res.results
@@ -39,5 +41,5 @@ def test_metrics_file_parses_and_bad_input_is_named(tmp_path):
     assert 0 < samples["fedops_license_days_left"].value < 365 * 5
     assert samples["fedops_tls_certificate_days_left"].labels == {"workspace": "ws1", "target": "192.0.2.10:8448"}
     assert "secret" not in text
-    assert "license_expires must be epoch seconds or an ISO 8601" in bad["msg"]
+    assert "license_expires" in bad["msg"] and "Unsupported parameters" in bad["msg"]   # read from Rocket.Chat now
     assert "signing_key_path: cannot read" in missing["msg"]

@@ -109,13 +109,17 @@ def run_action(module, action):
         if exc.status is not None:
             failure["status"] = exc.status
         if not isinstance(exc, RocketChatValidationError):
+            # error_kind: the shared HTTP vocabulary (_http_contract KINDS), or "error" for the rest; callers that
+            # keep going after a failure (the federation monitor) report it without parsing the message. Refused
+            # options (validation) have none, as the failures before the client exists.
+            failure["error_kind"] = getattr(exc, "kind", None) or "error"
             failure["requests"] = client.stats()
         client.close()
         module.fail_json(**failure)
     except Exception as exc:  # pylint: disable=broad-except
         client.close()
         module.fail_json(msg="unexpected error talking to Rocket.Chat at %s: %s" % (module.params["url"], exc),
-                         exception=traceback.format_exc())
+                         error_kind="error", exception=traceback.format_exc())
     client.close()
     result["requests"] = client.stats()
     for warning in result.pop("warnings", []):

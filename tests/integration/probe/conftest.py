@@ -36,3 +36,8 @@ class ProbeLab:
 def probe_lab():
     with started_lab(prefix="probe-lab") as lab:
         yield ProbeLab(lab)
+
+
+# The Rocket.Chat emulator of the Rocket.Chat integration tests (one process per profile and session), for the
+# scheduled monitor's licence read.
+from tests.integration.rocketchat.conftest import rocketchat_emulators  # noqa: E402,F401  pylint: disable=wrong-import-position,unused-import

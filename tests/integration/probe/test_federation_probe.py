@@ -3,13 +3,27 @@
 The probe passes (each side sees the other's message), check mode creates nothing, and with hs-b.test's
 ``federation_domain_whitelist`` shutting hs-a.test out it fails at the invite with the allow-list hint. After a
 pass and after a failure neither probe account is in any room.
+
+The federation_monitor role's scheduled run (``files/monitor.yml``, run with the command line and environment of its
+systemd service) checks, probes and reads Rocket.Chat (the emulator, native licence) on this same lab, and its
+textfile parses with Prometheus' own parser; broken once (wrong probe token, wrong and missing Rocket.Chat token,
+expired licence), the metrics say so and the run still writes every file.
 """
+import datetime
 import json
 import os
+import shutil
+import stat
+import subprocess
 
+import jinja2
 import requests
+import yaml
+from prometheus_client.parser import text_string_to_metric_families
 
+from tests.integration.rocketchat.conftest import ADMIN
 from tests.support.ansible_run import run_module
+from tests.support.paths import PYTHON, REPO, ensure_collection_link, scratch_dir, venv_tool
 
 MODULE = "fedops.rocketchat.federation_probe"
 NOTHING = {"hs-a.test": [], "hs-b.test": []}
@@ -143,3 +157,153 @@ def test_bridge_media_fails_with_authenticated_media_and_passes_without(probe_la
     finally:
         lab.reconfigure("hs-b.test", None)
         lab.reconfigure("hs-a.test", None)
+
+
+# --- the federation_monitor role's scheduled run ------------------------------------------------------------
+ROLE = os.path.join(REPO, "roles", "federation_monitor")
+
+
+def _service_command(config_dir):
+    """The role's fedops-monitor.service rendered for this machine: (argv, environment, working directory), as
+    systemd would run ExecStart."""
+    with open(os.path.join(ROLE, "defaults", "main.yml"), encoding="utf-8") as handle:
+        role_vars = yaml.safe_load(handle)
+    role_vars.update(federation_monitor_config_dir=config_dir, federation_monitor_python=PYTHON,
+                     federation_monitor_ansible_playbook=venv_tool("ansible-playbook"),
+                     federation_monitor_collections_path=ensure_collection_link(), ansible_managed="test")
+    with open(os.path.join(ROLE, "templates", "fedops-monitor.service.j2"), encoding="utf-8") as handle:
+        unit = jinja2.Template(handle.read(), trim_blocks=True).render(**role_vars)
+    env = {"PATH": os.environ["PATH"]}
+    argv = cwd = None
+    for line in unit.splitlines():
+        key, _sep, value = line.partition("=")
+        if key == "Environment":
+            name, _sep, val = value.partition("=")
+            env[name] = val
+        elif key == "ExecStart":
+            argv = value.split()
+        elif key == "WorkingDirectory":
+            cwd = value
+    assert argv and cwd == config_dir, unit
+    return argv, env, cwd
+
+
+def _install(workdir, workspaces):
+    """What the role installs: monitor.yml and workspaces.json (0600) in the configuration directory."""
+    config_dir = os.path.join(workdir, "etc")
+    textfile_dir = os.path.join(workdir, "textfile")
+    for path in (config_dir, textfile_dir):
+        os.makedirs(path, exist_ok=True)
+    shutil.copy(os.path.join(ROLE, "files", "monitor.yml"), config_dir)
+    with open(os.path.join(config_dir, "workspaces.json"), "w", encoding="utf-8") as handle:
+        json.dump({"workspaces": workspaces, "textfile_dir": textfile_dir}, handle, indent=4)
+    os.chmod(os.path.join(config_dir, "workspaces.json"), 0o600)
+    return config_dir, textfile_dir
+
+
+def _run_monitor(config_dir, **extra_env):
+    argv, env, cwd = _service_command(config_dir)
+    env.update(extra_env)
+    run = subprocess.run(argv, env=env, cwd=cwd, capture_output=True, text=True, timeout=600, check=False)
+    with open(os.path.join(os.path.dirname(config_dir), "run.log"), "w", encoding="utf-8") as handle:
+        handle.write(run.stdout + run.stderr)   # what the journal would hold
+    return run
+
+
+def _metrics(textfile_dir, name):
+    with open(os.path.join(textfile_dir, "fedops-%s.prom" % name), encoding="utf-8") as handle:
+        text = handle.read()
+    return {(s.name, tuple(sorted((k, v) for k, v in s.labels.items() if k != "workspace"))): s.value
+            for family in text_string_to_metric_families(text) for s in family.samples}, text
+
+
+def _token_file(workdir, name, token):
+    path = os.path.join(workdir, name)
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.write(token + "\n")
+    os.chmod(path, 0o600)
+    return path
+
+
+def _licence_ends_in(rc, days):
+    moment = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=days)
+    rc.control("POST", "/_emulator/license", {"validPeriods": [
+        {"validUntil": moment.strftime("%Y-%m-%dT%H:%M:%S.000Z"), "invalidBehavior": "invalidate_license"}]})
+
+
+def _workspace(probe_lab, name, server_name, rocketchat, probe=None):
+    lab = probe_lab.lab
+    workspace = {"name": name, "server_name": server_name, "timeout": 5, "ca_path": lab.ca.cert_path,
+                 "nameservers": ["%s:%d" % (lab.bind.host, lab.bind.port)],
+                 "signing_key_path": lab[server_name].synapse.signing_key_path, "rocketchat": rocketchat}
+    if probe:
+        workspace["probe"] = probe
+    return workspace
+
+
+def test_scheduled_monitor_run_exports_check_probe_and_licence(probe_lab, rocketchat_emulators):
+    lab = probe_lab.lab
+    rc = rocketchat_emulators("7.11")
+    rc.reset()
+    _licence_ends_in(rc, 40)   # days, not seconds, from the thresholds: no timing window
+    workdir = scratch_dir("monitor")
+    rocketchat = {"url": rc.url, "user_id": ADMIN["user_id"],
+                  "auth_token_file": _token_file(workdir, "rc.token", ADMIN["auth_token"])}
+    probe = {"local": lab.account_args(probe_lab.a), "remote": lab.account_args(probe_lab.b)}
+    config_dir, textfile_dir = _install(workdir, [_workspace(probe_lab, "hs-a.test", "hs-a.test", rocketchat, probe)])
+
+    run = _run_monitor(config_dir)
+    assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
+    got, text = _metrics(textfile_dir, "hs-a.test")
+    checks = {labels: value for (name, labels), value in got.items() if name == "fedops_federation_check_ok"}
+    assert checks and set(checks.values()) == {1}, checks
+    assert got[("fedops_federation_ok", ())] == 1
+    certs = [value for (name, _labels), value in got.items() if name == "fedops_tls_certificate_days_left"]
+    not_after = lab["hs-a.test"].cert.certificate.not_valid_after_utc
+    days_left = (not_after - datetime.datetime.now(datetime.timezone.utc)).total_seconds() / 86400
+    assert certs and all(abs(days - days_left) < 0.1 for days in certs), (certs, days_left)   # the lab CA's 30 days
+    assert got[("fedops_federation_probe_ok", ())] == 1
+    assert 0 < got[("fedops_federation_probe_round_trip_seconds", ())] < 150
+    assert 0 <= got[("fedops_signing_key_age_days", ())] < 1
+    assert got[("fedops_rocketchat_up", ())] == 1
+    assert 39.9 < got[("fedops_license_days_left", ())] <= 40
+    assert got[("fedops_license_federation_module", ())] == 1
+    modes = {labels: value for (name, labels), value in got.items() if name == "fedops_federation_mode"}
+    assert list(modes.values()) == [1] and ("fedops_native_federation_enabled", ()) in got, modes
+    assert probe_lab.joined_rooms() == NOTHING
+    secrets = (ADMIN["auth_token"], probe_lab.a.access_token, probe_lab.b.access_token)
+    with open(os.path.join(config_dir, "workspaces.json"), encoding="utf-8") as handle:
+        installed = handle.read()
+    for secret in secrets:
+        assert secret not in run.stdout + run.stderr and secret not in text
+    assert ADMIN["auth_token"] not in installed   # the Rocket.Chat token stays in its own file
+    assert stat.S_IMODE(os.stat(os.path.join(textfile_dir, "fedops-hs-a.test.prom")).st_mode) == 0o644
+
+    # Broken once: the probe's remote token, Rocket.Chat's token (wrong, then missing), the licence expired.
+    _licence_ends_in(rc, -3)
+    broken = [
+        _workspace(probe_lab, "wrong-tokens", "hs-a.test",
+                   dict(rocketchat, auth_token_file=_token_file(workdir, "bad.token", "not-the-token-0000000001")),
+                   {"local": probe["local"], "remote": dict(probe["remote"], access_token="syt_not_a_token")}),
+        _workspace(probe_lab, "expired", "hs-b.test", rocketchat),
+        _workspace(probe_lab, "no-token-file", "hs-b.test",
+                   dict(rocketchat, auth_token_file=os.path.join(workdir, "missing.token"))),
+    ]
+    config_dir, textfile_dir = _install(scratch_dir("monitor-broken"), broken)
+    run = _run_monitor(config_dir, ANSIBLE_VERBOSITY="1")   # as when someone looks closer: results printed
+    assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]   # a failed read is a metric, not a crash
+    wrong, _text = _metrics(textfile_dir, "wrong-tokens")
+    assert wrong[("fedops_federation_probe_ok", ())] == 0
+    assert ("fedops_federation_probe_round_trip_seconds", ()) not in wrong
+    assert wrong[("fedops_rocketchat_up", (("error", "auth"),))] == 0
+    assert not [key for key in wrong if key[0] == "fedops_license_days_left"]
+    assert wrong[("fedops_federation_ok", ())] == 1   # the check does not depend on the tokens
+    expired, _text = _metrics(textfile_dir, "expired")
+    assert expired[("fedops_rocketchat_up", ())] == 1
+    assert -3.1 < expired[("fedops_license_days_left", ())] <= -2.9
+    missing, _text = _metrics(textfile_dir, "no-token-file")
+    assert missing[("fedops_rocketchat_up", (("error", "config"),))] == 0
+    assert probe_lab.joined_rooms() == NOTHING
+    for secret in secrets:
+        assert secret not in run.stdout + run.stderr
+    assert '"error_kind": "auth"' in run.stdout   # the reason is in the journal, the tokens are not

@@ -108,6 +108,7 @@ def test_rocketchat_error_becomes_its_message_and_status(clients):
     assert info.value.failed
     assert info.value.result["msg"] == "Rocket.Chat rejected auth_token (HTTP 401)"
     assert info.value.result["status"] == 401
+    assert info.value.result["error_kind"] == "auth"   # what the federation monitor exports, without parsing msg
     assert "requests" in info.value.result
     assert "exception" not in info.value.result
     assert clients[-1].closed
@@ -131,4 +132,5 @@ def test_unexpected_error_names_the_server_and_keeps_the_traceback(clients):
     assert info.value.failed
     assert info.value.result["msg"].startswith("unexpected error talking to Rocket.Chat at https://chat.example.com")
     assert "KeyError" in info.value.result["exception"]
+    assert info.value.result["error_kind"] == "error"
     assert clients[-1].closed
