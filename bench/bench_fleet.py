@@ -27,7 +27,7 @@ CPU seconds (user + system) of the whole ansible-playbook process tree (getrusag
 workers are reaped by ansible-playbook, ansible-playbook by this script), the 1-minute load average at its start,
 and the zone's SRV/TXT record count at the end of each tool's runs.
 
-    nice -n 10 .venv/bin/python bench/bench_fleet.py [--sizes 1,10,100,1000] [--forks 25] [--repeats 3]
+    nice -n 10 .venv/bin/python bench/bench_fleet.py [--sizes 1,10,100,1000:1] [--forks 25] [--repeats 3]
         [--tools fedops,fedops-tasks@100,fedops-module@10,peer] [--runs first,converged,drift]
 
 Writes bench/results/fleet.json and bench/results/fleet.md.
@@ -42,6 +42,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 import dns.query
@@ -103,8 +104,13 @@ class Fleet:
         return [list(server.emulator.store.log) for server, _url in self.servers[:n]]
 
     def stop(self):
+        # each shutdown waits for its server's poll interval: all at once, not one after the other
+        stopping = [threading.Thread(target=server.shutdown) for server, _url in self.servers]
+        for thread in stopping:
+            thread.start()
+        for thread in stopping:
+            thread.join()
         for server, _url in self.servers:
-            server.shutdown()
             server.server_close()
 
 
@@ -240,7 +246,10 @@ def main(argv=None):
     parser.add_argument("--latency-ms", type=float, default=10.0)
     parser.add_argument("--output", default=os.path.join(REPO, "bench", "results"))
     args = parser.parse_args(argv)
-    sizes = [int(s) for s in args.sizes.split(",")]
+    # "N:R" runs the converged and drift runs of size N R times instead of --repeats (a long N=1000 run once)
+    repeats = dict((int(s.split(":")[0]), int(s.split(":")[1]) if ":" in s else args.repeats)
+                   for s in args.sizes.split(","))
+    sizes = sorted(repeats)
     # "tool@N" limits a tool to fleets of at most N workspaces (fedops-module@10: the module path for comparison)
     limits = dict((t.split("@")[0], int(t.split("@")[1]) if "@" in t else None) for t in args.tools.split(","))
     tools = list(limits)
@@ -264,7 +273,7 @@ def main(argv=None):
                     inventory = os.path.join(workdir, "inventory-%s-%d.yml" % (tool, n))
                     write_inventory(inventory, tool, fleet.urls(n), bind)
                     plan = [(run, repeat) for run in args.runs.split(",")
-                            for repeat in range(1 if run == "first" else args.repeats)]
+                            for repeat in range(1 if run == "first" else repeats[n])]
                     for run, repeat in plan:
                         row = measure(fleet, bind, tool, run, n, inventory, args.forks, workdir)
                         row["repeat"] = repeat + 1

@@ -107,21 +107,22 @@ def plan(args, omit=None):
 
 
 class Workspace(object):
-    """One workspace's convergence: its calls' results, then its DNS job."""
+    """One workspace's convergence: its calls' results in order, then its DNS job."""
 
     def __init__(self, name, plan_, check_mode, diff):
         self.name = name
         self.plan = plan_
         self.check_mode = check_mode
         self.diff = diff
-        self.results = {"settings": {"results": []}}
+        self.steps = []            # each call's result, with ``step`` (and ``item``: the generation of a settings call)
         self.failed = None
         self.dns_module = None
         self.dns_provider = None
 
-    def call(self, step, args):
+    def call(self, step, args, **extra):
         action, spec, func = CALLS[step]
         result = run_in_process(action, spec(), func, args, check_mode=self.check_mode, diff=self.diff)
+        self.steps.append(dict(result, step=step, **extra))
         if result.get("failed"):
             self.failed = dict(result, step=action)
         return result
@@ -129,23 +130,21 @@ class Workspace(object):
     def converge_settings(self):
         """The settings of each generation, the key version and the legacy key: what comes before DNS."""
         for mode, args in settings_args(self.plan):
-            result = self.call("settings", args)
-            self.results["settings"]["results"].append(dict(result, item=mode))
+            self.call("settings", args, item=mode)
             if self.failed:
                 return
         if self.plan.get("key_version"):
-            args = dict(self.plan["rocketchat"], settings=self.plan["key_version"])
-            self.results["key_version"] = self.call("key_version", args)
+            self.call("key_version", dict(self.plan["rocketchat"], settings=self.plan["key_version"]))
             if self.failed:
                 return
         self.prepare_dns()
 
     def legacy_public_key(self):
-        keys = [r.get("legacy_public_key") for r in self.results["settings"]["results"] if r.get("legacy_public_key")]
+        """The key the settings calls read, else read on its own (as the per-host tasks do)."""
+        keys = [s["legacy_public_key"] for s in self.steps if s.get("legacy_public_key")]
         if keys:
             return keys[0]
-        info = self.call("public_key", dict(self.plan["rocketchat"]))
-        return info.get("legacy", {}).get("public_key") or ""
+        return self.call("public_key", dict(self.plan["rocketchat"])).get("legacy", {}).get("public_key") or ""
 
     def prepare_dns(self):
         """The validated ``federation_dns`` call and its provider, for the batch."""
@@ -166,34 +165,35 @@ class Workspace(object):
             except Exception as exc:  # pylint: disable=broad-except
                 module.fail_json(**dns_failure(exc, None))
         except ModuleExit as failure:
-            self.failed = dict(failure.result, step="fedops.rocketchat.federation_dns")
+            self.dns_step(failure.result)
             return
         self.dns_module, self.dns_provider = module, provider
 
     def finish_dns(self, outcome):
-        module = self.dns_module
+        """The DNS step's result from the batch's ``outcome`` (its module result, or the exception)."""
         try:
             try:
                 if isinstance(outcome, Exception):
-                    module.fail_json(**dns_failure(outcome, self.dns_provider))
-                module.exit_json(**outcome)
+                    self.dns_module.fail_json(**dns_failure(outcome, self.dns_provider))
+                self.dns_module.exit_json(**outcome)
             finally:
                 self.dns_provider.close()
         except ModuleExit as done:
-            self.results["dns"] = done.result
-            if done.result.get("failed"):
-                self.failed = dict(done.result, step="fedops.rocketchat.federation_dns")
+            self.dns_step(done.result)
+
+    def dns_step(self, result):
+        self.steps.append(dict(result, step="dns"))
+        if result.get("failed"):
+            self.failed = dict(result, step="fedops.rocketchat.federation_dns")
 
     def report(self):
-        """The host's result: each step's result in order (``step``: settings, key_version, dns), what changed, the
-        diffs, the failure."""
-        steps = [dict(r, step="settings") for r in self.results["settings"]["results"]]
-        steps += [dict(self.results[k], step=k) for k in ("key_version", "dns") if k in self.results]
-        result = {"results": steps, "changed": any(s.get("changed") for s in steps)}
-        warnings = [w for s in steps for w in s.get("warnings", [])]
+        """The host's result: each step's result in order (``step``: settings, key_version, public_key, dns), what
+        changed, the diffs, the failure."""
+        result = {"results": self.steps, "changed": any(s.get("changed") for s in self.steps)}
+        warnings = [w for s in self.steps for w in s.get("warnings", [])]
         if warnings:
             result["warnings"] = warnings
-        diffs = [s["diff"] for s in steps if s.get("changed") and s.get("diff")]
+        diffs = [s["diff"] for s in self.steps if s.get("changed") and s.get("diff")]
         if diffs:
             result["diff"] = diffs
         if self.failed:

@@ -21,6 +21,11 @@ PROVIDERS = ("rfc2136", "powerdns", "cloudflare", "route53")
 
 
 def argument_spec():
+    """The options of fedops.rocketchat.federation_dns: the records, then each provider's connection."""
+    return dict(_record_options(), **provider_options())
+
+
+def _record_options():
     return dict(
         provider=dict(type="str", required=True, choices=list(PROVIDERS)),
         state=dict(type="str", default="present", choices=["present", "absent"]),
@@ -59,6 +64,12 @@ def argument_spec():
         propagation_servers=dict(type="list", elements="str"),
         timeout=dict(type="int", default=10),
         retries=dict(type="int", default=3),
+    )
+
+
+def provider_options():
+    """Each DNS provider's connection options (the dns_providers doc fragment)."""
+    return dict(
         rfc2136=dict(type="dict", options=dict(
             server=dict(type="str", required=True),
             port=dict(type="int", default=53),
