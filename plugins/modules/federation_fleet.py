@@ -9,7 +9,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: federation_fleet
 short_description: Converge the federation of many Rocket.Chat workspaces in one step (the federation role's fleet path)
-version_added: 0.3.0
+version_added: 0.1.0
 description:
   - The three steps with which the C(fedops.rocketchat.federation) role converges every workspace of a play batch at
     once on the controller, instead of one task per step and workspace; the role uses it when its variable
