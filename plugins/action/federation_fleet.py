@@ -30,6 +30,8 @@ class ActionModule(ActionBase):
         try:
             module = InProcessModule(self._task.action, federation_fleet_spec(), self._task.args)
         except ModuleExit as failure:
+            # the task's own arguments carry every workspace credential: a refusal shows the message, not them
+            failure.result.pop("invocation", None)
             return dict(result, **failure.result)
         params = module.params
         step = getattr(self, "_" + params["step"])

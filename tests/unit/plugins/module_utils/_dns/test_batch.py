@@ -7,8 +7,6 @@ write when a prerequisite fails; results in order, errors per item."""
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
-
 from ansible_collections.fedops.rocketchat.plugins.module_utils._dns import _batch, _rfc2136
 from ansible_collections.fedops.rocketchat.plugins.module_utils._dns._engine import prepare
 from ansible_collections.fedops.rocketchat.plugins.module_utils._dns._errors import (
@@ -96,6 +94,5 @@ def test_check_mode_plans_without_writing_and_errors_stay_with_their_item():
 
 def test_disjoint_runs_keep_the_order():
     jobs = [(i, prepare(MemoryProvider(), params(n))) for i, n in enumerate((1, 2, 1, 1))]
-    with ThreadPoolExecutor(2):
-        runs = _batch._disjoint_runs(jobs)   # pylint: disable=protected-access
+    runs = _batch._disjoint_runs(jobs)   # pylint: disable=protected-access
     assert [[i for i, _job in run] for run in runs] == [[0, 1], [2], [3]]
