@@ -3,7 +3,7 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""Action for fedops.rocketchat.federation_fleet: its three steps, on the controller (plugin_utils/_fleet.py)."""
+"""Action for fedops.rocketchat.federation_fleet: its steps, on the controller (plugin_utils/_fleet.py)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,10 @@ from ansible.plugins.action import ActionBase
 from ansible_collections.fedops.rocketchat.plugins.module_utils._fleet_module import federation_fleet_spec
 from ansible_collections.fedops.rocketchat.plugins.plugin_utils import _fleet
 from ansible_collections.fedops.rocketchat.plugins.plugin_utils._in_process import InProcessModule, ModuleExit
+from ansible_collections.fedops.rocketchat.plugins.plugin_utils._role_vars import RoleVars, argument_spec
+
+# Read here, when the strategy loads this action before it starts a worker: every worker then has it already.
+argument_spec(_fleet.ROLE)
 
 
 class ActionModule(ActionBase):
@@ -20,8 +24,8 @@ class ActionModule(ActionBase):
     _supports_async = False
 
     def _block_id(self):
-        """The block the three steps share: plans recorded by another block (an earlier play or role) are not this
-        converge step's."""
+        """The block the plan, converge and report steps share: plans recorded by another block (an earlier play or
+        role) are not this converge step's."""
         return getattr(self._task._parent, "_uuid", None)  # pylint: disable=protected-access
 
     def run(self, tmp=None, task_vars=None):
@@ -38,12 +42,16 @@ class ActionModule(ActionBase):
         result.update(step(params, task_vars or {}))
         return result
 
+    def _validate(self, params, task_vars):
+        failure = _fleet.role_check(RoleVars(self._templar, task_vars))
+        return failure or {"changed": False, "msg": "The role variables are valid"}
+
     def _plan(self, params, task_vars):
-        if params["invalid"]:
-            return {"failed": True, "msg": " ".join(params["invalid"])}
-        args = dict((k, v) for k, v in params.items()
-                    if k not in ("step", "invalid", "plans_from", "results_from", "max_workers"))
-        plan, failure = _fleet.plan(args, omit=task_vars.get("omit"))
+        role_vars = RoleVars(self._templar, task_vars)
+        failure = None if params["validated"] else _fleet.role_check(role_vars)
+        if failure:
+            return failure
+        plan, failure = _fleet.plan(_fleet.role_plan_args(role_vars), omit=task_vars.get("omit"))
         if failure:
             return failure
         # The plan holds the workspace's credentials: never shown.

@@ -12,27 +12,18 @@ from __future__ import annotations
 
 from ansible_collections.fedops.rocketchat.plugins.module_utils._argspec import ArgumentSpec
 
-STEPS = ("plan", "converge", "report")
+STEPS = ("validate", "plan", "converge", "report")
 
 
 def federation_fleet_spec():
     return ArgumentSpec(
         argument_spec=dict(
             step=dict(type="str", required=True, choices=list(STEPS)),
-            invalid=dict(type="list", elements="str", default=[]),
-            rocketchat=dict(type="dict", no_log=False),
-            modes=dict(type="list", elements="str", default=[]),
-            disable_other_modes=dict(type="bool", default=True),
-            legacy=dict(type="dict"),
-            matrix_bridge=dict(type="dict", no_log=False),
-            native=dict(type="dict"),
-            key_version=dict(type="dict", no_log=False),
-            dns=dict(type="dict"),
+            validated=dict(type="bool", default=False),
             plans_from=dict(type="str", default="__federation_fleet_plan"),
             results_from=dict(type="str", default="__federation_fleet"),
             max_workers=dict(type="int", default=16),
         ),
-        required_if=[("step", "plan", ("rocketchat",))],
     )
 
 

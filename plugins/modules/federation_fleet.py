@@ -11,14 +11,20 @@ module: federation_fleet
 short_description: Converge the federation of many Rocket.Chat workspaces in one step (the federation role's fleet path)
 version_added: 0.1.0
 description:
-  - The three steps with which the C(fedops.rocketchat.federation) role converges every workspace of a play batch at
-    once on the controller, instead of one task per step and workspace; the role uses it when its variable
-    C(federation_fleet) is true (the default) and the workspace's tasks run on the controller. A playbook rarely
-    calls it itself.
-  - O(step=plan) runs per host and records the workspace's desired state as that host's task sees it (with Ansible's
-    variable precedence, play variables included), checked against the argument specifications of
+  - The steps with which the C(fedops.rocketchat.federation) role checks its variables and converges every workspace
+    of a play batch at once on the controller, instead of one task per step and workspace; the role uses it when its
+    variable C(federation_fleet) is true (the default) and the workspace's tasks run on the controller. They read
+    the role's variables themselves, so they serve the role only.
+  - O(step=validate) runs per host and checks the role's variables as that host's task sees them - against the role's
+    argument spec (what Ansible's automatic check does, so a playbook may import the role with
+    C(rolespec_validate=false) and save that task), then against the role's rules - and fails that host with the
+    message, before anything is written. The role's per-host tasks start with it.
+  - O(step=plan) runs per host, makes the same check unless O(validated) says this run made it already, and records
+    the workspace's desired state from the role's variables as that host's task sees them (with Ansible's variable
+    precedence, play variables included), checked against the argument specifications of
     M(fedops.rocketchat.federation) and M(fedops.rocketchat.federation_dns); a bad value fails that host before
-    anything is written. The recorded plan is hidden from the output (it holds credentials).
+    anything is written. Each role variable is templated once. The recorded plan is hidden from the output (it holds
+    credentials).
   - O(step=converge) runs once (C(run_once)) and converges every workspace of the batch that recorded a plan in the
     same block, concurrently in at most O(max_workers) threads, with the calls the role's per-host tasks make -
     M(fedops.rocketchat.federation) per generation, the native key version through M(fedops.rocketchat.settings),
@@ -51,47 +57,13 @@ options:
     description: Which step this task is.
     type: str
     required: true
-    choices: [plan, converge, report]
-  invalid:
+    choices: [validate, plan, converge, report]
+  validated:
     description:
-      - O(step=plan) - messages of the role's rules that this workspace's variables break; the plan fails with them,
-        before anything is written.
-    type: list
-    elements: str
-    default: []
-  rocketchat:
-    description:
-      - O(step=plan) - the workspace's connection options, as M(fedops.rocketchat.federation) takes them
-        (C(url), C(user_id), C(auth_token), C(validate_certs), ...).
-    type: dict
-  modes:
-    description: O(step=plan) - the generations to switch on, in order; empty switches federation off.
-    type: list
-    elements: str
-    default: []
-  disable_other_modes:
-    description: O(step=plan) - M(fedops.rocketchat.federation)'s O(fedops.rocketchat.federation#module:disable_other_modes).
+      - O(step=plan) - the role's variables were checked earlier in this run (O(step=validate)); the plan does not
+        check them again.
     type: bool
-    default: true
-  legacy:
-    description: O(step=plan) - M(fedops.rocketchat.federation)'s O(fedops.rocketchat.federation#module:legacy).
-    type: dict
-  matrix_bridge:
-    description: O(step=plan) - M(fedops.rocketchat.federation)'s O(fedops.rocketchat.federation#module:matrix_bridge).
-    type: dict
-  native:
-    description: O(step=plan) - M(fedops.rocketchat.federation)'s O(fedops.rocketchat.federation#module:native).
-    type: dict
-  key_version:
-    description:
-      - O(step=plan) - settings written after the generations' settings through M(fedops.rocketchat.settings)
-        (the native signing key's version).
-    type: dict
-  dns:
-    description:
-      - O(step=plan) - the arguments of M(fedops.rocketchat.federation_dns); the legacy public key is taken from
-        the workspace as the settings step read it.
-    type: dict
+    default: false
   plans_from:
     description: O(step=converge) - the variable the plan step's results are registered as.
     type: str
@@ -110,19 +82,13 @@ seealso:
 """
 
 EXAMPLES = r"""
-# The fleet path of the fedops.rocketchat.federation role, in short (see its tasks/fleet.yml).
+# The fleet path of the fedops.rocketchat.federation role, in short (see its tasks/fleet.yml): inside the role, whose
+# variables the plan step reads.
 - name: Converge every workspace of the batch
   block:
     - name: Record this workspace's desired state
       fedops.rocketchat.federation_fleet:
         step: plan
-        rocketchat:
-          url: "{{ federation_rocketchat_url }}"
-          user_id: "{{ federation_rocketchat_user_id }}"
-          auth_token: "{{ federation_rocketchat_auth_token }}"
-        modes: [legacy]
-        legacy:
-          domain: "{{ inventory_hostname }}"
       register: __federation_fleet_plan
 
     - name: Converge all workspaces at once

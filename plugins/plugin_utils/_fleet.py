@@ -7,12 +7,14 @@
 
 """The fleet path of the ``federation`` role: many workspaces converged by one task on the controller.
 
-Three steps, each a task of ``fedops.rocketchat.federation_fleet``:
+Four steps, each a task of ``fedops.rocketchat.federation_fleet``:
 
+``validate`` (per host, the role's per-host paths)
+    checks the role's variables: its argument spec, then its rules (``__federation_broken``);
 ``plan`` (per host)
-    records the workspace's desired state as that host's task sees it (Ansible's variable precedence, play vars
-    included), checked against the argument specs of the calls it will make; a bad value fails that host before
-    anything is written;
+    does the same check (unless the run already made it), then records the workspace's desired state from the role's
+    variables as that host's task sees them (Ansible's variable precedence, play vars included), checked against the
+    argument specs of the calls it will make; a bad value fails that host before anything is written;
 ``converge`` (``run_once``)
     takes the plans of the hosts of the batch that recorded one in the same block, and converges every workspace
     concurrently with the same calls the role's per-host tasks make (``fedops.rocketchat.federation`` per
@@ -26,6 +28,8 @@ Three steps, each a task of ``fedops.rocketchat.federation_fleet``:
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+
+from ansible.module_utils.parsing.convert_bool import boolean
 
 from ansible_collections.fedops.rocketchat.plugins.module_utils._dns import _batch
 from ansible_collections.fedops.rocketchat.plugins.module_utils._dns._module import (
@@ -49,6 +53,9 @@ from ansible_collections.fedops.rocketchat.plugins.plugin_utils._in_process impo
     plain,
     run_in_process,
 )
+from ansible_collections.fedops.rocketchat.plugins.plugin_utils._role_vars import check_argument_spec
+
+ROLE = "federation"
 
 MODES = ("legacy", "matrix_bridge", "native")
 # The calls a workspace's convergence makes, by step: (task action, argument spec, call).
@@ -57,6 +64,44 @@ CALLS = {
     "key_version": ("fedops.rocketchat.settings", settings_spec, run_settings),
     "public_key": ("fedops.rocketchat.federation_info", federation_info_spec, run_federation_info),
 }
+
+
+# The role's variables (roles/federation/vars/main.yml) that its rules and its calls' arguments use over and over, read
+# first: each is then templated once (RoleVars).
+ROLE_BASICS = ("__federation_modes", "__federation_matrix_modes", "__federation_dns_records", "__federation_srv_wanted")
+# The arguments of each generation's settings call, by the generation that needs them.
+ROLE_SETTINGS = (("legacy", "__federation_legacy_settings"), ("matrix_bridge", "__federation_bridge_settings"),
+                 ("native", "__federation_native_settings"))
+
+
+def role_check(role_vars):
+    """``None`` when the role's variables meet its argument spec and its rules, else the failed result."""
+    failure = check_argument_spec(ROLE, role_vars)
+    if failure:
+        return failure
+    role_vars.all(ROLE_BASICS)
+    broken = role_vars.get("__federation_broken") or []
+    if broken:
+        return {"failed": True, "msg": " ".join(broken)}
+    return None
+
+
+def role_plan_args(role_vars):
+    """The plan's arguments, from the role's variables (those tasks/present.yml gives the same calls)."""
+    role_vars.all(ROLE_BASICS)
+    modes = list(role_vars.get("__federation_modes") or [])
+    args = {"rocketchat": role_vars.get("__federation_rocketchat"), "modes": modes,
+            "disable_other_modes": role_vars.get("__federation_disable_other_modes")}
+    for mode, name in ROLE_SETTINGS:
+        if mode in modes:
+            args[mode] = role_vars.get(name)
+    if "native" in modes:
+        args["key_version"] = role_vars.get("__federation_key_version_settings")
+    records = boolean(role_vars.get("__federation_dns_records"), strict=False)
+    if records and role_vars.get("federation_dns_provider") != "none":
+        role_vars.all(("__federation_dns_legacy", "__federation_dns_matrix"))
+        args["dns"] = role_vars.get("__federation_dns_args")
+    return args
 
 
 def _strip(value, omit):

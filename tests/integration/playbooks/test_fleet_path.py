@@ -236,3 +236,19 @@ def test_a_concurrent_edit_fails_only_the_workspace_it_touched(fleet):
     rerun = fleet.play()
     assert rerun.rc == 0, rerun.output[-3000:]
     assert rerun.changed_hosts() == ["ws2"] and len(fleet.records_in_zone()) == 8
+
+
+@pytest.mark.parametrize("fleet_path", [False, True], ids=["per-host", "fleet"])
+def test_a_bad_variable_fails_only_its_workspace_before_any_write(fleet, fleet_path):
+    fleet.reset()
+    run = fleet.play(fleet=fleet_path, host_vars={"ws2": {"federation_legacy_port": "https"},
+                                                  "ws4": {"federation_legacy_domain": ""}})
+    assert run.rc != 0
+    failed = run.failed()
+    assert sorted(failed) == ["ws2", "ws4"], run.output[-3000:]
+    # ws2 breaks the role's argument spec (the role's own check: the playbook leaves Ansible's out), ws4 a rule.
+    assert failed["ws2"].startswith("Validation of arguments failed") and "federation_legacy_port" in failed["ws2"]
+    assert "federation_legacy_domain is required for legacy federation" in failed["ws4"]
+    assert "Validating arguments against arg spec" not in run.output
+    assert [h for h in HOSTS if fleet.writes(h)] == ["ws1", "ws3"]
+    assert sorted(set(h for h, _t in fleet.records_in_zone())) == ["ws1", "ws3"]
