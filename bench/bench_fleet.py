@@ -29,6 +29,7 @@ and the zone's SRV/TXT record count at the end of each tool's runs.
 
     nice -n 10 .venv/bin/python bench/bench_fleet.py [--sizes 1,10,100,1000:1] [--forks 25] [--repeats 3]
         [--tools fedops,fedops-tasks@100,fedops-module@10,peer] [--runs first,converged,drift]
+    .venv/bin/python bench/bench_fleet.py --render bench/results/fleet.json   (the tables again, nothing run)
 
 Writes bench/results/fleet.json and bench/results/fleet.md.
 """
@@ -245,7 +246,17 @@ def main(argv=None):
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--latency-ms", type=float, default=10.0)
     parser.add_argument("--output", default=os.path.join(REPO, "bench", "results"))
+    parser.add_argument("--render", metavar="FLEET_JSON",
+                        help="write fleet.md and fleet.json again from the rows of an earlier run, run nothing")
     args = parser.parse_args(argv)
+    if args.render:
+        with open(args.render, encoding="utf-8") as handle:
+            earlier = json.load(handle)
+        meta = earlier["meta"]
+        args.forks, args.latency_ms = meta["forks"], meta["latency_ms"]
+        write_results(earlier["rows"], args, meta["load_1_5_15_before"], meta["load_1_5_15_after"], quiet=True,
+                      date=meta["date"])
+        return 0
     # "N:R" runs the converged and drift runs of size N R times instead of --repeats (a long N=1000 run once)
     repeats = dict((int(s.split(":")[0]), int(s.split(":")[1]) if ":" in s else args.repeats)
                    for s in args.sizes.split(","))
@@ -335,18 +346,33 @@ def summary(rows):
 
 
 def linearity(stats):
-    """Median CPU per workspace between consecutive N (10->100, 100->1000): change in per cent."""
-    out = {}
+    """Per tool and run, between consecutive N: the median CPU per workspace's change in per cent, and the marginal CPU
+    per workspace (the CPU the added workspaces cost: (CPU at the larger N - CPU at the smaller) / the workspaces
+    added), whose change from one interval to the next says whether the cost grows faster than the fleet. A run's
+    fixed cost (ansible-playbook's start, the play's set-up) weighs on the CPU per workspace at small N and not on
+    the marginal CPU."""
+    per_workspace, marginal = {}, {}
     for tool in sorted(set(s["tool"] for s in stats)):
         for run in ("first", "converged", "drift"):
-            per = {s["n"]: s["cpu_per_workspace_s"] for s in stats if s["tool"] == tool and s["run"] == run}
-            for lo, hi in ((10, 100), (100, 1000)):
-                if lo in per and hi in per and per[lo]:
-                    out["%s/%s/%d->%d" % (tool, run, lo, hi)] = round(100.0 * (per[hi] - per[lo]) / per[lo], 1)
-    return out
+            cpu = dict((s["n"], s["cpu_s"][1]) for s in stats if s["tool"] == tool and s["run"] == run)
+            sizes = sorted(cpu)
+            for lo, hi in zip(sizes, sizes[1:]):
+                key = "%s/%s/%d->%d" % (tool, run, lo, hi)
+                per_lo, per_hi = cpu[lo] / float(lo), cpu[hi] / float(hi)
+                per_workspace[key] = round(100.0 * (per_hi - per_lo) / per_lo, 1) if per_lo else None
+                marginal[key] = round((cpu[hi] - cpu[lo]) / float(hi - lo), 3)
+    change = {}
+    for key, value in marginal.items():
+        tool, run, span = key.split("/")
+        lo = int(span.split("->")[0])
+        before = [v for k, v in marginal.items() if k.startswith("%s/%s/" % (tool, run)) and k.endswith("->%d" % lo)]
+        if before and before[0] > 0:
+            change[key] = round(100.0 * (value - before[0]) / before[0], 1)
+    return {"cpu_per_workspace_change_percent": per_workspace, "marginal_cpu_per_workspace_s": marginal,
+            "marginal_change_percent": change}
 
 
-def write_results(rows, args, load_before, load_after, quiet=False):
+def write_results(rows, args, load_before, load_after, quiet=False, date=None):
     os.makedirs(args.output, exist_ok=True)
     sizes = sorted(set(r["n"] for r in rows))
     comparison = {}
@@ -383,13 +409,13 @@ def write_results(rows, args, load_before, load_after, quiet=False):
             wall[1] < 20
     first = spread(rows, "fedops", 100, "first", "wall_s")
     goal["first federate over 100 workspaces under 30 s"] = bool(first) and first[1] < 30
-    meta = {"date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "python": platform.python_version(),
+    meta = {"date": date or time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "python": platform.python_version(),
             "cpus": os.cpu_count(), "forks": args.forks, "latency_ms": args.latency_ms, "release": RELEASE,
             "load_1_5_15_before": [round(x, 2) for x in load_before],
             "load_1_5_15_after": [round(x, 2) for x in load_after],
             "workload": "legacy federation per workspace: 4 settings, public key read, SRV + 2-string TXT"}
     with open(os.path.join(args.output, "fleet.json"), "w", encoding="utf-8") as handle:
-        json.dump({"meta": meta, "rows": rows, "summary": stats, "cpu_linearity_percent": linear,
+        json.dump({"meta": meta, "rows": rows, "summary": stats, "cpu_linearity": linear,
                    "comparison": comparison, "growth": growth, "goal": goal}, handle,
                   indent=1)
         handle.write("\n")
@@ -418,10 +444,17 @@ def write_results(rows, args, load_before, load_after, quiet=False):
             st["n"], st["tool"], st["run"], st["runs"], st["wall_s"][0], st["wall_s"][1], st["wall_s"][2],
             st["cpu_s"][0], st["cpu_s"][1], st["cpu_s"][2], st["cpu_per_workspace_s"],
             ", ".join("%.1f" % x for x in st["load_1m_at_start"])))
-    if linear:
-        lines += ["", "CPU per workspace (median) from one N to the next, change in per cent (linear: within 25 %):", "",
-                  "| tool / run / N | change |", "|---|---:|"]
-        lines += ["| %s | %+.1f %% |" % kv for kv in linear.items()]
+    if linear["marginal_cpu_per_workspace_s"]:
+        lines += ["", "CPU from one N to the next (medians): the CPU per workspace's change; the marginal CPU per "
+                  "workspace (what each added workspace cost: CPU difference / workspaces added) and its change from "
+                  "the interval before (linear: within 25 %):", "",
+                  "| tool / run / N | CPU per workspace change | marginal CPU per workspace (s) | marginal change |",
+                  "|---|---:|---:|---:|"]
+        for key, value in linear["marginal_cpu_per_workspace_s"].items():
+            per = linear["cpu_per_workspace_change_percent"].get(key)
+            change = linear["marginal_change_percent"].get(key)
+            lines.append("| %s | %s | %.3f | %s |" % (key, "-" if per is None else "%+.1f %%" % per, value,
+                                                     "-" if change is None else "%+.1f %%" % change))
     lines += [
         "",
         "Every run:",

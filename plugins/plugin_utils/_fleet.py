@@ -167,6 +167,9 @@ class Workspace(object):
     def call(self, step, args, **extra):
         action, spec, func = CALLS[step]
         result = run_in_process(action, spec(), func, args, check_mode=self.check_mode, diff=self.diff)
+        # Each host's result stays in the controller's memory for the rest of the play, and the report step's with
+        # it: without the arguments the plan holds already.
+        result.pop("invocation", None)
         self.steps.append(dict(result, step=step, **extra))
         if result.get("failed"):
             self.failed = dict(result, step=action)
@@ -227,6 +230,7 @@ class Workspace(object):
             self.dns_step(done.result)
 
     def dns_step(self, result):
+        result.pop("invocation", None)
         self.steps.append(dict(result, step="dns"))
         if result.get("failed"):
             self.failed = dict(result, step="fedops.rocketchat.federation_dns")
