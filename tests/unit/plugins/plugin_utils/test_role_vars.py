@@ -51,14 +51,14 @@ def role_defaults():
 def test_a_variable_used_by_others_is_templated_once_and_its_value_reused():
     variables = {"mode": "legacy", "side": ["native"],
                  "modes": trust_as_template("{{ ([mode] + side) | unique | list }}"),
-                 "count": trust_as_template("{{ modes | length }}"),
+                 "joined": trust_as_template("{{ modes | join(',') }}"),
                  "first": trust_as_template("{{ modes | first }}")}
     templar = CountingTemplar(variables)
     role_vars = RoleVars(templar, variables)
     assert role_vars.get("modes") == ["legacy", "native"]
-    assert role_vars.all(["count", "first", "undefined"]) == {"count": 2, "first": "legacy"}
-    assert role_vars.get("count") == 2 and role_vars.get("undefined", "x") == "x"
-    # modes, count and first once each: count and first found modes' value, not its template
+    assert role_vars.all(["joined", "first", "undefined"]) == {"joined": "legacy,native", "first": "legacy"}
+    assert role_vars.get("joined") == "legacy,native" and role_vars.get("undefined", "x") == "x"
+    # modes, joined and first once each: joined and first found modes' value, not its template
     assert [t.split("|")[0].strip("{ ") for t in templar.templated] == ["([mode] + side)", "modes", "modes"]
     assert variables["modes"] != ["legacy", "native"]   # the task's own variables are left as they are
 
