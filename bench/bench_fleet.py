@@ -453,8 +453,9 @@ def write_results(rows, args, load_before, load_after, quiet=False, date=None):
         for key, value in linear["marginal_cpu_per_workspace_s"].items():
             per = linear["cpu_per_workspace_change_percent"].get(key)
             change = linear["marginal_change_percent"].get(key)
-            lines.append("| %s | %s | %.3f | %s |" % (key, "-" if per is None else "%+.1f %%" % per, value,
-                                                     "-" if change is None else "%+.1f %%" % change))
+            per = "-" if per is None else "%+.1f %%" % per
+            change = "-" if change is None else "%+.1f %%" % change
+            lines.append("| %s | %s | %.3f | %s |" % (key, per, value, change))
     lines += [
         "",
         "Every run:",
