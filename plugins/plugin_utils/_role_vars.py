@@ -72,10 +72,8 @@ def check_argument_spec(role, role_vars, entry_point="main"):
     options = argument_spec(role, entry_point)
     validator = ArgumentSpecValidator(options)
     values = role_vars.all(options)
-    try:
-        validation = validator.validate(values, validate_role_argument_spec=True)
-    except TypeError:  # ansible-core before 2.17: no role mode
-        validation = validator.validate(values)
+    # as Ansible's check calls it (cores that do not know the keyword take it through **kwargs)
+    validation = validator.validate(values, validate_role_argument_spec=True)
     if not validation.error_messages:
         return None
     return {"failed": True, "argument_errors": list(validation.error_messages),
