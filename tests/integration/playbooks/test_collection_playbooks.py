@@ -65,6 +65,13 @@ def changes_by_host(run):
             if rec["task"].endswith("Collect what changed") and rec["status"] == "ok"}
 
 
+def shown_changes(run):
+    """The message of the federate playbook's last task: one for the whole play."""
+    shown = [rec["result"]["msg"] for rec in run.records if rec["task"] == "Show what changed"]
+    assert len(shown) == 1, shown
+    return shown[0]
+
+
 def settings_of(lab):
     """Every setting value of every workspace's emulator."""
     return {host: {k: lab.store(host).value(k) for k in lab.store(host).settings} for host in HOSTS}
@@ -132,6 +139,7 @@ def test_federate_does_what_check_mode_predicts(lab, zone_before):
     assert_prediction(predicted, run)
     for host in HOSTS:
         assert run.changed_tasks(host), "nothing changed on %s" % host
+    assert shown_changes(run) == changes_by_host(run) and len(shown_changes(run)) == len(HOSTS)
     zone = "\n".join(lab.zone())
     # The SRV fields come from the inventory (group_vars/legacy.yml: port 443, priority 1, weight 1).
     assert "_rocketchat._https.legacy.example.com. 3600 IN SRV 1 1 443 legacy.example.com." in zone
@@ -158,6 +166,7 @@ def test_federate_again_changes_nothing(lab):
     run = lab.play("federate")
     assert run.rc == 0, run.output[-4000:]
     assert run.recap() == {host: 0 for host in HOSTS}
+    assert shown_changes(run) == "nothing changed"
 
 
 def test_check_playbook_passes(lab, tmp_path):
