@@ -10,6 +10,8 @@ looks to the playbooks exactly like a separate server; one process instead of 10
 and keeps the counting exact (each instance's request log is read directly). The emulator itself is unchanged.
 
 For each N and tool, on a fresh fleet and an empty zone:
+  start      (fedops tools) the federate playbook with a host pattern that selects no workspace: what a run costs
+             before its first workspace (ansible-playbook's start, the inventory, the collection), --repeats times
   first      federate on workspaces never applied (everything is written), once
   converged  federate again (nothing may change or be written), --repeats times (default 3)
   drift      the drift playbook (check mode + diff; must exit 0 and write nothing), --repeats times
@@ -28,7 +30,7 @@ workers are reaped by ansible-playbook, ansible-playbook by this script), the 1-
 and the zone's SRV/TXT record count at the end of each tool's runs.
 
     nice -n 10 .venv/bin/python bench/bench_fleet.py [--sizes 1,10,100,1000:1] [--forks 25] [--repeats 3]
-        [--tools fedops,fedops-tasks@100,fedops-module@10,peer] [--runs first,converged,drift]
+        [--tools fedops,fedops-tasks@100,fedops-module@10,peer] [--runs start,first,converged,drift]
     .venv/bin/python bench/bench_fleet.py --render bench/results/fleet.json   (the tables again, nothing run)
 
 Writes bench/results/fleet.json and bench/results/fleet.md.
@@ -72,6 +74,8 @@ ZONES = {"fedops": "fleet-ours.test", "fedops-tasks": "fleet-tasks.test", "fedop
 # the peer playbook sets exactly these.
 SETTINGS = {"FEDERATION_Domain": None, "FEDERATION_Discovery_Method": "dns", "FEDERATION_Enabled": True,
             "Federation_Matrix_enabled": False}
+RUNS = ("start", "first", "converged", "drift")
+NO_WORKSPACE = "no_workspace_selected"   # the start run's host pattern: matches no host of the inventory
 RECAP = re.compile(r"^(\S+)\s+:\s+ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)\s+skipped=(\d+)", re.M)
 
 
@@ -175,6 +179,8 @@ def run_playbook(tool, run, inventory, forks, workdir):
     if tool.startswith("fedops"):
         cmd = [os.path.join(VENV, "ansible-playbook"), "-i", inventory,
                "fedops.rocketchat." + ("drift" if run == "drift" else "federate")]
+        if run == "start":
+            cmd += ["-e", "fedops_workspaces=" + NO_WORKSPACE]
         env_extra = {"ANSIBLE_COLLECTIONS_PATH": ensure_collection_link(), "ANSIBLE_COLLECTIONS_SCAN_SYS_PATH": "false",
                      "FEDOPS_ROCKETCHAT_IN_PROCESS": "false" if tool == "fedops-module" else "true"}
     else:
@@ -204,7 +210,8 @@ def measure(fleet, bind, tool, run, n, inventory, forks, workdir):
     after = bind.opcode_counts()
     logs = fleet.logs(n)
     recap = {m.group(1): [int(g) for g in m.groups()[1:]] for m in RECAP.finditer(proc.stdout.split("PLAY RECAP")[-1])}
-    ok = proc.returncode == 0 and len(recap) == n and not any(r[3] for r in recap.values())
+    hosts = 0 if run == "start" else n
+    ok = proc.returncode == 0 and len(recap) == hosts and not any(r[3] for r in recap.values())
     requests = sum(len(log) for log in logs)
     writes = sum(1 for log in logs for e in log if e["method"] == "POST")
     queries = after.get("QUERY", 0) - before.get("QUERY", 0)
@@ -229,6 +236,8 @@ def measure(fleet, bind, tool, run, n, inventory, forks, workdir):
 
 def expected(row):
     """The invariants each run must meet (a failed run is reported, never hidden)."""
+    if row["run"] == "start":
+        return row["ok"] and row["rc_requests"] == 0 and row["writes_total"] == 0
     if row["run"] == "first":
         return row["ok"] and row["changed_hosts"] == row["n"]
     # converged and drift: nothing changed, nothing written; the peer's nsupdate reads with prerequisite-only
@@ -242,7 +251,7 @@ def main(argv=None):
     parser.add_argument("--sizes", default="1,10,100")
     parser.add_argument("--forks", type=int, default=25)
     parser.add_argument("--tools", default="fedops,peer")
-    parser.add_argument("--runs", default="first,converged,drift")
+    parser.add_argument("--runs", default=",".join(RUNS))
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--latency-ms", type=float, default=10.0)
     parser.add_argument("--output", default=os.path.join(REPO, "bench", "results"))
@@ -284,6 +293,7 @@ def main(argv=None):
                     inventory = os.path.join(workdir, "inventory-%s-%d.yml" % (tool, n))
                     write_inventory(inventory, tool, fleet.urls(n), bind)
                     plan = [(run, repeat) for run in args.runs.split(",")
+                            if run != "start" or tool.startswith("fedops")
                             for repeat in range(1 if run == "first" else repeats[n])]
                     for run, repeat in plan:
                         row = measure(fleet, bind, tool, run, n, inventory, args.forks, workdir)
@@ -334,7 +344,7 @@ def summary(rows):
     out = []
     for tool in sorted(set(r["tool"] for r in rows)):
         for n in sorted(set(r["n"] for r in rows)):
-            for run in ("first", "converged", "drift"):
+            for run in RUNS:
                 wall = spread(rows, tool, n, run, "wall_s")
                 if wall is None:
                     continue
@@ -346,30 +356,43 @@ def summary(rows):
 
 
 def linearity(stats):
-    """Per tool and run, between consecutive N: the median CPU per workspace's change in per cent, and the marginal CPU
-    per workspace (the CPU the added workspaces cost: (CPU at the larger N - CPU at the smaller) / the workspaces
-    added), whose change from one interval to the next says whether the cost grows faster than the fleet. A run's
-    fixed cost (ansible-playbook's start, the play's set-up) weighs on the CPU per workspace at small N and not on
-    the marginal CPU."""
-    per_workspace, marginal = {}, {}
+    """Per tool and run, between consecutive N, how the CPU per workspace changes (medians; linear: within 25 %):
+    - as measured: the run's CPU / N. A run's fixed cost (ansible-playbook's start, the inventory, the collection)
+      weighs on it at small N, so it falls as that cost is shared by more workspaces;
+    - net of the start: (the run's CPU - the start run's CPU at the same N) / N, what the workspaces themselves cost;
+    - marginal: (CPU at the larger N - CPU at the smaller) / the workspaces added, and its change from the interval
+      before."""
+    per_workspace, net, marginal = {}, {}, {}
     for tool in sorted(set(s["tool"] for s in stats)):
+        start = dict((s["n"], s["cpu_s"][1]) for s in stats if s["tool"] == tool and s["run"] == "start")
         for run in ("first", "converged", "drift"):
             cpu = dict((s["n"], s["cpu_s"][1]) for s in stats if s["tool"] == tool and s["run"] == run)
             sizes = sorted(cpu)
             for lo, hi in zip(sizes, sizes[1:]):
                 key = "%s/%s/%d->%d" % (tool, run, lo, hi)
-                per_lo, per_hi = cpu[lo] / float(lo), cpu[hi] / float(hi)
-                per_workspace[key] = round(100.0 * (per_hi - per_lo) / per_lo, 1) if per_lo else None
+                per_workspace[key] = percent(cpu[lo] / float(lo), cpu[hi] / float(hi))
                 marginal[key] = round((cpu[hi] - cpu[lo]) / float(hi - lo), 3)
+                if lo in start and hi in start:
+                    net_lo, net_hi = (cpu[lo] - start[lo]) / float(lo), (cpu[hi] - start[hi]) / float(hi)
+                    net[key] = {"from_s": round(net_lo, 3), "to_s": round(net_hi, 3),
+                                "change_percent": percent(net_lo, net_hi)}
     change = {}
     for key, value in marginal.items():
         tool, run, span = key.split("/")
         lo = int(span.split("->")[0])
         before = [v for k, v in marginal.items() if k.startswith("%s/%s/" % (tool, run)) and k.endswith("->%d" % lo)]
         if before and before[0] > 0:
-            change[key] = round(100.0 * (value - before[0]) / before[0], 1)
-    return {"cpu_per_workspace_change_percent": per_workspace, "marginal_cpu_per_workspace_s": marginal,
-            "marginal_change_percent": change}
+            change[key] = percent(before[0], value)
+    return {"cpu_per_workspace_change_percent": per_workspace, "net_of_start_cpu_per_workspace": net,
+            "marginal_cpu_per_workspace_s": marginal, "marginal_change_percent": change}
+
+
+def signed(value):
+    return "-" if value is None else "%+.1f %%" % value
+
+
+def percent(before, after):
+    return round(100.0 * (after - before) / before, 1) if before else None
 
 
 def write_results(rows, args, load_before, load_after, quiet=False, date=None):
@@ -445,17 +468,20 @@ def write_results(rows, args, load_before, load_after, quiet=False, date=None):
             st["cpu_s"][0], st["cpu_s"][1], st["cpu_s"][2], st["cpu_per_workspace_s"],
             ", ".join("%.1f" % x for x in st["load_1m_at_start"])))
     if linear["marginal_cpu_per_workspace_s"]:
-        lines += ["", "CPU from one N to the next (medians): the CPU per workspace's change; the marginal CPU per "
-                  "workspace (what each added workspace cost: CPU difference / workspaces added) and its change from "
-                  "the interval before (linear: within 25 %):", "",
-                  "| tool / run / N | CPU per workspace change | marginal CPU per workspace (s) | marginal change |",
-                  "|---|---:|---:|---:|"]
+        lines += ["", "CPU per workspace from one N to the next (medians; linear: within 25 %): as measured (the run's "
+                  "CPU / N), net of the start run at the same N ((the run's CPU - the start's) / N: what the "
+                  "workspaces themselves cost, without ansible-playbook's own start), and the marginal CPU (CPU "
+                  "difference / workspaces added) with its change from the interval before:", "",
+                  "| tool / run / N | as measured: change | net of the start (s) | net: change | marginal (s) "
+                  "| marginal: change |",
+                  "|---|---:|---:|---:|---:|---:|"]
         for key, value in linear["marginal_cpu_per_workspace_s"].items():
-            per = linear["cpu_per_workspace_change_percent"].get(key)
-            change = linear["marginal_change_percent"].get(key)
-            per = "-" if per is None else "%+.1f %%" % per
-            change = "-" if change is None else "%+.1f %%" % change
-            lines.append("| %s | %s | %.3f | %s |" % (key, per, value, change))
+            net = linear["net_of_start_cpu_per_workspace"].get(key)
+            lines.append("| %s | %s | %s | %s | %.3f | %s |" % (
+                key, signed(linear["cpu_per_workspace_change_percent"].get(key)),
+                "%.3f -> %.3f" % (net["from_s"], net["to_s"]) if net else "-",
+                signed(net["change_percent"]) if net else "-", value,
+                signed(linear["marginal_change_percent"].get(key))))
     lines += [
         "",
         "Every run:",
