@@ -351,7 +351,9 @@ def summary(rows):
                 cpu = spread(rows, tool, n, run, "cpu_s")
                 loads = [r["load_1m_at_start"] for r in rows if r["tool"] == tool and r["n"] == n and r["run"] == run]
                 out.append({"tool": tool, "n": n, "run": run, "runs": len(loads), "wall_s": wall, "cpu_s": cpu,
-                            "cpu_per_workspace_s": round(cpu[1] / float(n), 3), "load_1m_at_start": loads})
+                            # a start run selects no workspace: its CPU is the run's, not a workspace's
+                            "cpu_per_workspace_s": None if run == "start" else round(cpu[1] / float(n), 3),
+                            "load_1m_at_start": loads})
     return out
 
 
@@ -463,9 +465,10 @@ def write_results(rows, args, load_before, load_after, quiet=False, date=None):
         "|---:|---|---|---:|---|---|---:|---|",
     ]
     for st in stats:
-        lines.append("| %d | %s | %s | %d | %.1f / %.1f / %.1f | %.1f / %.1f / %.1f | %.3f | %s |" % (
+        lines.append("| %d | %s | %s | %d | %.1f / %.1f / %.1f | %.1f / %.1f / %.1f | %s | %s |" % (
             st["n"], st["tool"], st["run"], st["runs"], st["wall_s"][0], st["wall_s"][1], st["wall_s"][2],
-            st["cpu_s"][0], st["cpu_s"][1], st["cpu_s"][2], st["cpu_per_workspace_s"],
+            st["cpu_s"][0], st["cpu_s"][1], st["cpu_s"][2],
+            "-" if st["cpu_per_workspace_s"] is None else "%.3f" % st["cpu_per_workspace_s"],
             ", ".join("%.1f" % x for x in st["load_1m_at_start"])))
     if linear["marginal_cpu_per_workspace_s"]:
         lines += ["", "CPU per workspace from one N to the next (medians; linear: within 25 %): as measured (the run's "
