@@ -167,13 +167,16 @@ class Workspace(object):
     def call(self, step, args, **extra):
         action, spec, func = CALLS[step]
         result = run_in_process(action, spec(), func, args, check_mode=self.check_mode, diff=self.diff)
-        # Each host's result stays in the controller's memory for the rest of the play, and the report step's with
-        # it: without the arguments the plan holds already.
+        self._record(result, action, step=step, **extra)
+        return result
+
+    def _record(self, result, action, **fields):
+        """A step's result, without its call's arguments: the plan holds them, and each host's result stays in the
+        controller's memory for the rest of the play."""
         result.pop("invocation", None)
-        self.steps.append(dict(result, step=step, **extra))
+        self.steps.append(dict(result, **fields))
         if result.get("failed"):
             self.failed = dict(result, step=action)
-        return result
 
     def converge_settings(self):
         """The settings of each generation, the key version and the legacy key: what comes before DNS."""
@@ -230,10 +233,7 @@ class Workspace(object):
             self.dns_step(done.result)
 
     def dns_step(self, result):
-        result.pop("invocation", None)
-        self.steps.append(dict(result, step="dns"))
-        if result.get("failed"):
-            self.failed = dict(result, step="fedops.rocketchat.federation_dns")
+        self._record(result, "fedops.rocketchat.federation_dns", step="dns")
 
     def report(self):
         """The host's result: each step's result in order (``step``: settings, key_version, public_key, dns), what
